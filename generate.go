@@ -1,0 +1,16 @@
+// Package apikeys holds FlexFactor's list-API-keys contract, openapi.yaml,
+// and generates the flexapi client from it.
+//
+// The spec is embedded here, at the module's root beside the file itself,
+// so that the double, the contract suite and the tests all validate against
+// the very bytes the client was generated from.
+package apikeys
+
+import _ "embed"
+
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config oapi-codegen.yaml openapi.yaml
+
+// OpenAPISpec is openapi.yaml, byte for byte.
+//
+//go:embed openapi.yaml
+var OpenAPISpec []byte
