@@ -1,0 +1,30 @@
+package flexapi
+
+import "github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+
+// The generated types, under the names callers use. They are aliases, not
+// copies: a value of flexapi.APIKey is an oapi.APIKey.
+type (
+	// APIKey is one API key of a merchant, without its value.
+	APIKey = oapi.APIKey
+	// APIKeyList is the answer of the list call.
+	APIKeyList = oapi.APIKeyList
+	// APIKeyType is a key's type; see the constants and IsPublicKeyType.
+	APIKeyType = oapi.APIKeyType
+	// ErrorList is the list page's error body, {"errors": [string]}.
+	ErrorList = oapi.ErrorList
+	// ModelStateError is the errors page's validation body, whose errors
+	// map each field to its messages.
+	ModelStateError = oapi.ModelStateError
+	// TokenResponse is the answer of POST /oauth2/token.
+	TokenResponse = oapi.TokenResponse
+)
+
+// The key types the spec declares. A server may send others: decoding never
+// fails on them, and APIKeyType.Valid reports false for them.
+const (
+	APIKeyTypeSecret       = oapi.APIKeyTypeSecret
+	APIKeyTypePublic       = oapi.APIKeyTypePublic
+	APIKeyTypePublishable  = oapi.APIKeyTypePublishable
+	APIKeyTypeTokenization = oapi.APIKeyTypeTokenization
+)
