@@ -122,6 +122,13 @@ type APIKeyList struct {
 // Example: secret
 type APIKeyType string
 
+// AnyValue Any JSON value, `null` included, for fields whose type the
+// documentation does not give. OpenAPI 3.0 has no single schema for
+// that: `nullable` needs a `type` beside it, and validators disagree
+// on whether a schema without `type` allows `null`. So the value is
+// one of the JSON types, the first of which allows `null`.
+type AnyValue = interface{}
+
 // ErrorList The error body of the list page: one or more messages for a person.
 type ErrorList struct {
 	Errors []string `json:"errors"`
@@ -166,7 +173,8 @@ type TokenRequest struct {
 
 // TokenResponse A new token and FlexFactor's response envelope. The documentation
 // does not give the types of `id`, `result`, `status` and
-// `statusCode` beyond its example; they accept any JSON value.
+// `statusCode` beyond its example; they accept any JSON value, `null`
+// included (see `AnyValue`).
 type TokenResponse struct {
 	// AccessToken A JWT, valid for 10 minutes; send it as the bearer token.
 	AccessToken string `json:"accessToken"`
@@ -183,20 +191,20 @@ type TokenResponse struct {
 	Expires int64 `json:"expires"`
 
 	// ID An identifier of the answer; its type is not documented.
-	ID interface{} `json:"id,omitempty"`
+	ID AnyValue `json:"id,omitempty"`
 
 	// RefreshToken A longer-lived token. No documented call uses it: get a new
 	// access token with the credentials instead.
 	RefreshToken string `json:"refreshToken"`
 
 	// Result A result code; its type is not documented.
-	Result interface{} `json:"result,omitempty"`
+	Result AnyValue `json:"result,omitempty"`
 
 	// Status A status; its type is not documented.
-	Status interface{} `json:"status,omitempty"`
+	Status AnyValue `json:"status,omitempty"`
 
 	// StatusCode A status code, `null` in the documented example; its type is not documented.
-	StatusCode interface{} `json:"statusCode,omitempty"`
+	StatusCode AnyValue `json:"statusCode,omitempty"`
 
 	// Success Whether the call succeeded.
 	Success *bool `json:"success,omitempty"`
