@@ -1,0 +1,31 @@
+// Package flexapitest runs a local FlexFactor double for tests, in the spirit
+// of net/http/httptest.
+//
+// NewServer starts a loopback server that answers the two calls of
+// openapi.yaml the way FlexFactor's documentation says it does:
+//
+//	POST {URL}/oauth2/token     AppKey + AppSecret -> a bearer token
+//	GET  {URL}/api-keys/{mid}   the keys of a merchant, behind that token
+//
+// It is stateful where FlexFactor is: tokens expire after the token lifetime
+// (10 minutes by default) as seen by an injectable clock, so expiry is tested
+// without waiting. By default the merchant "mid_123456" holds exactly the two
+// keys of the documentation page's example and every other merchant has none.
+//
+// Everything it answers outside fault mode is valid against openapi.yaml. To
+// prove that a client or a contract check notices a broken server, Inject
+// faults per route: error statuses, other error shapes, broken bodies, slow
+// or dropped connections, and mutations of the JSON it would have sent.
+//
+// The request log (Requests, RequestCount) records what clients sent, with
+// Authorization and Cookie headers redacted.
+//
+// A typical test:
+//
+//	srv := flexapitest.NewServer()
+//	defer srv.Close()
+//	keys, err := srv.Client().ListAPIKeys(ctx, "mid_123456")
+//
+// The same double runs as a program for other languages' tests:
+// cmd/flexfactor-mock.
+package flexapitest

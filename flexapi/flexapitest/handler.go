@@ -1,0 +1,205 @@
+package flexapitest
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+const (
+	tokenPath  = "/v1/oauth2/token"
+	listPrefix = "/v1/api-keys/"
+	maxBody    = 64 << 10
+)
+
+// ServeHTTP routes a request, logs it, applies the route's fault, and
+// answers. Routing is by hand, on the escaped path, so that a mid holding an
+// escaped slash stays one segment and unknown paths and wrong methods get the
+// errors body instead of net/http's text.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	route, mid, allow := match(r)
+	ref := s.logRequest(route, r)
+	status := s.serve(w, r, route, mid, allow)
+	s.finishRequest(ref, status)
+}
+
+// match names the route of r; mid is the list route's decoded mid; allow is
+// the method the path accepts, for 405s.
+func match(r *http.Request) (route Route, mid, allow string) {
+	p := r.URL.EscapedPath()
+	switch {
+	case p == tokenPath:
+		return RouteToken, "", http.MethodPost
+	case strings.HasPrefix(p, listPrefix):
+		seg := strings.TrimPrefix(p, listPrefix)
+		if seg == "" || strings.Contains(seg, "/") {
+			return RouteOther, "", ""
+		}
+		m, err := url.PathUnescape(seg)
+		if err != nil {
+			return RouteOther, "", ""
+		}
+		return RouteList, m, http.MethodGet
+	}
+	return RouteOther, "", ""
+}
+
+// serve answers r and returns the status sent (0 when none was).
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, mid, allow string) int {
+	if route == RouteOther {
+		resp := errorResponse(http.StatusNotFound, "No such endpoint: "+r.Method+" "+r.URL.EscapedPath()+".")
+		resp.write(w)
+		return resp.status
+	}
+	if r.Method != allow {
+		resp := errorResponse(http.StatusMethodNotAllowed, "The "+r.Method+" method is not allowed here; use "+allow+".")
+		resp.header.Set("Allow", allow)
+		resp.write(w)
+		return resp.status
+	}
+	if s.validator != nil {
+		var params map[string]string
+		if route == RouteList {
+			params = map[string]string{"mid": mid}
+		}
+		if resp := s.validator.check(r, route, params); resp != nil {
+			resp.write(w)
+			return resp.status
+		}
+	}
+
+	var resp *response
+	if route == RouteToken {
+		resp = s.token(r)
+	} else {
+		resp = s.list(r, mid, false)
+	}
+	f := s.takeFault(route, resp.status)
+	if f == nil {
+		resp.write(w)
+		return resp.status
+	}
+	if f.authOff {
+		resp = s.list(r, mid, true)
+	}
+	if f.transform != nil {
+		if err := f.transform(resp); err != nil {
+			resp = errorResponse(http.StatusInternalServerError, "flexapitest: "+err.Error())
+		}
+	}
+	for k, vs := range f.header {
+		resp.header[k] = append(resp.header[k], vs...)
+	}
+	if f.deliver != nil {
+		f.deliver(r.Context(), w, resp)
+		return resp.status
+	}
+	resp.write(w)
+	return resp.status
+}
+
+// tokenRequest is the token call's body.
+type tokenRequest struct {
+	AppKey    *string `json:"AppKey"`
+	AppSecret *string `json:"AppSecret"`
+}
+
+// tokenAnswer is the token call's answer: the token fields and FlexFactor's
+// envelope, in the documented example's order.
+type tokenAnswer struct {
+	AccessToken      string         `json:"accessToken"`
+	RefreshToken     string         `json:"refreshToken"`
+	Expires          int64          `json:"expires"`
+	ID               string         `json:"id"`
+	Success          bool           `json:"success"`
+	Result           any            `json:"result"`
+	Status           any            `json:"status"`
+	StatusCode       any            `json:"statusCode"`
+	Errors           []any          `json:"errors"`
+	CustomProperties map[string]any `json:"customProperties"`
+}
+
+// token answers POST /v1/oauth2/token.
+func (s *Server) token(r *http.Request) *response {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errorResponse(http.StatusRequestEntityTooLarge, "The request body is too large.")
+		}
+		return errorResponse(http.StatusBadRequest, "The request body could not be read.")
+	}
+	var req tokenRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return errorResponse(http.StatusBadRequest, "The request body must be a JSON object with AppKey and AppSecret.")
+	}
+	var missing []string
+	if req.AppKey == nil || *req.AppKey == "" {
+		missing = append(missing, "The AppKey field is required.")
+	}
+	if req.AppSecret == nil || *req.AppSecret == "" {
+		missing = append(missing, "The AppSecret field is required.")
+	}
+	if len(missing) > 0 {
+		return errorResponse(http.StatusBadRequest, missing...)
+	}
+	keyOK := subtle.ConstantTimeCompare([]byte(*req.AppKey), []byte(s.AppKey)) == 1
+	secretOK := subtle.ConstantTimeCompare([]byte(*req.AppSecret), []byte(s.AppSecret)) == 1
+	if !keyOK || !secretOK {
+		return errorResponse(http.StatusUnauthorized, msgInvalidCredentials)
+	}
+	tok, exp := s.issue()
+	b, _ := json.Marshal(tokenAnswer{
+		AccessToken:      tok,
+		RefreshToken:     "refresh_" + randomHex(16),
+		Expires:          exp.UnixMilli(),
+		ID:               uuid(),
+		Success:          true,
+		Errors:           []any{},
+		CustomProperties: map[string]any{},
+	})
+	return jsonResponse(http.StatusOK, b)
+}
+
+// list answers GET /v1/api-keys/{mid}; noAuth skips the token check.
+func (s *Server) list(r *http.Request, mid string, noAuth bool) *response {
+	if !noAuth && !s.validToken(bearerToken(r.Header.Get("Authorization"))) {
+		return errorResponse(http.StatusUnauthorized, msgInvalidToken)
+	}
+	s.mu.Lock()
+	body := keyList(s.data[mid])
+	s.mu.Unlock()
+	return jsonResponse(http.StatusOK, body)
+}
+
+// bearerToken returns the token of an Authorization header whose scheme is
+// Bearer in any case, or "" for anything else.
+func bearerToken(h string) string {
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	tok = strings.TrimLeft(tok, " ")
+	if tok == "" || strings.ContainsAny(tok, " \t") {
+		return ""
+	}
+	return tok
+}
+
+func b64(s string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+// uuid returns a random version 4 UUID, the shape of FlexFactor's answer ids.
+func uuid() string {
+	h := randomHex(16)
+	b := []byte(h)
+	b[12] = '4'
+	b[16] = "89ab"[b[16]%4]
+	return string(b[0:8]) + "-" + string(b[8:12]) + "-" + string(b[12:16]) + "-" + string(b[16:20]) + "-" + string(b[20:32])
+}

@@ -1,0 +1,132 @@
+package flexapitest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DefaultTokenTTL is how long a token lives unless WithTokenTTL says
+// otherwise: FlexFactor documents 10 minutes.
+const DefaultTokenTTL = 10 * time.Minute
+
+// Option configures a Server. Options validate their arguments: a bad one
+// makes Start fail (and NewServer panic, as httptest.NewServer does when it
+// cannot listen).
+type Option func(*config) error
+
+type config struct {
+	addr      string
+	appKey    string
+	appSecret string
+	ttl       time.Duration
+	now       func() time.Time
+	data      map[string][]json.RawMessage
+	validate  bool
+	onRequest func(Request)
+}
+
+// WithAddr sets the listen address; the default is "127.0.0.1:0", a free
+// loopback port.
+func WithAddr(addr string) Option {
+	return func(c *config) error {
+		if addr == "" {
+			return errors.New("flexapitest: WithAddr: empty address")
+		}
+		c.addr = addr
+		return nil
+	}
+}
+
+// WithAppCredentials sets the AppKey and AppSecret the token call accepts.
+// By default the server makes up a fresh pair; read them from Server.AppKey
+// and Server.AppSecret.
+func WithAppCredentials(appKey, appSecret string) Option {
+	return func(c *config) error {
+		if appKey == "" || appSecret == "" {
+			return errors.New("flexapitest: WithAppCredentials: AppKey and AppSecret must not be empty")
+		}
+		c.appKey, c.appSecret = appKey, appSecret
+		return nil
+	}
+}
+
+// WithTokenTTL sets how long an issued token is valid (DefaultTokenTTL
+// unless set).
+func WithTokenTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("flexapitest: WithTokenTTL: %v is not a positive duration", d)
+		}
+		c.ttl = d
+		return nil
+	}
+}
+
+// WithClock sets the clock the server reads to stamp tokens, check their
+// expiry and time the request log. Pass a FakeClock's Now to test expiry
+// without waiting.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("flexapitest: WithClock: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// WithData replaces all the server's data: each merchant id maps to its keys,
+// in the order they are listed. Merchants it does not name have no keys, so
+// WithData(nil) leaves every merchant empty. Keys are not checked against the
+// spec: tests may seed odd data on purpose (LoadData checks its files).
+func WithData(d Data) Option {
+	return func(c *config) error {
+		c.data = d.clone()
+		return nil
+	}
+}
+
+// WithKeys sets the keys of one merchant, replacing those it had, and keeps
+// the other merchants' keys. Each key is any JSON-encodable value, usually a
+// map[string]any or a json.RawMessage; it is not checked against the spec, so
+// tests may seed odd data on purpose. WithKeys(mid) leaves the merchant with
+// no keys.
+func WithKeys(mid string, keys ...any) Option {
+	return func(c *config) error {
+		raw, err := encodeKeys(keys)
+		if err != nil {
+			return fmt.Errorf("flexapitest: WithKeys(%q): %w", mid, err)
+		}
+		if c.data == nil {
+			c.data = map[string][]json.RawMessage{}
+		}
+		c.data[mid] = raw
+		return nil
+	}
+}
+
+// WithRequestValidation makes the server check each request to a documented
+// route against openapi.yaml before it handles it, and answer a request that
+// does not match with 400 and an errors body naming what is wrong (never the
+// values sent). cmd/flexfactor-mock turns it on.
+func WithRequestValidation() Option {
+	return func(c *config) error {
+		c.validate = true
+		return nil
+	}
+}
+
+// WithRequestHook calls f after each request with its (redacted) log entry,
+// status included. f runs on the request's goroutine and must be safe for
+// concurrent use.
+func WithRequestHook(f func(Request)) Option {
+	return func(c *config) error {
+		if f == nil {
+			return errors.New("flexapitest: WithRequestHook: nil func")
+		}
+		c.onRequest = f
+		return nil
+	}
+}

@@ -1,0 +1,267 @@
+package flexapitest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Server is a running FlexFactor double. Its methods are safe for concurrent
+// use.
+type Server struct {
+	// URL is the base URL, /v1 included, such as "http://127.0.0.1:43121/v1".
+	URL string
+	// AppKey and AppSecret are the credentials the token call accepts.
+	AppKey, AppSecret string
+
+	cfg       config
+	listener  net.Listener
+	http      *http.Server
+	transport *http.Transport
+	validator *requestValidator
+
+	baseCtx   context.Context
+	stopReqs  context.CancelFunc // cancels every request context: ends waiting faults
+	served    chan struct{}      // closed when Serve has returned
+	closeOnce sync.Once
+
+	mu     sync.Mutex
+	data   Data
+	tokens map[string]time.Time // token -> expiry
+	faults map[Route][]*Fault
+	log    []Request
+	logGen int
+	counts map[Route]int
+}
+
+// NewServer starts a double on a free loopback port, like
+// httptest.NewServer. It panics when an option is invalid or it cannot
+// listen, which is a mistake in the test; use Start to get an error instead.
+// Call Close when done.
+func NewServer(opts ...Option) *Server {
+	s, err := Start(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Start starts a double and returns it, or the error of an invalid option or
+// of listening. Call Close when done.
+func Start(opts ...Option) (*Server, error) {
+	cfg := config{
+		addr: "127.0.0.1:0",
+		ttl:  DefaultTokenTTL,
+		now:  time.Now,
+		data: DefaultData(),
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.appKey == "" {
+		cfg.appKey = "app_" + randomHex(8)
+		cfg.appSecret = "secret_" + randomHex(16)
+	}
+	s := &Server{
+		AppKey:    cfg.appKey,
+		AppSecret: cfg.appSecret,
+		cfg:       cfg,
+		data:      cfg.data,
+		tokens:    map[string]time.Time{},
+		faults:    map[Route][]*Fault{},
+		counts:    map[Route]int{},
+		served:    make(chan struct{}),
+		transport: http.DefaultTransport.(*http.Transport).Clone(),
+	}
+	if cfg.validate {
+		v, err := newRequestValidator()
+		if err != nil {
+			return nil, err
+		}
+		s.validator = v
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return nil, fmt.Errorf("flexapitest: listen on %s: %w", cfg.addr, err)
+	}
+	s.listener = ln
+	s.baseCtx, s.stopReqs = context.WithCancel(context.Background())
+	s.URL = "http://" + ln.Addr().String() + "/v1"
+	s.http = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Clients that hang up mid-answer are part of the tests: keep the
+		// server's complaints about them out of the test output.
+		ErrorLog: log.New(io.Discard, "", 0),
+		BaseContext: func(net.Listener) context.Context {
+			return s.baseCtx
+		},
+	}
+	go func() {
+		defer close(s.served)
+		_ = s.http.Serve(ln)
+	}()
+	return s, nil
+}
+
+// Close stops the server: waiting faults end, connections close, and no
+// goroutine of the server is left when it returns. It is safe to call more
+// than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.stopReqs()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.http.Shutdown(ctx); err != nil {
+			_ = s.http.Close()
+		}
+		<-s.served
+		s.transport.CloseIdleConnections()
+	})
+}
+
+// HTTPClient returns an *http.Client whose connections Close also closes, so
+// that a test using it leaves no goroutine behind.
+func (s *Server) HTTPClient() *http.Client {
+	return &http.Client{Transport: s.transport}
+}
+
+// IssueToken returns a valid bearer token without an HTTP call, as if the
+// token call had just issued it (it expires after the token lifetime).
+func (s *Server) IssueToken() string {
+	tok, _ := s.issue()
+	return tok
+}
+
+// RevokeTokens invalidates every token issued so far, as a server restart
+// would: the next call with one answers 401.
+func (s *Server) RevokeTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.tokens)
+}
+
+// SetKeys replaces the keys of one merchant while the server runs (see
+// WithKeys).
+func (s *Server) SetKeys(mid string, keys ...any) error {
+	raw, err := encodeKeys(keys)
+	if err != nil {
+		return fmt.Errorf("flexapitest: SetKeys(%q): %w", mid, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.data[mid] = raw
+	return nil
+}
+
+// Inject adds faults to a route, after those already there. A request takes
+// the first fault of its route that applies to it. Faults on RouteOther are
+// ignored.
+func (s *Server) Inject(route Route, faults ...Fault) {
+	if route != RouteToken && route != RouteList {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range faults {
+		s.faults[route] = append(s.faults[route], &f)
+	}
+}
+
+// ClearFaults removes the faults of the given routes, or of every route
+// when none is given.
+func (s *Server) ClearFaults(routes ...Route) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(routes) == 0 {
+		clear(s.faults)
+		return
+	}
+	for _, r := range routes {
+		delete(s.faults, r)
+	}
+}
+
+// PendingFaults returns how many faults of the route are still to apply
+// (an always fault counts as one).
+func (s *Server) PendingFaults(route Route) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults[route])
+}
+
+// takeFault returns the first fault of route that applies to a faithful
+// answer with the given status, and counts it as used.
+func (s *Server) takeFault(route Route, status int) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.faults[route]
+	for i, f := range list {
+		if !f.appliesTo(status) {
+			continue
+		}
+		if f.times > 0 {
+			f.times--
+			if f.times == 0 {
+				s.faults[route] = append(list[:i:i], list[i+1:]...)
+			}
+		}
+		return f
+	}
+	return nil
+}
+
+// issue makes a token valid for the token lifetime and stores it.
+func (s *Server) issue() (string, time.Time) {
+	now := s.cfg.now()
+	exp := now.Add(s.cfg.ttl)
+	tok := newJWTLike(s.AppKey, now, exp)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Forget tokens long expired, so that a long run does not grow forever.
+	for t, e := range s.tokens {
+		if now.Sub(e) > s.cfg.ttl {
+			delete(s.tokens, t)
+		}
+	}
+	s.tokens[tok] = exp
+	return tok, exp
+}
+
+// validToken reports whether tok was issued and has not expired.
+func (s *Server) validToken(tok string) bool {
+	now := s.cfg.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, ok := s.tokens[tok]
+	return ok && now.Before(exp)
+}
+
+// newJWTLike makes a random token shaped like FlexFactor's JWTs (three
+// base64url parts); nothing verifies its signature, the server looks it up.
+func newJWTLike(sub string, iat, exp time.Time) string {
+	header := b64(`{"alg":"HS256","typ":"JWT"}`)
+	claims, _ := json.Marshal(map[string]any{
+		"sub": sub, "iat": iat.Unix(), "exp": exp.Unix(), "jti": randomHex(16),
+	})
+	return header + "." + b64(string(claims)) + "." + b64(randomHex(32))
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
