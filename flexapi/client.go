@@ -1,0 +1,207 @@
+package flexapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+)
+
+// Client calls FlexFactor's list-API-keys endpoint. It is safe for concurrent
+// use; create one and share it, so that calls share its token and its
+// connections.
+type Client struct {
+	base         *url.URL
+	api          *oapi.Client // the list call, with its retry policy
+	auth         authenticator
+	hc           *http.Client
+	red          *redactor
+	timeout      time.Duration
+	maxBodyBytes int64
+	authKind     authKind
+}
+
+// New returns a Client configured by opts: Sandbox, no credentials, three
+// attempts per call and a 30s timeout unless they say otherwise. It fails on
+// the first invalid option, and when credentials would be sent over plain
+// http to a host that is not loopback (ErrInsecureTransport).
+func New(opts ...Option) (*Client, error) {
+	s := defaultSettings()
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, errors.New("flexapi: nil Option")
+		}
+		if err := opt(s); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkTransportSecurity(s.baseURL, s.auth != authNone); err != nil {
+		return nil, err
+	}
+
+	hc := httpClientFor(s)
+	policy := retryPolicy{maxRetryWait: s.maxRetryWait, now: s.now}
+	userAgent := func(_ context.Context, req *http.Request) error {
+		req.Header.Set("User-Agent", s.userAgent)
+		req.Header.Set("Accept", "application/json")
+		return nil
+	}
+	api, err := oapi.NewClient(s.baseURL.String(),
+		oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s, policy.listRetry, policy)}),
+		oapi.WithRequestEditorFn(userAgent))
+	if err != nil {
+		return nil, fmt.Errorf("flexapi: %w", err)
+	}
+
+	c := &Client{
+		base:         s.baseURL,
+		api:          api,
+		hc:           hc,
+		timeout:      s.timeout,
+		maxBodyBytes: s.maxBodyBytes,
+		authKind:     s.auth,
+	}
+	switch s.auth {
+	case authToken:
+		c.red = newRedactor(string(s.token))
+		c.auth = &sourceAuth{src: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: string(s.token)})}
+	case authSource:
+		c.red = newRedactor()
+		c.auth = &sourceAuth{src: s.source, renewable: false}
+	case authCredentials:
+		c.red = newRedactor(string(s.appSecret))
+		tokenAPI, err := oapi.NewClient(s.baseURL.String(),
+			oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s, policy.tokenRetry, policy)}),
+			oapi.WithRequestEditorFn(userAgent))
+		if err != nil {
+			return nil, fmt.Errorf("flexapi: %w", err)
+		}
+		flightTimeout := s.timeout
+		if flightTimeout == 0 {
+			flightTimeout = DefaultTimeout
+		}
+		c.auth = &exchangeAuth{
+			api:          tokenAPI,
+			appKey:       s.appKey,
+			appSecret:    s.appSecret,
+			red:          c.red,
+			maxBodyBytes: s.maxBodyBytes,
+			timeout:      flightTimeout,
+			earlyExpiry:  s.earlyExpiry,
+			now:          s.now,
+		}
+	default:
+		c.red = newRedactor()
+	}
+	return c, nil
+}
+
+// ListAPIKeys lists the API keys of the merchant mid.
+//
+// A mid that is empty, blank, "." or ".." or has control characters fails
+// with ErrInvalidMID before any request. A non-2xx answer is an *APIError; a
+// 2xx answer that is not the documented JSON (not JSON, truncated, another
+// content type, "keys" missing or null, larger than the size cap) is a
+// *DecodeError matching ErrMalformedResponse. With credentials, a 401 makes
+// the client exchange them for a new token and try the call once more; a
+// failed exchange is an *AuthError.
+func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, error) {
+	if ctx == nil {
+		return nil, errNilContext
+	}
+	if err := validateMID(mid); err != nil {
+		return nil, err
+	}
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+
+	resp, tok, err := c.list(ctx, mid)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusUnauthorized && c.auth != nil && c.auth.renew(tok) {
+		// The docs' policy: reuse a token until a call answers 401, then get
+		// a new one, once. A 401 with the new token is final.
+		drainAndClose(resp.Body)
+		resp, tok, err = c.list(ctx, mid)
+		if err != nil {
+			return nil, err
+		}
+	}
+	defer drainAndClose(resp.Body)
+
+	if err := checkResponse(resp, c.red, tok); err != nil {
+		return nil, err
+	}
+	// keys is required: a pointer tells an absent or null "keys" from an
+	// empty list, which a merchant without keys gets.
+	var body struct {
+		Keys *[]APIKey `json:"keys"`
+	}
+	if err := decodeJSON(resp, c.maxBodyBytes, c.red, &body, tok); err != nil {
+		return nil, err
+	}
+	if body.Keys == nil {
+		return nil, &DecodeError{
+			StatusCode:  resp.StatusCode,
+			ContentType: resp.Header.Get("Content-Type"),
+			Err:         errors.New(`"keys" is missing or null`),
+		}
+	}
+	return &APIKeyList{Keys: *body.Keys}, nil
+}
+
+// list sends one list request (with the retries of its policy) and returns
+// the answer and the token it was sent with.
+func (c *Client) list(ctx context.Context, mid string) (*http.Response, string, error) {
+	var tok string
+	if c.auth != nil {
+		var err error
+		if tok, err = c.auth.token(ctx); err != nil {
+			return nil, "", err
+		}
+	}
+	bearer := func(_ context.Context, req *http.Request) error {
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		return nil
+	}
+	resp, err := c.api.ListAPIKeys(ctx, mid, bearer)
+	if err != nil {
+		return nil, "", closeOnError(resp, fmt.Errorf("flexapi: list API keys: %w", err))
+	}
+	return resp, tok, nil
+}
+
+// CloseIdleConnections closes the idle connections of the client's
+// transport.
+func (c *Client) CloseIdleConnections() {
+	c.hc.CloseIdleConnections()
+}
+
+// String describes the client without its credentials.
+func (c *Client) String() string {
+	return fmt.Sprintf("flexapi.Client{base: %q, auth: %s}", c.base.Redacted(), c.authKind)
+}
+
+// GoString is String: %#v must not print the fields, which hold secrets.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb, so that no verb reaches the fields.
+func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+
+// IsPublicKeyType reports whether t is a client-side key type: public, or
+// publishable, the name the list page's example gives the same kind of key.
+func IsPublicKeyType(t APIKeyType) bool {
+	return t == APIKeyTypePublic || t == APIKeyTypePublishable
+}

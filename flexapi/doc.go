@@ -1,0 +1,25 @@
+// Package flexapi is a Go client for FlexFactor's list-API-keys endpoint,
+// GET /v1/api-keys/{mid}, built on the client that oapi-codegen generates
+// from the project's openapi.yaml (package oapi).
+//
+// The generated client builds the requests; this package adds what a
+// service needs around them:
+//
+//   - auth: a static bearer token, an oauth2.TokenSource, or an app's
+//     AppKey and AppSecret exchanged at POST /oauth2/token, the token reused
+//     until shortly before it expires and renewed once when a call answers
+//     401, one exchange shared by concurrent callers;
+//   - errors: every non-2xx answer is an *APIError with the server's
+//     messages, in either of FlexFactor's error shapes; a 2xx answer that
+//     is not the documented JSON is a *DecodeError; excerpts of bodies are
+//     short and redacted;
+//   - retries: connection errors and 429, 502, 503 and 504 are tried again
+//     with capped, jittered exponential backoff (go-retryablehttp),
+//     Retry-After honoured up to a cap;
+//   - limits: an overall timeout per call, a size cap on bodies, a
+//     response-header timeout, bodies drained so connections are reused;
+//   - safety: a mid is validated and path-escaped as one segment; the token
+//     goes over https only (plain http to loopback hosts excepted), never
+//     follows a redirect to another origin, and never shows in an error or
+//     in fmt output of any of the package's types.
+package flexapi

@@ -1,0 +1,243 @@
+package flexapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// Sentinel errors. Every error the client returns for one of these causes
+// matches it with errors.Is.
+var (
+	// ErrInvalidMID: the mid is empty, blank, "." or "..", has control
+	// characters or is not UTF-8. No request was sent.
+	ErrInvalidMID = errors.New("flexapi: invalid mid")
+	// ErrInsecureTransport: credentials would travel over plain http to a
+	// host that is not loopback.
+	ErrInsecureTransport = errors.New("flexapi: credentials over plain http to a non-loopback host")
+	// ErrRedirectRefused: the server redirected to another scheme or host;
+	// the request, and its token, did not follow.
+	ErrRedirectRefused = errors.New("flexapi: redirect to another origin refused")
+	// ErrMalformedResponse: a 2xx answer whose body is not the documented
+	// JSON (see *DecodeError).
+	ErrMalformedResponse = errors.New("flexapi: malformed response")
+	// ErrBodyTooLarge: a response body exceeded the size cap (see
+	// WithMaxBodyBytes).
+	ErrBodyTooLarge = errors.New("flexapi: response body too large")
+)
+
+// errorReadBytes caps what is read of a non-2xx body: enough for any error
+// message, small enough that a hostile gateway page costs nothing.
+const errorReadBytes = 64 << 10
+
+// drainBytes bounds what is read of a body nobody needs before closing it, so
+// that the connection can go back to the pool; a longer body is cut off and
+// its connection dropped.
+const drainBytes = 64 << 10
+
+// APIError is a non-2xx answer. Messages holds the server's messages (the
+// list page's {"errors": [...]} or the title of a ModelState body);
+// FieldErrors holds a ModelState body's per-field messages. Body is a short,
+// redacted excerpt of the raw body, for a person to recognise an HTML
+// gateway page or an unexpected shape.
+type APIError struct {
+	StatusCode  int
+	Messages    []string
+	FieldErrors map[string][]string
+	ContentType string
+	Body        string
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "flexapi: %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if len(e.Messages) > 0 {
+		b.WriteString(": ")
+		b.WriteString(strings.Join(e.Messages, "; "))
+	}
+	if len(e.FieldErrors) > 0 {
+		fields := make([]string, 0, len(e.FieldErrors))
+		for f := range e.FieldErrors {
+			fields = append(fields, f)
+		}
+		sort.Strings(fields)
+		for _, f := range fields {
+			fmt.Fprintf(&b, "; %s: %s", f, strings.Join(e.FieldErrors[f], ", "))
+		}
+	}
+	if len(e.Messages) == 0 && len(e.FieldErrors) == 0 && e.Body != "" {
+		fmt.Fprintf(&b, " (%s): %s", e.ContentType, e.Body)
+	}
+	return b.String()
+}
+
+// DecodeError is a 2xx answer the client could not use: a body that is not
+// JSON, is truncated, has another content type, lacks "keys" or exceeds the
+// size cap. It matches ErrMalformedResponse, and ErrBodyTooLarge when that is
+// the cause.
+type DecodeError struct {
+	StatusCode  int
+	ContentType string
+	Body        string // short, redacted excerpt
+	Err         error
+}
+
+func (e *DecodeError) Error() string {
+	s := fmt.Sprintf("flexapi: malformed %d response (%s): %v", e.StatusCode, e.ContentType, e.Err)
+	if e.Body != "" {
+		s += ": body: " + e.Body
+	}
+	return s
+}
+
+// Unwrap gives the cause.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Is makes every DecodeError match ErrMalformedResponse.
+func (e *DecodeError) Is(target error) bool { return target == ErrMalformedResponse }
+
+// AuthError is a failed token exchange at POST /oauth2/token. Err is an
+// *APIError (e.g. 401 for bad credentials), a *DecodeError or a transport
+// error. It never carries the AppSecret.
+type AuthError struct {
+	Err error
+}
+
+func (e *AuthError) Error() string { return "flexapi: token exchange: " + e.Err.Error() }
+
+// Unwrap gives the cause.
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// checkResponse is the one place where an answer becomes an error: nil for a
+// 2xx, an *APIError otherwise. It reads at most errorReadBytes of a non-2xx
+// body; the caller still closes the body. extra are secrets to redact.
+func checkResponse(resp *http.Response, red *redactor, extra ...string) error {
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, errorReadBytes))
+	e := &APIError{
+		StatusCode:  resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"),
+		Body:        red.excerpt(body, extra...),
+	}
+	parseErrorBody(e, body, red, extra)
+	return e
+}
+
+// parseErrorBody fills Messages and FieldErrors from either documented shape:
+// the list page's {"errors": ["..."]} or ModelState's {"title": "...",
+// "errors": {"field": ["..."]}}. Anything else leaves them empty; the excerpt
+// remains. The content type is not trusted either way: gateways label JSON
+// as text and HTML as JSON.
+func parseErrorBody(e *APIError, body []byte, red *redactor, extra []string) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return
+	}
+	var shape struct {
+		Errors  json.RawMessage `json:"errors"`
+		Title   string          `json:"title"`
+		Message string          `json:"message"`
+	}
+	if json.Unmarshal(trimmed, &shape) != nil {
+		return
+	}
+	clean := func(s string) string { return red.redact(s, extra...) }
+	if shape.Title != "" {
+		e.Messages = append(e.Messages, clean(shape.Title))
+	} else if shape.Message != "" {
+		e.Messages = append(e.Messages, clean(shape.Message))
+	}
+	var list []json.RawMessage
+	var fields map[string][]string
+	switch {
+	case json.Unmarshal(shape.Errors, &list) == nil:
+		for _, m := range list {
+			var s string
+			if json.Unmarshal(m, &s) != nil {
+				s = string(m) // a non-string item: keep its JSON text
+			}
+			e.Messages = append(e.Messages, clean(s))
+		}
+	case json.Unmarshal(shape.Errors, &fields) == nil && len(fields) > 0:
+		e.FieldErrors = make(map[string][]string, len(fields))
+		for f, msgs := range fields {
+			out := make([]string, len(msgs))
+			for i, m := range msgs {
+				out[i] = clean(m)
+			}
+			e.FieldErrors[clean(f)] = out
+		}
+	}
+}
+
+// readBody reads a 2xx body under the cap without ever holding more than
+// max+1 bytes of it.
+func readBody(resp *http.Response, max int64) ([]byte, error) {
+	if resp.ContentLength > max {
+		return nil, ErrBodyTooLarge
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("flexapi: reading response body: %w", err)
+	}
+	if int64(len(b)) > max {
+		return nil, ErrBodyTooLarge
+	}
+	return b, nil
+}
+
+// isJSON reports whether a Content-Type names JSON. An absent one is given
+// the benefit of the doubt; the decoder decides.
+func isJSON(contentType string) bool {
+	if contentType == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// decodeJSON decodes a 2xx body into v, or says why it cannot as a
+// *DecodeError.
+func decodeJSON(resp *http.Response, max int64, red *redactor, v any, extra ...string) error {
+	ct := resp.Header.Get("Content-Type")
+	fail := func(body []byte, err error) error {
+		return &DecodeError{StatusCode: resp.StatusCode, ContentType: ct, Body: red.excerpt(body, extra...), Err: err}
+	}
+	body, err := readBody(resp, max)
+	if errors.Is(err, ErrBodyTooLarge) {
+		return fail(nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max))
+	}
+	if err != nil {
+		return fail(nil, err)
+	}
+	if !isJSON(ct) {
+		return fail(body, fmt.Errorf("content type %q is not JSON", ct))
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		// encoding/json quotes offending values (a time.Time's, say) in its
+		// messages: keep only a redacted copy of the text.
+		return fail(body, errors.New("decoding JSON: "+red.excerpt([]byte(err.Error()), extra...)))
+	}
+	return nil
+}
+
+// drainAndClose reads what is left of a body, up to drainBytes, and closes
+// it, so that the connection can serve the next request.
+func drainAndClose(body io.ReadCloser) {
+	if body == nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, drainBytes))
+	_ = body.Close()
+}

@@ -1,0 +1,351 @@
+package flexapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+)
+
+// Environment is one of FlexFactor's deployments; its value is the base URL
+// the spec's servers list gives for it.
+type Environment string
+
+// The environments the spec declares.
+const (
+	// Sandbox is FlexFactor's test deployment, the default.
+	Sandbox Environment = oapi.ServerURLSandbox
+	// Production is FlexFactor's live deployment.
+	Production Environment = oapi.ServerURLProduction
+)
+
+// Defaults. They are chosen so that one call is bounded even when the caller
+// passes a context without a deadline.
+const (
+	// DefaultMaxAttempts is the number of attempts of a call, the first one
+	// included.
+	DefaultMaxAttempts = 3
+	// DefaultTimeout bounds one ListAPIKeys call: token exchange, every
+	// attempt and every wait between attempts.
+	DefaultTimeout = 30 * time.Second
+	// DefaultMaxBodyBytes caps the bytes read of a successful response.
+	DefaultMaxBodyBytes int64 = 10 << 20
+	// DefaultMaxRetryWait caps the wait a Retry-After header may ask for.
+	DefaultMaxRetryWait = 30 * time.Second
+	// DefaultResponseHeaderTimeout bounds the wait for response headers on
+	// the transport New builds when no *http.Client is given.
+	DefaultResponseHeaderTimeout = 15 * time.Second
+	// DefaultUserAgent is sent unless WithUserAgent says otherwise.
+	DefaultUserAgent = "flexfactor-apikeys-go/0.1"
+
+	defaultRetryWaitMin = 200 * time.Millisecond
+	defaultRetryWaitMax = 5 * time.Second
+	// A token is renewed this long before FlexFactor says it expires, so
+	// that a call never starts with a token that dies on the way.
+	defaultEarlyExpiry = 30 * time.Second
+)
+
+// Option configures a Client. Options validate their arguments: New returns
+// the first error an option reports.
+type Option func(*settings) error
+
+// settings collects what the options say. It holds secrets, so it formats
+// itself without them (see Format).
+type settings struct {
+	baseURL      *url.URL
+	httpClient   *http.Client
+	userAgent    string
+	auth         authKind
+	token        secret
+	source       oauth2.TokenSource
+	appKey       string
+	appSecret    secret
+	maxAttempts  int
+	timeout      time.Duration
+	maxBodyBytes int64
+	retryWaitMin time.Duration
+	retryWaitMax time.Duration
+	maxRetryWait time.Duration
+	earlyExpiry  time.Duration
+	now          func() time.Time
+}
+
+// authKind says which of the exclusive auth options was given.
+type authKind int
+
+const (
+	authNone authKind = iota
+	authToken
+	authSource
+	authCredentials
+)
+
+func (k authKind) String() string {
+	switch k {
+	case authToken:
+		return "static token"
+	case authSource:
+		return "token source"
+	case authCredentials:
+		return "app credentials"
+	default:
+		return "none"
+	}
+}
+
+func defaultSettings() *settings {
+	u, _ := url.Parse(string(Sandbox))
+	return &settings{
+		baseURL:      u,
+		userAgent:    DefaultUserAgent,
+		maxAttempts:  DefaultMaxAttempts,
+		timeout:      DefaultTimeout,
+		maxBodyBytes: DefaultMaxBodyBytes,
+		retryWaitMin: defaultRetryWaitMin,
+		retryWaitMax: defaultRetryWaitMax,
+		maxRetryWait: DefaultMaxRetryWait,
+		earlyExpiry:  defaultEarlyExpiry,
+		now:          time.Now,
+	}
+}
+
+// Format prints the settings without any secret, whatever the verb.
+func (s *settings) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "flexapi.settings{base: %q, auth: %s, attempts: %d, timeout: %s}",
+		s.baseURL.Redacted(), s.auth, s.maxAttempts, s.timeout)
+}
+
+// WithEnvironment selects one of FlexFactor's deployments (Sandbox by
+// default). It replaces a base URL given before.
+func WithEnvironment(e Environment) Option {
+	return func(s *settings) error {
+		switch e {
+		case Sandbox, Production:
+		default:
+			return fmt.Errorf("flexapi: unknown environment %q", string(e))
+		}
+		u, err := url.Parse(string(e))
+		if err != nil {
+			return fmt.Errorf("flexapi: environment %q: %w", string(e), err)
+		}
+		s.baseURL = u
+		return nil
+	}
+}
+
+// WithBaseURL sets the base URL the paths are appended to, /v1 included, e.g.
+// "http://127.0.0.1:1234/v1". It must be an absolute http or https URL without
+// user info, query or fragment. Plain http is accepted only for loopback hosts
+// when the client sends credentials (New checks that).
+func WithBaseURL(base string) Option {
+	return func(s *settings) error {
+		u, err := parseBaseURL(base)
+		if err != nil {
+			return err
+		}
+		s.baseURL = u
+		return nil
+	}
+}
+
+func parseBaseURL(base string) (*url.URL, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		// url.Parse quotes the input, which may hold user info: say less.
+		return nil, errors.New("flexapi: base URL does not parse")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("flexapi: base URL scheme %q: want http or https", u.Scheme)
+	case u.Host == "" || u.Hostname() == "":
+		return nil, errors.New("flexapi: base URL has no host")
+	case u.User != nil:
+		// Credentials in a URL end up in logs and error messages.
+		return nil, errors.New("flexapi: base URL must not carry user info")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return nil, errors.New("flexapi: base URL must not carry a query or fragment")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = strings.TrimSuffix(u.RawPath, "/")
+	return u, nil
+}
+
+// WithHTTPClient sets the *http.Client that sends the requests. New works on
+// a copy: it replaces the copy's CheckRedirect with one that never lets a
+// request follow a redirect to another scheme or host, and leaves the
+// caller's client untouched. Its Transport and Timeout are used as they are.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(s *settings) error {
+		if hc == nil {
+			return errors.New("flexapi: nil *http.Client")
+		}
+		s.httpClient = hc
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header of every request.
+func WithUserAgent(ua string) Option {
+	return func(s *settings) error {
+		if strings.TrimSpace(ua) == "" {
+			return errors.New("flexapi: empty user agent")
+		}
+		if hasControl(ua) {
+			return errors.New("flexapi: user agent contains control characters")
+		}
+		s.userAgent = ua
+		return nil
+	}
+}
+
+// WithToken makes the client send a static bearer token, e.g. one obtained
+// elsewhere. A 401 is returned as it is: a static token cannot be renewed.
+// It excludes WithCredentials and WithTokenSource.
+func WithToken(token string) Option {
+	return func(s *settings) error {
+		if err := validToken(token); err != nil {
+			return err
+		}
+		if err := s.setAuth(authToken); err != nil {
+			return err
+		}
+		s.token = secret(token)
+		return nil
+	}
+}
+
+// WithTokenSource makes the client ask src for the bearer token before each
+// call; src does its own caching (wrap it in oauth2.ReuseTokenSource). It
+// excludes WithToken and WithCredentials.
+func WithTokenSource(src oauth2.TokenSource) Option {
+	return func(s *settings) error {
+		if src == nil {
+			return errors.New("flexapi: nil token source")
+		}
+		if err := s.setAuth(authSource); err != nil {
+			return err
+		}
+		s.source = src
+		return nil
+	}
+}
+
+// WithCredentials makes the client exchange an app's AppKey and AppSecret for
+// a bearer token at POST {base}/oauth2/token, reuse that token until shortly
+// before it expires, and renew it once when a call answers 401. It excludes
+// WithToken and WithTokenSource.
+func WithCredentials(appKey, appSecret string) Option {
+	return func(s *settings) error {
+		if strings.TrimSpace(appKey) == "" {
+			return errors.New("flexapi: empty AppKey")
+		}
+		if strings.TrimSpace(appSecret) == "" {
+			return errors.New("flexapi: empty AppSecret")
+		}
+		if hasControl(appKey) || hasControl(appSecret) {
+			return errors.New("flexapi: AppKey or AppSecret contains control characters")
+		}
+		if err := s.setAuth(authCredentials); err != nil {
+			return err
+		}
+		s.appKey = appKey
+		s.appSecret = secret(appSecret)
+		return nil
+	}
+}
+
+func (s *settings) setAuth(k authKind) error {
+	if s.auth != authNone && s.auth != k {
+		return fmt.Errorf("flexapi: %s and %s are exclusive", s.auth, k)
+	}
+	s.auth = k
+	return nil
+}
+
+func validToken(token string) error {
+	if strings.TrimSpace(token) == "" {
+		return errors.New("flexapi: empty token")
+	}
+	// A bearer token is a single token68 word: whitespace or control
+	// characters would split or inject header lines.
+	if strings.ContainsFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return errors.New("flexapi: token contains whitespace or control characters")
+	}
+	return nil
+}
+
+// WithMaxAttempts sets how many times a call is attempted in all when it
+// fails with a connection error or a 429, 502, 503 or 504 (default 3). One
+// means no retries.
+func WithMaxAttempts(n int) Option {
+	return func(s *settings) error {
+		if n < 1 {
+			return fmt.Errorf("flexapi: max attempts %d: want at least 1", n)
+		}
+		s.maxAttempts = n
+		return nil
+	}
+}
+
+// WithoutRetries makes every call a single attempt; the same as
+// WithMaxAttempts(1).
+func WithoutRetries() Option {
+	return WithMaxAttempts(1)
+}
+
+// WithTimeout bounds each ListAPIKeys call as a whole: the token exchange,
+// every attempt and every wait (default 30s). Zero leaves the bound to the
+// caller's context.
+func WithTimeout(d time.Duration) Option {
+	return func(s *settings) error {
+		if d < 0 {
+			return fmt.Errorf("flexapi: negative timeout %s", d)
+		}
+		s.timeout = d
+		return nil
+	}
+}
+
+// WithMaxBodyBytes caps the bytes read of a successful response's body
+// (default 10 MiB). A larger body fails the call with ErrBodyTooLarge, after
+// reading no more than n+1 bytes of it.
+func WithMaxBodyBytes(n int64) Option {
+	return func(s *settings) error {
+		if n < 1 {
+			return fmt.Errorf("flexapi: max body bytes %d: want at least 1", n)
+		}
+		s.maxBodyBytes = n
+		return nil
+	}
+}
+
+// WithBackoff sets the exponential backoff between attempts: the first wait
+// is about min, each next one doubles, none exceeds max; each is jittered
+// (default 200ms and 5s).
+func WithBackoff(min, max time.Duration) Option {
+	return func(s *settings) error {
+		if min <= 0 || max < min {
+			return fmt.Errorf("flexapi: backoff %s..%s: want 0 < min <= max", min, max)
+		}
+		s.retryWaitMin, s.retryWaitMax = min, max
+		return nil
+	}
+}
+
+// WithMaxRetryWait caps the wait a Retry-After header may ask for (default
+// 30s). A server asking for more is retried after d.
+func WithMaxRetryWait(d time.Duration) Option {
+	return func(s *settings) error {
+		if d <= 0 {
+			return fmt.Errorf("flexapi: max retry wait %s: want > 0", d)
+		}
+		s.maxRetryWait = d
+		return nil
+	}
+}

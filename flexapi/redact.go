@@ -1,0 +1,102 @@
+package flexapi
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// redacted replaces every secret in text the client shows.
+const redacted = "[REDACTED]"
+
+// excerptBytes caps the body excerpt an error carries.
+const excerptBytes = 512
+
+// secret is a string that never prints: whatever the fmt verb, it shows as
+// [REDACTED]. Note that fmt does not call methods on unexported struct
+// fields, so the types holding a secret format themselves too.
+type secret string
+
+func (secret) String() string             { return redacted }
+func (secret) GoString() string           { return redacted }
+func (secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, redacted) }
+
+// Patterns of what looks like a credential in a body a server sends back.
+// They err on the side of hiding: an excerpt is for a person to recognise the
+// answer, not to carry data.
+var (
+	bearerRE = regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9\-._~+/]+=*`)
+	jwtRE    = regexp.MustCompile(`eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*`)
+	// JSON members whose value is a credential, whatever its length.
+	fieldRE = regexp.MustCompile(`(?i)"(access_?token|refresh_?token|id_?token|token|app_?secret|client_?secret|secret|password|api_?key|value)"(\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	// Long unbroken runs of key characters: API keys, secrets, opaque tokens.
+	keyLikeRE = regexp.MustCompile(`[A-Za-z0-9_]{32,}`)
+)
+
+// redactor hides the configured secrets and anything that looks like a
+// credential.
+type redactor struct {
+	secrets []string
+}
+
+func newRedactor(secrets ...string) *redactor {
+	r := &redactor{}
+	for _, s := range secrets {
+		if s != "" {
+			r.secrets = append(r.secrets, s)
+		}
+	}
+	return r
+}
+
+// redact returns s without secrets; extra are secrets known only now, such as
+// the token a call used.
+func (r *redactor) redact(s string, extra ...string) string {
+	if s == "" {
+		return s
+	}
+	for _, list := range [][]string{r.secrets, extra} {
+		for _, sec := range list {
+			if sec != "" {
+				s = strings.ReplaceAll(s, sec, redacted)
+			}
+		}
+	}
+	s = bearerRE.ReplaceAllString(s, "Bearer "+redacted)
+	s = jwtRE.ReplaceAllString(s, redacted)
+	s = fieldRE.ReplaceAllString(s, `"$1"$2"`+redacted+`"`)
+	s = keyLikeRE.ReplaceAllString(s, redacted)
+	return s
+}
+
+// excerpt is a short, printable, redacted prefix of a body. It redacts before
+// it cuts, so that no secret survives as a prefix cut at the limit.
+func (r *redactor) excerpt(body []byte, extra ...string) string {
+	s := strings.ToValidUTF8(string(body), "\uFFFD")
+	s = r.redact(s, extra...)
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return ' '
+		}
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if len(s) <= excerptBytes {
+		return s
+	}
+	cut := excerptBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// hasControl reports whether s has an ASCII or Unicode control character.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, unicode.IsControl)
+}

@@ -1,0 +1,193 @@
+package flexapi
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// retryDoer is the generated client's HttpRequestDoer: it sends each request
+// through a retryablehttp.Client. Using the retryablehttp.Client directly
+// (rather than its StandardClient) keeps one *http.Client, ours, in charge of
+// redirects.
+type retryDoer struct {
+	rc *retryablehttp.Client
+}
+
+func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
+	rreq, err := retryablehttp.FromRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	return d.rc.Do(rreq)
+}
+
+// retryPolicy decides which answers are tried again and how long to wait.
+type retryPolicy struct {
+	maxRetryWait time.Duration
+	now          func() time.Time
+}
+
+// newRetryClient wires a retryablehttp.Client the way this package needs it:
+// no logger (its messages would go to stderr and name URLs), the last
+// response handed back as it is (PassthroughErrorHandler: the caller turns
+// it into an *APIError and closes it), our retry decision and backoff.
+func newRetryClient(hc *http.Client, s *settings, check retryablehttp.CheckRetry, p retryPolicy) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:   hc,
+		Logger:       nil,
+		RetryWaitMin: s.retryWaitMin,
+		RetryWaitMax: s.retryWaitMax,
+		RetryMax:     s.maxAttempts - 1,
+		CheckRetry:   check,
+		Backoff:      p.backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+}
+
+// listRetry is the policy of the list call, a GET and so idempotent:
+// connection errors and 429, 502, 503, 504 are tried again; every other
+// status, 401 included (that one is handled above, by renewing the token),
+// is final.
+func (p retryPolicy) listRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		return retryableTransportError(err), nil
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return p.waitFits(ctx, resp), nil
+	}
+	return false, nil
+}
+
+// tokenRetry is the policy of POST /oauth2/token. A POST is tried again only
+// when the server cannot have acted on it:
+//
+//   - a dial error: the request was never sent;
+//   - 429: the server refused to process it;
+//   - 503 with Retry-After: the server says it did not handle it and when
+//     to come back.
+//
+// Not after a reset or timeout once the request was written, nor after a 502
+// or 504: a gateway may have passed the request on, and the token exchange
+// is not documented as idempotent.
+func (p retryPolicy) tokenRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		var op *net.OpError
+		return errors.As(err, &op) && op.Op == "dial", nil
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return p.waitFits(ctx, resp), nil
+	case resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
+		return p.waitFits(ctx, resp), nil
+	}
+	return false, nil
+}
+
+// waitFits reports whether the wait a Retry-After asks for ends before the
+// context does. If it does not, the answer is returned now as an *APIError
+// rather than after sleeping into a deadline error that hides it.
+func (p retryPolicy) waitFits(ctx context.Context, resp *http.Response) bool {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return true
+	}
+	wait, ok := p.retryAfter(resp)
+	if !ok {
+		return true
+	}
+	return p.now().Add(wait).Before(deadline)
+}
+
+// retryableTransportError reports whether a failure to get an answer is
+// worth another attempt: not a refused redirect, not a certificate problem,
+// not a malformed request; any other network failure is.
+func retryableTransportError(err error) bool {
+	var (
+		certErr     *tls.CertificateVerificationError
+		unknownAuth x509.UnknownAuthorityError
+		hostErr     x509.HostnameError
+		invalidErr  x509.CertificateInvalidError
+	)
+	switch {
+	case errors.Is(err, ErrRedirectRefused),
+		errors.As(err, &certErr), errors.As(err, &unknownAuth),
+		errors.As(err, &hostErr), errors.As(err, &invalidErr):
+		return false
+	}
+	msg := err.Error()
+	return !strings.Contains(msg, "unsupported protocol scheme") &&
+		!strings.Contains(msg, "stopped after")
+}
+
+// backoff is capped, jittered exponential backoff; a Retry-After header
+// replaces it, capped at maxRetryWait.
+func (p retryPolicy) backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	if d, ok := p.retryAfter(resp); ok {
+		return d
+	}
+	wait := min
+	for i := 0; i < attempt && wait < max; i++ {
+		wait *= 2
+	}
+	wait = minDuration(wait, max)
+	// Equal jitter: half fixed, half random, so that callers that failed
+	// together do not come back together.
+	half := wait / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+// retryAfter parses a Retry-After header, seconds or an HTTP date, on a 429
+// or 503, capped at maxRetryWait.
+func (p retryPolicy) retryAfter(resp *http.Response) (time.Duration, bool) {
+	if resp == nil {
+		return 0, false
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	default:
+		return 0, false
+	}
+	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(p.maxRetryWait/time.Second)+1 {
+			return p.maxRetryWait, true // avoids overflow on huge values
+		}
+		d = time.Duration(secs) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = max(t.Sub(p.now()), 0)
+	} else {
+		return 0, false
+	}
+	return minDuration(d, p.maxRetryWait), true
+}
+
+func minDuration(a, b time.Duration) time.Duration {
+	if a < b {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,90 @@
+package flexapi
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// maxRedirects matches net/http's own limit.
+const maxRedirects = 10
+
+// httpClientFor returns the *http.Client the client sends with: a copy of the
+// caller's, or one over a transport with a response-header timeout. Either
+// way its CheckRedirect keeps requests, and so the bearer token, on the
+// origin they started at.
+func httpClientFor(s *settings) *http.Client {
+	var hc http.Client
+	if s.httpClient != nil {
+		hc = *s.httpClient
+	} else {
+		hc.Transport = defaultTransport()
+	}
+	hc.CheckRedirect = sameOriginRedirects
+	return &hc
+}
+
+// defaultTransport is net/http's default transport, owned by this client,
+// with a bound on the wait for response headers: a server that accepts the
+// connection and never answers must not hold a call until its timeout.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+	return t
+}
+
+// sameOriginRedirects follows a redirect only to the same scheme and host.
+// net/http drops the Authorization header when a redirect leaves the domain
+// but keeps it on a downgrade from https to http on the same host, and a
+// refused redirect is clearer than a request that silently lost its token.
+func sameOriginRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("flexapi: stopped after %d redirects", maxRedirects)
+	}
+	from := via[0].URL
+	if req.URL.Scheme != from.Scheme || !strings.EqualFold(req.URL.Host, from.Host) {
+		return fmt.Errorf("%w: %s://%s to %s://%s", ErrRedirectRefused,
+			from.Scheme, from.Host, req.URL.Scheme, req.URL.Host)
+	}
+	return nil
+}
+
+// checkTransportSecurity refuses a client that would send credentials in
+// clear text: https always, plain http to loopback hosts only (tests, local
+// doubles).
+func checkTransportSecurity(u *url.URL, sendsCredentials bool) error {
+	if !sendsCredentials || u.Scheme == "https" {
+		return nil
+	}
+	if isLoopback(u.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrInsecureTransport, u.Host)
+}
+
+// isLoopback reports whether host is localhost or a loopback address
+// (127.0.0.0/8, ::1). It does not resolve names: a name that resolves to
+// loopback is not trusted to keep doing so.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// closeOnError closes the response net/http may return together with an
+// error (a refused redirect does that); its body is already closed or
+// unread.
+func closeOnError(resp *http.Response, err error) error {
+	if resp != nil && resp.Body != nil {
+		_ = resp.Body.Close()
+	}
+	return err
+}
+
+// errNilContext mirrors net/http's refusal of a nil context.
+var errNilContext = errors.New("flexapi: nil Context")
