@@ -1,0 +1,66 @@
+package flexapi_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi"
+)
+
+// A client with app credentials lists a merchant's keys. A local server
+// stands in for FlexFactor here; against the real API, replace WithBaseURL
+// with WithEnvironment(flexapi.Sandbox) or WithEnvironment(flexapi.Production).
+func Example() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/v1/oauth2/token":
+			fmt.Fprintf(w, `{"accessToken": "eyJ.example.jwt", "expires": %d}`, time.Now().Add(10*time.Minute).UnixMilli())
+		case "/v1/api-keys/mid_123456":
+			fmt.Fprint(w, `{"keys": [{"name": "Frontend Key", "type": "publishable",
+				"created_at": "2024-11-10T08:30:00Z", "last_used": null, "last_four": "3abc"}]}`)
+		default:
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, `{"errors": ["An unexpected error occurred. Please try again later."]}`)
+		}
+	}))
+	defer srv.Close()
+
+	client, err := flexapi.New(
+		flexapi.WithBaseURL(srv.URL+"/v1"),
+		flexapi.WithCredentials("my-app-key", "my-app-secret"),
+		flexapi.WithTimeout(10*time.Second),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.CloseIdleConnections()
+
+	ctx := context.Background()
+	list, err := client.ListAPIKeys(ctx, "mid_123456")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, k := range list.Keys {
+		fmt.Printf("%s (%s, public: %t) ...%s, used: %t\n",
+			k.Name, k.Type, flexapi.IsPublicKeyType(k.Type), k.LastFour, k.LastUsed != nil)
+	}
+
+	_, err = client.ListAPIKeys(ctx, "mid_unknown")
+	var apiErr *flexapi.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Messages[0])
+	}
+
+	_, err = client.ListAPIKeys(ctx, " ")
+	fmt.Println(errors.Is(err, flexapi.ErrInvalidMID))
+	// Output:
+	// Frontend Key (publishable, public: true) ...3abc, used: false
+	// 500 An unexpected error occurred. Please try again later.
+	// true
+}
