@@ -32,7 +32,7 @@ contract:
 
 ## mock: the FlexFactor double as a standalone server
 mock:
-	@echo "mock: not written yet" >&2; exit 1
+	$(GO) run ./cmd/flexfactor-mock $(MOCK_FLAGS)
 
 ## bench: benchmarks against a hand-written baseline
 bench:

@@ -265,3 +265,10 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
 	return hex.EncodeToString(b)
 }
+
+// Data returns a copy of the server's data.
+func (s *Server) Data() Data {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data.clone()
+}

@@ -88,35 +88,31 @@ func validationMessages(err error) []string {
 	var out []string
 	var walk func(error)
 	walk = func(err error) {
-		var multi openapi3.MultiError
-		if errors.As(err, &multi) {
-			for _, e := range multi {
-				walk(e)
+		// Switch on the types themselves: errors.As would look through a
+		// RequestError into the MultiError it wraps and lose the "where".
+		switch e := err.(type) {
+		case openapi3.MultiError:
+			for _, item := range e {
+				walk(item)
 			}
-			return
-		}
-		var reqErr *openapi3filter.RequestError
-		if !errors.As(err, &reqErr) {
-			out = append(out, "The request does not match the API's specification.")
-			return
-		}
-		where := "The request"
-		switch {
-		case reqErr.Parameter != nil:
-			where = fmt.Sprintf("The %s parameter %q", reqErr.Parameter.In, reqErr.Parameter.Name)
-		case reqErr.RequestBody != nil:
-			where = "The request body"
-		}
-		if reqErr.Err != nil {
-			var inner openapi3.MultiError
-			if errors.As(reqErr.Err, &inner) {
-				for _, e := range inner {
-					out = append(out, describe(where, e, reqErr.Reason))
+		case *openapi3filter.RequestError:
+			where := "The request"
+			switch {
+			case e.Parameter != nil:
+				where = fmt.Sprintf("The %s parameter %q", e.Parameter.In, e.Parameter.Name)
+			case e.RequestBody != nil:
+				where = "The request body"
+			}
+			if inner, ok := e.Err.(openapi3.MultiError); ok {
+				for _, item := range inner {
+					out = append(out, describe(where, item, e.Reason))
 				}
 				return
 			}
+			out = append(out, describe(where, e.Err, e.Reason))
+		default:
+			out = append(out, describe("The request", err, ""))
 		}
-		out = append(out, describe(where, reqErr.Err, reqErr.Reason))
 	}
 	walk(err)
 	if len(out) == 0 {

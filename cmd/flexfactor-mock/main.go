@@ -1,0 +1,22 @@
+// Command flexfactor-mock runs the FlexFactor double of package flexapitest
+// as a standalone server, for tests written in any language:
+//
+//	go run ./cmd/flexfactor-mock [-addr 127.0.0.1:8080] [-app-key K] [-app-secret S] [-data FILE] [-token-ttl 10m]
+//
+// It serves POST /v1/oauth2/token and GET /v1/api-keys/{mid}, checks every
+// request against openapi.yaml, and stops cleanly on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+)
+
+// The default credentials: fixed, so that a README's curl session works as
+// written. This double guards nothing; never reuse them elsewhere.
+const (
+	defaultAppKey    = "mock-app-key"
+	defaultAppSecret = "mock-app-secret"
+)
+
+// run is the whole program but for signals: it serves until ctx is done and
+// returns the exit code (0 on a clean stop, 1 on an error, 2 on bad flags).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("flexfactor-mock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`")
+	appKey := fs.String("app-key", defaultAppKey, "the AppKey the token call accepts")
+	appSecret := fs.String("app-secret", defaultAppSecret, "the AppSecret the token call accepts")
+	dataFile := fs.String("data", "", "JSON or YAML `file` mapping merchant ids to their keys (default: mid_123456 with the documentation's two keys)")
+	ttl := fs.Duration("token-ttl", flexapitest.DefaultTokenTTL, "token lifetime")
+	quiet := fs.Bool("quiet", false, "do not log requests")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: flexfactor-mock [flags]\n\nA local FlexFactor API-keys double: POST /v1/oauth2/token, GET /v1/api-keys/{mid}.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "flexfactor-mock: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		return 2
+	}
+
+	opts := []flexapitest.Option{
+		flexapitest.WithAddr(*addr),
+		flexapitest.WithAppCredentials(*appKey, *appSecret),
+		flexapitest.WithTokenTTL(*ttl),
+		flexapitest.WithRequestValidation(),
+	}
+	dataDesc := "built in"
+	if *dataFile != "" {
+		data, err := flexapitest.LoadData(*dataFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "flexfactor-mock: %v\n", err)
+			return 1
+		}
+		opts = append(opts, flexapitest.WithData(data))
+		dataDesc = *dataFile
+	}
+	if !*quiet {
+		opts = append(opts, flexapitest.WithRequestHook(func(r flexapitest.Request) {
+			line := r.Method + " " + r.Path
+			if r.Query != "" {
+				line += "?" + r.Query
+			}
+			fmt.Fprintf(stderr, "%s %s -> %d\n", r.Time.Format(time.RFC3339), line, r.Status)
+		}))
+	}
+	srv, err := flexapitest.Start(opts...)
+	if err != nil {
+		fmt.Fprintf(stderr, "flexfactor-mock: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "flexfactor-mock: serving FlexFactor's API-keys double\n")
+	fmt.Fprintf(stdout, "  base URL:   %s\n", srv.URL)
+	fmt.Fprintf(stdout, "  AppKey:     %s\n", srv.AppKey)
+	fmt.Fprintf(stdout, "  AppSecret:  %s\n", srv.AppSecret)
+	fmt.Fprintf(stdout, "  token TTL:  %v\n", *ttl)
+	fmt.Fprintf(stdout, "  data:       %s (%s)\n", dataDesc, describeData(srv))
+	fmt.Fprintf(stdout, "Stop with Ctrl-C.\n")
+
+	<-ctx.Done()
+	srv.Close()
+	fmt.Fprintf(stdout, "flexfactor-mock: stopped\n")
+	return 0
+}
+
+func describeData(srv *flexapitest.Server) string {
+	d := srv.Data()
+	if len(d) == 0 {
+		return "no merchant has keys"
+	}
+	var parts []string
+	for _, mid := range d.MIDs() {
+		parts = append(parts, fmt.Sprintf("%s: %d keys", mid, len(d[mid])))
+	}
+	return strings.Join(parts, ", ")
+}

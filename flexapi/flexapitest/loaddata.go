@@ -1,0 +1,254 @@
+package flexapitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// LoadData reads a data file: a JSON or YAML object that maps each merchant
+// id to its list of keys, each with the five fields of the list call:
+//
+//	mid_123456:
+//	  - name: My API Key
+//	    type: secret
+//	    created_at: "2024-11-16T12:00:00Z"
+//	    last_used: null
+//	    last_four: "7dc0"
+//
+// Unlike WithKeys, it checks every key against openapi.yaml's APIKey, so the
+// server it seeds answers only valid responses. Its errors name the file,
+// the line and the problem.
+func LoadData(path string) (Data, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("data file: %w", err)
+	}
+	return ParseData(path, b)
+}
+
+// ParseData parses the contents of a data file (see LoadData); name is used
+// in errors, and a name ending in ".json" is parsed as strict JSON.
+func ParseData(name string, b []byte) (Data, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, fmt.Errorf("%s: the file is empty; it must map merchant ids to their keys", name)
+	}
+	if strings.EqualFold(filepath.Ext(name), ".json") {
+		if err := checkJSONSyntax(b); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	// JSON is YAML: one parser for both keeps the line of every node, for
+	// the errors below.
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s: invalid YAML: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, fmt.Errorf("%s: the file must hold one document", name)
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:%d: the top level must be an object mapping merchant ids to lists of keys", name, root.Line)
+	}
+	data := Data{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.Value == "" {
+			return nil, fmt.Errorf("%s:%d: a merchant id must be a non-empty string", name, k.Line)
+		}
+		mid := k.Value
+		if v.Kind != yaml.SequenceNode {
+			return nil, fmt.Errorf("%s:%d: merchant %q: its keys must be a list", name, v.Line, mid)
+		}
+		keys := make([]json.RawMessage, 0, len(v.Content))
+		for j, item := range v.Content {
+			raw, err := parseKey(item)
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: merchant %q, key %d: %w", name, item.Line, mid, j, err)
+			}
+			keys = append(keys, raw)
+		}
+		data[mid] = keys
+	}
+	return data, nil
+}
+
+// checkJSONSyntax reports a JSON syntax error with its line and column.
+func checkJSONSyntax(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var v any
+	err := dec.Decode(&v)
+	if err == nil {
+		if _, err2 := dec.Token(); err2 == nil {
+			return fmt.Errorf("invalid JSON: more than one value")
+		}
+		return nil
+	}
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		line, col := lineCol(b, syn.Offset)
+		return fmt.Errorf("invalid JSON at line %d, column %d: %s", line, col, syn.Error())
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("invalid JSON: unexpected end of file")
+	}
+	return fmt.Errorf("invalid JSON: %w", err)
+}
+
+func lineCol(b []byte, offset int64) (line, col int) {
+	if offset > int64(len(b)) {
+		offset = int64(len(b))
+	}
+	before := b[:offset]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
+	return line, max(col, 1)
+}
+
+var (
+	keyTypes    = []string{"secret", "public", "publishable", "tokenization"}
+	namePattern = regexp.MustCompile(`^[^<>]*$`)
+)
+
+// parseKey checks one key node against openapi.yaml's APIKey and returns its
+// JSON, fields in the spec's order, unknown fields after them.
+func parseKey(n *yaml.Node) (json.RawMessage, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, errors.New("a key must be an object with name, type, created_at, last_used and last_four")
+	}
+	fields := map[string]*yaml.Node{}
+	var order []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		fields[n.Content[i].Value] = n.Content[i+1]
+		order = append(order, n.Content[i].Value)
+	}
+	for _, f := range []string{"name", "type", "created_at", "last_used", "last_four"} {
+		if _, ok := fields[f]; !ok {
+			return nil, fmt.Errorf("missing field %q", f)
+		}
+	}
+	str := func(f string) (string, error) {
+		v := fields[f]
+		// An unquoted date is a YAML timestamp: accept it as the string it is.
+		if v.Kind != yaml.ScalarNode || (v.Tag != "!!str" && v.Tag != "!!timestamp") {
+			return "", fmt.Errorf("line %d: field %q must be a string (quote it)", v.Line, f)
+		}
+		return v.Value, nil
+	}
+	date := func(f string) error {
+		s, err := str(f)
+		if err != nil {
+			return err
+		}
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			return fmt.Errorf("line %d: field %q must be an RFC 3339 date-time such as 2024-11-16T12:00:00Z", fields[f].Line, f)
+		}
+		return nil
+	}
+	name, err := str("name")
+	if err != nil {
+		return nil, err
+	}
+	if !namePattern.MatchString(name) {
+		return nil, fmt.Errorf("line %d: field \"name\" must not contain < or >", fields["name"].Line)
+	}
+	typ, err := str("type")
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(keyTypes, typ) {
+		return nil, fmt.Errorf("line %d: field \"type\" must be one of %s", fields["type"].Line, strings.Join(keyTypes, ", "))
+	}
+	if err := date("created_at"); err != nil {
+		return nil, err
+	}
+	if lu := fields["last_used"]; !(lu.Kind == yaml.ScalarNode && lu.Tag == "!!null") {
+		if err := date("last_used"); err != nil {
+			return nil, fmt.Errorf("%w, or null for a key never used", err)
+		}
+	}
+	four, err := str("last_four")
+	if err != nil {
+		return nil, err
+	}
+	if utf8.RuneCountInString(four) != 4 {
+		return nil, fmt.Errorf("line %d: field \"last_four\" must be exactly four characters", fields["last_four"].Line)
+	}
+
+	// Encode in the spec's field order, then the others as written.
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	first := true
+	emit := func(k string) error {
+		var v any
+		if err := fields[k].Decode(&v); err != nil {
+			return fmt.Errorf("field %q: %w", k, err)
+		}
+		if n := fields[k]; n.Tag == "!!timestamp" {
+			v = n.Value
+		}
+		kb, _ := json.Marshal(k)
+		vb, err := json.Marshal(normalize(v))
+		if err != nil {
+			return fmt.Errorf("field %q cannot be encoded as JSON: %w", k, err)
+		}
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		buf.Write(kb)
+		buf.WriteByte(':')
+		buf.Write(vb)
+		return nil
+	}
+	known := []string{"name", "type", "created_at", "last_used", "last_four"}
+	for _, k := range known {
+		if err := emit(k); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range order {
+		if !slices.Contains(known, k) {
+			if err := emit(k); err != nil {
+				return nil, err
+			}
+		}
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// normalize turns YAML's map[any]any (non-string keys) into JSON objects.
+func normalize(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = normalize(e)
+		}
+		return t
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			m[fmt.Sprint(k)] = normalize(e)
+		}
+		return m
+	case []any:
+		for i, e := range t {
+			t[i] = normalize(e)
+		}
+		return t
+	}
+	return v
+}
