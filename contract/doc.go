@@ -1,0 +1,15 @@
+// Package contract checks a FlexFactor server against openapi.yaml at the
+// wire: the Ginkgo suite in this directory sends real requests, captures
+// the raw bytes of each response and validates them with kin-openapi, then
+// writes a JUnit report for CI and a Markdown report for a person.
+//
+// The non-test code here is what the suite is made of, kept apart so that
+// it is documented and unit-tested on its own: the target and its
+// environment variables (target.go), the polite wire client
+// (wireclient.go), the validator (wire.go), what the run observed
+// (observe.go) and the report writer (report.go).
+//
+// Without environment variables the suite runs against the in-process
+// flexapitest double; see the README's "The contract suite" for live
+// targets.
+package contract

@@ -1,0 +1,253 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// TableTypes are the key types the list page's field table documents
+// ("secret or public"); the spec accepts more, because the same page's
+// example and other pages use more.
+var TableTypes = []string{"secret", "public"}
+
+// Observed is what the run saw of the server, beyond pass and fail: the
+// "documented vs observed" table of the report.
+type Observed struct {
+	// ListingSeen is set once a 200 listing was observed.
+	ListingSeen bool
+	Keys        int
+	// Types counts the keys of each type value.
+	Types map[string]int
+	// NullLastUsed counts keys whose last_used is null.
+	NullLastUsed int
+	// Undocumented counts each undocumented field, as
+	// "listApiKeys 200 /keys/*/id".
+	Undocumented map[string]int
+	// DuplicatePairs counts (name, last_four) pairs held by more than one key.
+	DuplicatePairs int
+	// MediaTypes counts the media types of all responses.
+	MediaTypes map[string]int
+}
+
+// Observer collects Observed during a run; it is safe for concurrent use.
+type Observer struct {
+	mu sync.Mutex
+	o  Observed
+}
+
+// NewObserver returns an observer that has seen nothing.
+func NewObserver() *Observer {
+	return &Observer{o: Observed{Types: map[string]int{}, Undocumented: map[string]int{}, MediaTypes: map[string]int{}}}
+}
+
+// Snapshot is a copy of what was observed, for the report.
+func (ob *Observer) Snapshot() Observed {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	o := ob.o
+	o.Types, o.Undocumented, o.MediaTypes = clone(o.Types), clone(o.Undocumented), clone(o.MediaTypes)
+	return o
+}
+
+func clone(m map[string]int) map[string]int {
+	c := make(map[string]int, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// RecordListing adds the raw key objects of a 200 listing. Call it once
+// per merchant listed.
+func (ob *Observer) RecordListing(keys []map[string]any) {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	o := &ob.o
+	o.ListingSeen = true
+	o.Keys += len(keys)
+	pairs := map[[2]string]int{}
+	for _, k := range keys {
+		if t, ok := k["type"].(string); ok {
+			o.Types[t]++
+		} else {
+			o.Types["(not a string)"]++
+		}
+		if v, ok := k["last_used"]; ok && v == nil {
+			o.NullLastUsed++
+		}
+		name, _ := k["name"].(string)
+		four, _ := k["last_four"].(string)
+		pairs[[2]string{name, four}]++
+	}
+	for _, n := range pairs {
+		if n > 1 {
+			o.DuplicatePairs++
+		}
+	}
+}
+
+// RecordUndocumented adds the undocumented fields of one response.
+func (ob *Observer) RecordUndocumented(op string, status int, fields map[string]int) {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	for f, n := range fields {
+		ob.o.Undocumented[fmt.Sprintf("%s %d %s", op, status, f)] += n
+	}
+}
+
+// RecordMediaType counts a response's media type.
+func (ob *Observer) RecordMediaType(mt string) {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	ob.o.MediaTypes[printableMediaType(mt)]++
+}
+
+// DecodeKeys decodes a listing body into its raw key objects, keeping
+// every field as sent (numbers as json.Number). It fails when the body has
+// no "keys" array of objects.
+func DecodeKeys(body []byte) ([]map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var top map[string]any
+	if err := dec.Decode(&top); err != nil {
+		return nil, fmt.Errorf("the body is not a JSON object")
+	}
+	raw, ok := top["keys"].([]any)
+	if !ok {
+		return nil, fmt.Errorf(`the body has no "keys" array`)
+	}
+	keys := make([]map[string]any, 0, len(raw))
+	for i, item := range raw {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("/keys/%d is not an object", i)
+		}
+		keys = append(keys, m)
+	}
+	return keys, nil
+}
+
+// DecodeJSON decodes any JSON body with numbers kept exact.
+func DecodeJSON(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("the body is not JSON")
+	}
+	return v, nil
+}
+
+// UndocumentedFields walks value along schema and counts each object
+// member the schema does not declare, by pointer with array indexes as
+// "*": {"/keys/*/id": 2}. Objects whose schema declares no properties
+// (free-form objects) are not walked.
+func UndocumentedFields(schema *openapi3.Schema, value any) map[string]int {
+	out := map[string]int{}
+	var walk func(s *openapi3.Schema, v any, path string)
+	walk = func(s *openapi3.Schema, v any, path string) {
+		if s == nil {
+			return
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			if len(s.Properties) == 0 {
+				return
+			}
+			for name, member := range v {
+				p := path + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
+				prop, ok := s.Properties[name]
+				if !ok {
+					out[p]++
+					continue
+				}
+				if prop.Value != nil {
+					walk(prop.Value, member, p)
+				}
+			}
+		case []any:
+			if s.Items == nil || s.Items.Value == nil {
+				return
+			}
+			for _, item := range v {
+				walk(s.Items.Value, item, path+"/*")
+			}
+		}
+	}
+	walk(schema, value, "")
+	return out
+}
+
+// secretFieldNames are member names that would carry a key's value,
+// compared after lower-casing and dropping '_' and '-'.
+var secretFieldNames = []string{
+	"value", "key", "apikey", "keyvalue", "fullkey", "secret", "secretkey",
+	"secretvalue", "token", "plaintext", "rawkey",
+}
+
+// KeySecurityProblems checks the page's Key Security note on each raw key
+// object: "the full key value for secret keys is not returned". Exactly:
+//
+//  1. no member, at any depth, is named like a key value (value, key,
+//     api_key, secret, secret_key, token, ... compared without case, '_'
+//     and '-');
+//  2. last_four is at most four characters, so it cannot hold the value;
+//  3. no other string member, at any depth, looks like a key (16 or more
+//     characters, no white space) and ends with the key's last_four: that
+//     would be the full value under another name.
+//
+// It checks every key, not only secret ones: the list is no place for any
+// key's value. The failures name pointers, never values.
+func KeySecurityProblems(keys []map[string]any) []Failure {
+	var out []Failure
+	for i, k := range keys {
+		base := "/keys/" + strconv.Itoa(i)
+		four, _ := k["last_four"].(string)
+		if utf8.RuneCountInString(four) > 4 {
+			out = append(out, Failure{Where: WhereBody, Pointer: base + "/last_four", Reason: "last_four is longer than four characters: it may carry the key"})
+		}
+		var walk func(v any, path string, top bool)
+		walk = func(v any, path string, top bool) {
+			switch v := v.(type) {
+			case map[string]any:
+				names := mapsKeys(v)
+				slices.Sort(names)
+				for _, name := range names {
+					p := path + "/" + name
+					norm := strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))
+					if slices.Contains(secretFieldNames, norm) {
+						out = append(out, Failure{Where: WhereBody, Pointer: p, Reason: fmt.Sprintf("a key object carries a member named %q, which may hold the full key value", name)})
+						continue
+					}
+					if top && name == "last_four" {
+						continue
+					}
+					walk(v[name], p, false)
+				}
+			case []any:
+				for j, item := range v {
+					walk(item, path+"/"+strconv.Itoa(j), false)
+				}
+			case string:
+				if len(four) == 4 && looksLikeKey(v) && strings.HasSuffix(v, four) {
+					out = append(out, Failure{Where: WhereBody, Pointer: path, Reason: "a string that looks like a key ends with the key's last_four: it may be the full key value"})
+				}
+			}
+		}
+		walk(k, base, true)
+	}
+	return out
+}
+
+func looksLikeKey(s string) bool {
+	return utf8.RuneCountInString(s) >= 16 && !strings.ContainsFunc(s, unicode.IsSpace)
+}

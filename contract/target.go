@@ -1,0 +1,319 @@
+package contract
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+)
+
+// The environment variables that choose and configure the target.
+const (
+	EnvBaseURL         = "FLEXFACTOR_BASE_URL"
+	EnvEnvironment     = "FLEXFACTOR_ENV"
+	EnvToken           = "FLEXFACTOR_TOKEN"
+	EnvAppKey          = "FLEXFACTOR_APP_KEY"
+	EnvAppSecret       = "FLEXFACTOR_APP_SECRET"
+	EnvMID             = "FLEXFACTOR_MID"
+	EnvEmptyMID        = "FLEXFACTOR_EMPTY_MID"
+	EnvAllowProduction = "FLEXFACTOR_ALLOW_PRODUCTION"
+	EnvStrictDocs      = "FLEXFACTOR_STRICT_DOCS"
+	EnvMaxRequests     = "FLEXFACTOR_MAX_REQUESTS"
+	EnvRequestTimeout  = "FLEXFACTOR_REQUEST_TIMEOUT"
+	EnvReportDir       = "FLEXFACTOR_REPORT_DIR"
+)
+
+// Defaults of a run.
+const (
+	DefaultMaxRequests    = 20
+	DefaultRequestTimeout = 15 * time.Second
+)
+
+// Mode says whether a run talks to the embedded double or a live server.
+type Mode int
+
+const (
+	// ModeDouble is the in-process flexapitest double, the default.
+	ModeDouble Mode = iota
+	// ModeLive is any server reached over the network, loopback included.
+	ModeLive
+)
+
+func (m Mode) String() string {
+	if m == ModeLive {
+		return "live"
+	}
+	return "double"
+}
+
+// Config is a run's target, read from the environment by ConfigFromEnv.
+type Config struct {
+	Mode Mode
+	// Environment is "sandbox", "production" or "" for a base URL given
+	// as is (and for the double).
+	Environment string
+	// BaseURL is the base with /v1; empty for the double until it starts.
+	BaseURL string
+	// Token is a static bearer token; AppKey and AppSecret, when both set,
+	// are exchanged for one instead.
+	Token             string
+	AppKey, AppSecret string
+	MID, EmptyMID     string
+	// Strict holds the server to the page's every word: only the field
+	// table's type values, no undocumented fields.
+	Strict         bool
+	MaxRequests    int
+	RequestTimeout time.Duration
+	// Notes are remarks on the configuration worth printing.
+	Notes []string
+}
+
+// UsesAppCredentials reports whether the run exchanges AppKey and
+// AppSecret for its token.
+func (c Config) UsesAppCredentials() bool { return c.AppKey != "" && c.AppSecret != "" }
+
+// Secrets are the values that must never appear in output.
+func (c Config) Secrets() []string {
+	var s []string
+	for _, v := range []string{c.Token, c.AppSecret} {
+		if v != "" {
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+// Host is the target's host, or "in-process double" before it starts.
+func (c Config) Host() string {
+	if u, err := url.Parse(c.BaseURL); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return "in-process double"
+}
+
+// String describes the target with every secret redacted, as printed at
+// the start of a run and in the report.
+func (c Config) String() string {
+	var b strings.Builder
+	switch {
+	case c.Mode == ModeDouble:
+		b.WriteString("in-process flexapitest double (no FLEXFACTOR_BASE_URL or FLEXFACTOR_ENV set)")
+		if c.BaseURL != "" {
+			b.WriteString(" at " + c.BaseURL)
+		}
+	case c.Environment != "":
+		fmt.Fprintf(&b, "live %s, %s", c.Environment, c.BaseURL)
+	default:
+		b.WriteString("live " + c.BaseURL)
+	}
+	switch {
+	case c.UsesAppCredentials():
+		fmt.Fprintf(&b, "; credentials: app key %s, app secret [redacted]", redactKeep(c.AppKey))
+	case c.Token != "":
+		b.WriteString("; credentials: bearer token [redacted]")
+	}
+	if c.MID != "" {
+		b.WriteString("; mid " + c.MID)
+	}
+	if c.EmptyMID != "" {
+		b.WriteString("; empty mid " + c.EmptyMID)
+	}
+	if c.Strict {
+		b.WriteString("; strict docs")
+	}
+	fmt.Fprintf(&b, "; at most %d requests, %s timeout each", c.MaxRequests, c.RequestTimeout)
+	return b.String()
+}
+
+// redactKeep shows an app key's first four characters: the key is a
+// public client id, and the prefix tells which app a run used.
+func redactKeep(s string) string {
+	if len(s) <= 8 {
+		return "[redacted]"
+	}
+	return s[:4] + "…[redacted]"
+}
+
+// A ConfigError names what is wrong with the environment. A live target
+// missing its credentials or mid is one: the run fails at once, never
+// skips.
+type ConfigError struct {
+	Missing []string
+	Problem string
+}
+
+func (e *ConfigError) Error() string {
+	var parts []string
+	if len(e.Missing) > 0 {
+		parts = append(parts, "missing "+strings.Join(e.Missing, ", "))
+	}
+	if e.Problem != "" {
+		parts = append(parts, e.Problem)
+	}
+	return "contract: the target is misconfigured: " + strings.Join(parts, "; ")
+}
+
+// ConfigFromEnv reads the target from the environment through lookup
+// (os.LookupEnv in a run). With neither FLEXFACTOR_BASE_URL nor
+// FLEXFACTOR_ENV set the target is the embedded double; otherwise it is a
+// live server and needs a mid and credentials.
+func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return strings.TrimSpace(v)
+	}
+	cfg := Config{
+		Token:     get(EnvToken),
+		AppKey:    get(EnvAppKey),
+		AppSecret: get(EnvAppSecret),
+		MID:       get(EnvMID),
+		EmptyMID:  get(EnvEmptyMID),
+	}
+	cerr := &ConfigError{}
+	var problems []string
+
+	strict, err := parseBool(EnvStrictDocs, get(EnvStrictDocs))
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	cfg.Strict = strict
+	cfg.MaxRequests = DefaultMaxRequests
+	if v := get(EnvMaxRequests); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			problems = append(problems, EnvMaxRequests+" must be a whole number from 1 to 1000")
+		} else {
+			cfg.MaxRequests = n
+		}
+	}
+	cfg.RequestTimeout = DefaultRequestTimeout
+	if v := get(EnvRequestTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > 5*time.Minute {
+			problems = append(problems, EnvRequestTimeout+` must be a duration such as "15s", at most 5m`)
+		} else {
+			cfg.RequestTimeout = d
+		}
+	}
+
+	base, env := get(EnvBaseURL), strings.ToLower(get(EnvEnvironment))
+	allowProduction, err := parseBool(EnvAllowProduction, get(EnvAllowProduction))
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	switch {
+	case base == "" && env == "":
+		cfg.Mode = ModeDouble
+		// Credentials without a target would silently test the double.
+		var stray []string
+		for _, name := range []string{EnvToken, EnvAppKey, EnvAppSecret, EnvMID, EnvEmptyMID} {
+			if get(name) != "" {
+				stray = append(stray, name)
+			}
+		}
+		if len(stray) > 0 {
+			problems = append(problems, strings.Join(stray, ", ")+" set without a live target: set "+EnvBaseURL+" or "+EnvEnvironment+" too, or unset them to test the embedded double")
+		}
+		cfg.Token, cfg.AppKey, cfg.AppSecret, cfg.MID, cfg.EmptyMID = "", "", "", "", ""
+	case base != "" && env != "":
+		problems = append(problems, "set one of "+EnvBaseURL+" and "+EnvEnvironment+", not both")
+	case env != "":
+		cfg.Mode = ModeLive
+		cfg.Environment = env
+		switch env {
+		case "sandbox":
+			cfg.BaseURL = oapi.ServerURLSandbox
+		case "production":
+			cfg.BaseURL = oapi.ServerURLProduction
+		default:
+			problems = append(problems, EnvEnvironment+` must be "sandbox" or "production"`)
+		}
+	default:
+		cfg.Mode = ModeLive
+		if err := checkBaseURL(base); err != nil {
+			problems = append(problems, err.Error())
+		}
+		cfg.BaseURL = strings.TrimSuffix(base, "/")
+	}
+	if cfg.Mode == ModeLive && isProduction(cfg.BaseURL) && !allowProduction {
+		problems = append(problems, "the target is FlexFactor's production: set "+EnvAllowProduction+"=1 to allow it")
+	}
+
+	if cfg.Mode == ModeLive {
+		if cfg.MID == "" {
+			cerr.Missing = append(cerr.Missing, EnvMID)
+		}
+		switch {
+		case cfg.AppKey != "" && cfg.AppSecret == "":
+			cerr.Missing = append(cerr.Missing, EnvAppSecret+" (set with "+EnvAppKey+")")
+		case cfg.AppSecret != "" && cfg.AppKey == "":
+			cerr.Missing = append(cerr.Missing, EnvAppKey+" (set with "+EnvAppSecret+")")
+		case cfg.AppKey == "" && cfg.Token == "":
+			cerr.Missing = append(cerr.Missing, EnvToken+" (or "+EnvAppKey+" and "+EnvAppSecret+")")
+		}
+		if cfg.UsesAppCredentials() && cfg.Token != "" {
+			cfg.Notes = append(cfg.Notes, EnvToken+" is ignored: "+EnvAppKey+" and "+EnvAppSecret+" are exchanged for a token instead")
+			cfg.Token = ""
+		}
+		if cfg.EmptyMID != "" && cfg.EmptyMID == cfg.MID {
+			problems = append(problems, EnvEmptyMID+" must name a merchant other than "+EnvMID)
+		}
+	}
+	if len(cerr.Missing) > 0 || len(problems) > 0 {
+		cerr.Problem = strings.Join(problems, "; ")
+		return cfg, cerr
+	}
+	return cfg, nil
+}
+
+func parseBool(name, v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "", "0", "false", "no":
+		return false, nil
+	case "1", "true", "yes":
+		return true, nil
+	}
+	return false, fmt.Errorf("%s must be 1 or 0", name)
+}
+
+// checkBaseURL accepts https anywhere and http on loopback only: the
+// bearer token must not cross a network in clear text.
+func checkBaseURL(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%s must be an absolute http(s) URL such as https://api-sandbox.flex-charge.com/v1", EnvBaseURL)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%s: plain http is allowed on loopback only", EnvBaseURL)
+	}
+	return fmt.Errorf("%s must use https (or http on loopback)", EnvBaseURL)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func isProduction(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil {
+		return false
+	}
+	prod, _ := url.Parse(oapi.ServerURLProduction)
+	hosts := []string{prod.Hostname(), "api.flexfactor.io", "api.flexfactor.com"}
+	return slices.Contains(hosts, strings.ToLower(u.Hostname()))
+}

@@ -1,0 +1,182 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MaxBody caps how much of a response body the suite reads: the list is
+// small, and a runaway body must not exhaust memory.
+const MaxBody = 1 << 20
+
+// ErrBudgetExceeded is returned instead of sending a request once the run
+// has used its request budget.
+var ErrBudgetExceeded = errors.New("contract: the run's request budget is used up")
+
+// WireClient sends the suite's requests and captures the responses' raw
+// bytes. It is polite to a shared sandbox: every request has a timeout,
+// nothing is retried, redirects are not followed, and the run stops at a
+// fixed number of requests. It counts what it sends, for the report.
+//
+// Keep-alives are off on purpose: net/http silently resends an idempotent
+// request whose reused connection the server closed; with a fresh
+// connection per request it never does, and the connection count of each
+// request proves it (Exchange.Attempts).
+type WireClient struct {
+	base   string
+	http   *http.Client
+	budget int
+
+	mu       sync.Mutex
+	sent     int
+	refused  int
+	retries  int
+	failures int // transport errors: timeouts, resets
+}
+
+// NewWireClient returns a client for base (with /v1) that sends at most
+// budget requests, each bounded by timeout.
+func NewWireClient(base string, timeout time.Duration, budget int) *WireClient {
+	transport := &http.Transport{
+		Proxy:                  http.ProxyFromEnvironment,
+		DisableKeepAlives:      true,
+		TLSHandshakeTimeout:    timeout,
+		ResponseHeaderTimeout:  timeout,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+	return &WireClient{
+		base:   strings.TrimSuffix(base, "/"),
+		budget: budget,
+		http: &http.Client{
+			Transport: transport,
+			Timeout:   timeout,
+			// A redirect is an undocumented status: capture it as it is.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+}
+
+// Stats is what the client sent during the run.
+type Stats struct {
+	Sent, Budget, Refused, Retries, TransportErrors int
+}
+
+// Stats returns the counts so far.
+func (c *WireClient) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Stats{Sent: c.sent, Budget: c.budget, Refused: c.refused, Retries: c.retries, TransportErrors: c.failures}
+}
+
+// Close releases idle connections.
+func (c *WireClient) Close() { c.http.CloseIdleConnections() }
+
+// Auth says how a list request authenticates.
+type Auth struct {
+	// Header is the whole Authorization value; "" sends none.
+	Header string
+}
+
+// Bearer is the Authorization the flexapi client sends.
+func Bearer(token string) Auth { return Auth{Header: "Bearer " + token} }
+
+// NoAuth sends no Authorization header.
+func NoAuth() Auth { return Auth{} }
+
+// ListAPIKeys sends GET {base}/api-keys/{mid} as the page's curl example
+// does: no body, accept: application/json, the given Authorization.
+func (c *WireClient) ListAPIKeys(ctx context.Context, mid string, auth Auth) (*Exchange, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api-keys/"+url.PathEscape(mid), nil)
+	if err != nil {
+		return nil, fmt.Errorf("contract: list request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if auth.Header != "" {
+		req.Header.Set("Authorization", auth.Header)
+	}
+	return c.do(req, OpListAPIKeys)
+}
+
+// CreateToken sends POST {base}/oauth2/token with the app's credentials.
+func (c *WireClient) CreateToken(ctx context.Context, appKey, appSecret string) (*Exchange, error) {
+	body, err := json.Marshal(map[string]string{"AppKey": appKey, "AppSecret": appSecret})
+	if err != nil {
+		return nil, fmt.Errorf("contract: token request: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/oauth2/token", bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("contract: token request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	return c.do(req, OpCreateToken)
+}
+
+func (c *WireClient) do(req *http.Request, op string) (*Exchange, error) {
+	c.mu.Lock()
+	if c.sent >= c.budget {
+		c.refused++
+		c.mu.Unlock()
+		return nil, fmt.Errorf("%w (%d requests)", ErrBudgetExceeded, c.budget)
+	}
+	c.sent++
+	c.mu.Unlock()
+
+	attempts := 0
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { attempts++ }}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	resp, err := c.http.Do(req)
+	c.countRetries(attempts)
+	if err != nil {
+		c.mu.Lock()
+		c.failures++
+		c.mu.Unlock()
+		// url.Error quotes the URL, which holds only the base and the mid.
+		return nil, fmt.Errorf("contract: %s %s: %w", req.Method, op, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("contract: %s %s: read body: %w", req.Method, op, err)
+	}
+	if len(body) > MaxBody {
+		return nil, fmt.Errorf("contract: %s %s: the body is larger than %d bytes", req.Method, op, MaxBody)
+	}
+	// The captured request keeps no body and no trace: it is only routed.
+	captured := req.Clone(context.Background())
+	captured.Body = http.NoBody
+	return &Exchange{
+		Operation: op,
+		Request:   captured,
+		Status:    resp.StatusCode,
+		Header:    resp.Header.Clone(),
+		Body:      body,
+		Attempts:  attempts,
+	}, nil
+}
+
+func (c *WireClient) countRetries(attempts int) {
+	if attempts > 1 {
+		c.mu.Lock()
+		c.retries += attempts - 1
+		c.mu.Unlock()
+	}
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
