@@ -27,7 +27,9 @@ func (secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, redacted) }
 // They err on the side of hiding: an excerpt is for a person to recognise the
 // answer, not to carry data.
 var (
-	bearerRE = regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9\-._~+/]+=*`)
+	// A credential after "bearer": at least 12 characters, so that the
+	// documented "Invalid bearer token." stays readable.
+	bearerRE = regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{12,}=*`)
 	jwtRE    = regexp.MustCompile(`eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*`)
 	// JSON members whose value is a credential, whatever its length.
 	fieldRE = regexp.MustCompile(`(?i)"(access_?token|refresh_?token|id_?token|token|app_?secret|client_?secret|secret|password|api_?key|value)"(\s*:\s*)"(?:[^"\\]|\\.)*"`)
