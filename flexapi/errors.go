@@ -89,7 +89,8 @@ type DecodeError struct {
 }
 
 func (e *DecodeError) Error() string {
-	s := fmt.Sprintf("flexapi: malformed %d response (%s): %v", e.StatusCode, e.ContentType, e.Err)
+	s := fmt.Sprintf("flexapi: malformed %d response (%s): %s", e.StatusCode, e.ContentType,
+		strings.TrimPrefix(e.Err.Error(), "flexapi: "))
 	if e.Body != "" {
 		s += ": body: " + e.Body
 	}

@@ -12,3 +12,7 @@ func WithClock(now func() time.Time) Option {
 func WithEarlyExpiry(d time.Duration) Option {
 	return func(s *settings) error { s.earlyExpiry = d; return nil }
 }
+
+func WithResponseHeaderTimeout(d time.Duration) Option {
+	return func(s *settings) error { s.headerTimeout = d; return nil }
+}

@@ -74,6 +74,9 @@ type settings struct {
 	maxRetryWait time.Duration
 	earlyExpiry  time.Duration
 	now          func() time.Time
+	// headerTimeout is the response-header timeout of the default
+	// transport; tests shorten it.
+	headerTimeout time.Duration
 }
 
 // authKind says which of the exclusive auth options was given.
@@ -112,6 +115,8 @@ func defaultSettings() *settings {
 		maxRetryWait: DefaultMaxRetryWait,
 		earlyExpiry:  defaultEarlyExpiry,
 		now:          time.Now,
+
+		headerTimeout: DefaultResponseHeaderTimeout,
 	}
 }
 

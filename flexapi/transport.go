@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // maxRedirects matches net/http's own limit.
@@ -21,7 +22,7 @@ func httpClientFor(s *settings) *http.Client {
 	if s.httpClient != nil {
 		hc = *s.httpClient
 	} else {
-		hc.Transport = defaultTransport()
+		hc.Transport = defaultTransport(s.headerTimeout)
 	}
 	hc.CheckRedirect = sameOriginRedirects
 	return &hc
@@ -30,9 +31,9 @@ func httpClientFor(s *settings) *http.Client {
 // defaultTransport is net/http's default transport, owned by this client,
 // with a bound on the wait for response headers: a server that accepts the
 // connection and never answers must not hold a call until its timeout.
-func defaultTransport() *http.Transport {
+func defaultTransport(headerTimeout time.Duration) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+	t.ResponseHeaderTimeout = headerTimeout
 	return t
 }
 
