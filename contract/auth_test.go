@@ -1,0 +1,69 @@
+package contract_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract"
+)
+
+// randomHex is a throwaway credential: the suite never sends a real
+// credential where it expects a refusal.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// expectErrorsBody checks the documented error body: {"errors": [string, ...]}
+// with at least one message.
+func expectErrorsBody(ex *contract.Exchange) {
+	GinkgoHelper()
+	var body struct {
+		Errors []string `json:"errors"`
+	}
+	Expect(json.Unmarshal(ex.Body, &body)).To(Succeed(), "the body is not the documented {\"errors\": [string]}")
+	Expect(body.Errors).NotTo(BeEmpty(), "the errors array is empty")
+}
+
+var _ = Describe("Authentication", Label("auth", "live"), func() {
+	DescribeTable("a list request without a valid token answers 401 with the documented errors body",
+		func(ctx SpecContext, auth func() contract.Auth) {
+			ex, err := run.Wire.ListAPIKeys(ctx, cfg.MID, auth())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ex.Status).To(Equal(401), "%s", ex.Summary())
+			expectValid(ex)
+			expectErrorsBody(ex)
+		},
+		Entry("an invalid bearer token", func() contract.Auth { return contract.Bearer("invalid." + randomHex(16)) },
+			SpecTimeout(cfg.RequestTimeout+requestSlack)),
+		Entry("a missing Authorization header", contract.NoAuth, SpecTimeout(cfg.RequestTimeout+requestSlack)),
+	)
+
+	When("the run exchanges app credentials", func() {
+		BeforeEach(func() {
+			if !cfg.UsesAppCredentials() && cfg.Mode == contract.ModeLive {
+				Skip("the run uses a static " + contract.EnvToken + ": the token call is not part of this target's test")
+			}
+		})
+
+		It("answers the token call with 200 and the documented token body", func() {
+			ex := run.TokenExchange()
+			Expect(ex).NotTo(BeNil())
+			Expect(ex.Status).To(Equal(200), "%s", ex.Summary())
+			expectValid(ex)
+		})
+
+		It("answers 401 with the documented errors body to unknown credentials", func(ctx SpecContext) {
+			ex, err := run.Wire.CreateToken(ctx, "contract-suite-unknown-app-"+randomHex(4), randomHex(16))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ex.Status).To(Equal(401), "%s", ex.Summary())
+			expectValid(ex)
+			expectErrorsBody(ex)
+		}, SpecTimeout(cfg.RequestTimeout+requestSlack))
+	})
+})

@@ -1,0 +1,24 @@
+package contract_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract"
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+)
+
+var _ = Describe("Server errors", Label("errors"), func() {
+	It("answer 500 with the documented errors body", Label("double"), func(ctx SpecContext) {
+		if double == nil {
+			Skip("a live server cannot be made to fail on demand: the 500 body shape is checked against the double only")
+		}
+		double.Inject(flexapitest.RouteList, flexapitest.InternalError().Once())
+		DeferCleanup(double.ClearFaults, flexapitest.RouteList)
+		ex, err := run.Wire.ListAPIKeys(ctx, cfg.MID, contract.Bearer(run.Token()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ex.Status).To(Equal(500), "%s", ex.Summary())
+		expectValid(ex)
+		expectErrorsBody(ex)
+	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
+})

@@ -1,0 +1,116 @@
+package contract_test
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract"
+)
+
+// rfc3339 is RFC 3339's date-time production (section 5.6): Go's
+// time.Parse alone accepts a few strings RFC 3339 does not.
+var rfc3339 = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$`)
+
+func isRFC3339(v any) bool {
+	s, ok := v.(string)
+	if !ok || !rfc3339.MatchString(s) {
+		return false
+	}
+	_, err := time.Parse(time.RFC3339Nano, s)
+	return err == nil
+}
+
+// keyCheck returns the problem of one raw key object, or "".
+type keyCheck func(key map[string]any) string
+
+var _ = Describe("Each listed key", Label("live"), func() {
+	DescribeTable("keeps the page's promise about its fields",
+		func(ctx SpecContext, check keyCheck) {
+			keys := listedKeys(ctx)
+			var problems []string
+			for i, k := range keys {
+				if p := check(k); p != "" {
+					problems = append(problems, fmt.Sprintf("/keys/%d: %s", i, p))
+				}
+			}
+			Expect(problems).To(BeEmpty(), "%d of %d keys break it", len(problems), len(keys))
+		},
+		Entry("created_at is an RFC 3339 date-time", keyCheck(func(k map[string]any) string {
+			if !isRFC3339(k["created_at"]) {
+				return "created_at is missing or not an RFC 3339 date-time"
+			}
+			return ""
+		})),
+		Entry("last_used is never absent, and is null or an RFC 3339 date-time", keyCheck(func(k map[string]any) string {
+			v, present := k["last_used"]
+			switch {
+			case !present:
+				return "last_used is absent"
+			case v != nil && !isRFC3339(v):
+				return "last_used is neither null nor an RFC 3339 date-time"
+			}
+			return ""
+		})),
+		Entry("last_four is exactly four characters", keyCheck(func(k map[string]any) string {
+			s, ok := k["last_four"].(string)
+			if !ok || utf8.RuneCountInString(s) != 4 {
+				return "last_four is missing or not four characters"
+			}
+			return ""
+		})),
+		Entry("type is a value openapi.yaml declares", keyCheck(func(k map[string]any) string {
+			t, _ := k["type"].(string)
+			if !slices.Contains(run.Validator.EnumValues("APIKeyType"), t) {
+				return "type is not one of " + fmt.Sprint(run.Validator.EnumValues("APIKeyType"))
+			}
+			return ""
+		})),
+		Entry("name is a string", keyCheck(func(k map[string]any) string {
+			if _, ok := k["name"].(string); !ok {
+				return "name is missing or not a string"
+			}
+			return ""
+		})),
+	)
+
+	It("decodes a null last_used to nil in the generated client", func(ctx SpecContext) {
+		keys := listedKeys(ctx)
+		nulls := 0
+		for _, k := range keys {
+			if v, ok := k["last_used"]; ok && v == nil {
+				nulls++
+			}
+		}
+		if nulls == 0 {
+			Skip("no key with a null last_used was listed: the null case was not observed")
+		}
+		losses := contract.DecodingLosses(listing(ctx))
+		Expect(losses).To(BeEmpty(), "decoding lost:%s", failuresText(losses))
+	})
+
+	// The page's Key Security note: "the full key value for secret keys is
+	// not returned". KeySecurityProblems documents exactly what is checked.
+	It("carries no full key value (the page's Key Security note)", Label("security"), func(ctx SpecContext) {
+		keys := listedKeys(ctx)
+		problems := contract.KeySecurityProblems(keys)
+		Expect(problems).To(BeEmpty(), "key values may be exposed:%s", failuresText(problems))
+	})
+
+	// The page says "use last_four and name to identify keys" but does not
+	// promise the server keeps the pair unique: a shared pair is reported,
+	// and fails only under FLEXFACTOR_STRICT_DOCS=1.
+	It("can be told apart by name and last_four", Label("strict"), func(ctx SpecContext) {
+		listedKeys(ctx)
+		dup := run.Observer.Snapshot().DuplicatePairs
+		AddReportEntry("(name, last_four) pairs shared by several keys", dup)
+		if cfg.Strict {
+			Expect(dup).To(BeZero(), "under strict docs every (name, last_four) pair must identify one key")
+		}
+	})
+})

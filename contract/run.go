@@ -1,0 +1,164 @@
+package contract
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Run is one contract run against one target: its wire client, validator,
+// token and observations. The suite makes one per process.
+type Run struct {
+	Config    Config
+	Wire      *WireClient
+	Validator *Validator
+	Observer  *Observer
+	Redactor  *Redactor
+
+	token         string
+	tokenExchange *Exchange
+
+	listingOnce sync.Once
+	listing     *Exchange
+	listingErr  error
+
+	checkedMu sync.Mutex
+	checked   map[*Exchange][]Failure
+}
+
+// NewRun prepares a run against cfg.BaseURL; it sends nothing yet.
+func NewRun(cfg Config) (*Run, error) {
+	v, err := NewValidator(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Run{
+		Config:    cfg,
+		Wire:      NewWireClient(cfg.BaseURL, cfg.RequestTimeout, cfg.MaxRequests),
+		Validator: v,
+		Observer:  NewObserver(),
+		Redactor:  NewRedactor(cfg.Secrets()...),
+	}, nil
+}
+
+// Authenticate gets the run's bearer token: the static one, or one
+// exchanged for the app's credentials (one request, kept for the token
+// specs to check). It fails when the exchange yields no token.
+func (r *Run) Authenticate(ctx context.Context) error {
+	if !r.Config.UsesAppCredentials() {
+		r.token = r.Config.Token
+		return nil
+	}
+	ex, err := r.Wire.CreateToken(ctx, r.Config.AppKey, r.Config.AppSecret)
+	if err != nil {
+		return err
+	}
+	r.tokenExchange = ex
+	var body struct {
+		AccessToken string `json:"accessToken"`
+	}
+	if ex.Status != 200 || json.Unmarshal(ex.Body, &body) != nil || body.AccessToken == "" {
+		return fmt.Errorf("contract: the token call (%s) gave no accessToken", ex.Summary())
+	}
+	r.token = body.AccessToken
+	r.Redactor.Add(body.AccessToken)
+	if rt, ok := refreshToken(ex.Body); ok {
+		r.Redactor.Add(rt)
+	}
+	return nil
+}
+
+func refreshToken(body []byte) (string, bool) {
+	var b struct {
+		RefreshToken string `json:"refreshToken"`
+	}
+	if json.Unmarshal(body, &b) != nil || b.RefreshToken == "" {
+		return "", false
+	}
+	return b.RefreshToken, true
+}
+
+// Token is the run's bearer token. Never print it.
+func (r *Run) Token() string { return r.token }
+
+// TokenExchange is the token call of Authenticate, or nil when the run
+// uses a static token.
+func (r *Run) TokenExchange() *Exchange { return r.tokenExchange }
+
+// Listing lists the run's mid once, with the run's token, and returns the
+// same exchange to every caller: the specs that look at the listing share
+// one request. The first successful 200 listing is recorded in the
+// observations.
+func (r *Run) Listing(ctx context.Context) (*Exchange, error) {
+	r.listingOnce.Do(func() {
+		r.listing, r.listingErr = r.Wire.ListAPIKeys(ctx, r.Config.MID, Bearer(r.token))
+		if r.listingErr != nil {
+			return
+		}
+		r.Check(r.listing)
+		if r.listing.Status == 200 {
+			if keys, err := DecodeKeys(r.listing.Body); err == nil {
+				r.Observer.RecordListing(keys)
+			}
+		}
+	})
+	if r.listingErr != nil {
+		return nil, r.listingErr
+	}
+	return r.listing, nil
+}
+
+// Check validates ex against openapi.yaml and records its media type and
+// undocumented fields. Validation is memoised per exchange, so that specs
+// sharing the listing do not count its fields twice.
+func (r *Run) Check(ex *Exchange) []Failure {
+	if ex == nil {
+		return []Failure{{Where: WhereRequest, Reason: "no response"}}
+	}
+	r.checkedMu.Lock()
+	defer r.checkedMu.Unlock()
+	if r.checked == nil {
+		r.checked = map[*Exchange][]Failure{}
+	}
+	if f, ok := r.checked[ex]; ok {
+		return f
+	}
+	failures := r.Validator.Validate(context.Background(), ex)
+	r.checked[ex] = failures
+	r.Observer.RecordMediaType(ex.MediaType())
+	if schema := r.Validator.ResponseSchema(ex.Operation, ex.Status); schema != nil {
+		if v, err := DecodeJSON(ex.Body); err == nil {
+			r.Observer.RecordUndocumented(ex.Operation, ex.Status, UndocumentedFields(schema, v))
+		}
+	}
+	return failures
+}
+
+// Undocumented returns the undocumented fields of ex, by pointer.
+func (r *Run) Undocumented(ex *Exchange) map[string]int {
+	schema := r.Validator.ResponseSchema(ex.Operation, ex.Status)
+	v, err := DecodeJSON(ex.Body)
+	if schema == nil || err != nil {
+		return nil
+	}
+	return UndocumentedFields(schema, v)
+}
+
+// ReportData gathers what the Markdown report shows beyond the specs.
+func (r *Run) ReportData() ReportData {
+	return ReportData{
+		Target:      r.Config.String(),
+		Host:        r.Config.Host(),
+		SpecVersion: r.Validator.SpecVersion(),
+		Strict:      r.Config.Strict,
+		Stats:       r.Wire.Stats(),
+		Observed:    r.Observer.Snapshot(),
+		SpecTypes:   r.Validator.EnumValues("APIKeyType"),
+		Notes:       r.Config.Notes,
+	}
+}
+
+// IsBudgetError reports whether err is the request budget running out.
+func IsBudgetError(err error) bool { return errors.Is(err, ErrBudgetExceeded) }
