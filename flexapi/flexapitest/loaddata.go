@@ -69,6 +69,9 @@ func ParseData(name string, b []byte) (Data, error) {
 			return nil, fmt.Errorf("%s:%d: a merchant id must be a non-empty string", name, k.Line)
 		}
 		mid := k.Value
+		if _, dup := data[mid]; dup {
+			return nil, fmt.Errorf("%s:%d: merchant %q appears twice", name, k.Line, mid)
+		}
 		if v.Kind != yaml.SequenceNode {
 			return nil, fmt.Errorf("%s:%d: merchant %q: its keys must be a list", name, v.Line, mid)
 		}
@@ -131,6 +134,9 @@ func parseKey(n *yaml.Node) (json.RawMessage, error) {
 	fields := map[string]*yaml.Node{}
 	var order []string
 	for i := 0; i+1 < len(n.Content); i += 2 {
+		if _, dup := fields[n.Content[i].Value]; dup {
+			return nil, fmt.Errorf("field %q appears twice", n.Content[i].Value)
+		}
 		fields[n.Content[i].Value] = n.Content[i+1]
 		order = append(order, n.Content[i].Value)
 	}
