@@ -6,5 +6,6 @@ package apikeys
 
 import (
 	_ "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen"
+	_ "github.com/oasdiff/oasdiff"
 	_ "github.com/onsi/ginkgo/v2/ginkgo"
 )

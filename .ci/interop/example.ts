@@ -1,0 +1,123 @@
+// What a TypeScript team gets from openapi.yaml, type-checked by `make interop`
+// (`tsc --noEmit --strict`). ./openapi is not committed: .ci/spec generates it
+// with openapi-typescript next to a copy of this file on every run, so it can
+// never be stale.
+//
+// Each assignment below must compile, and each line after a
+// `@ts-expect-error` must not: tsc fails when such a line compiles, so the
+// checks prove the generated types reject what the spec forbids.
+import type { components, operations, paths } from "./openapi";
+
+type Schemas = components["schemas"];
+export type APIKeyList = Schemas["APIKeyList"];
+export type APIKey = Schemas["APIKey"];
+export type APIKeyType = Schemas["APIKeyType"];
+export type ErrorList = Schemas["ErrorList"];
+export type ModelStateError = Schemas["ModelStateError"];
+
+type ListAPIKeys = paths["/api-keys/{mid}"]["get"];
+type JSONOf<R> = R extends { content: { "application/json": infer B } } ? B : never;
+export type ListOK = JSONOf<ListAPIKeys["responses"][200]>;
+export type ListUnauthorized = JSONOf<ListAPIKeys["responses"][401]>;
+export type ListServerError = JSONOf<ListAPIKeys["responses"][500]>;
+export type TokenRequest = JSONOf<NonNullable<operations["createToken"]["requestBody"]>>;
+export type TokenOK = JSONOf<operations["createToken"]["responses"][200]>;
+
+// The list page's example, as the page prints it: a secret key and a
+// publishable key that was never used (last_used is null).
+export const twoKeys: ListOK = {
+  keys: [
+    {
+      name: "My API Key",
+      type: "secret",
+      created_at: "2024-11-16T12:00:00Z",
+      last_used: "2024-11-18T10:00:00Z",
+      last_four: "7dc0",
+    },
+    {
+      name: "Frontend Key",
+      type: "publishable",
+      created_at: "2024-11-10T08:30:00Z",
+      last_used: null,
+      last_four: "3abc",
+    },
+  ],
+};
+export const noKeys: ListOK = { keys: [] };
+export const unauthorized: ListUnauthorized = {
+  errors: ["Authentication failed. Invalid bearer token."],
+};
+export const serverError: ListServerError = {
+  errors: ["An unexpected error occurred. Please try again later."],
+};
+
+// The 200 body is the APIKeyList schema, not some look-alike.
+export const sameList: APIKeyList = twoKeys;
+
+// The token call: both credentials, and the answer with FlexFactor's envelope,
+// whose undocumented fields take any JSON value, null included.
+export const credentials: TokenRequest = { AppKey: "app_key_example", AppSecret: "app_secret_example" };
+export const issued: TokenOK = {
+  accessToken: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJleGFtcGxlIn0.c2lnbmF0dXJl",
+  refreshToken: "8d2f0c1e-refresh-example",
+  expires: 1732017600000,
+  id: "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+  success: true,
+  result: null,
+  status: null,
+  statusCode: null,
+  errors: [],
+  customProperties: { region: "eu" },
+};
+
+// The ModelState body of FlexFactor's errors page decodes into its own type.
+export const validation: ModelStateError = {
+  status: 400,
+  title: "One or more validation errors occurred.",
+  errors: { mid: ["The mid field is required."] },
+};
+
+// The key type is exactly the four documented values: this switch is
+// exhaustive only if no value is missing, and `never` rejects any extra one.
+export function isPublicKeyType(t: APIKeyType): boolean {
+  switch (t) {
+    case "public":
+    case "publishable":
+      return true;
+    case "secret":
+    case "tokenization":
+      return false;
+    default: {
+      const unknownType: never = t;
+      return unknownType;
+    }
+  }
+}
+
+// last_used is a string or null, and nothing else.
+export function lastUsed(k: APIKey): string | null {
+  return k.last_used;
+}
+
+// What the types must reject.
+
+// @ts-expect-error "private" is not a documented key type.
+export const undocumentedType: APIKeyType = "private";
+
+// @ts-expect-error last_used is never absent, even for a key never used.
+export const withoutLastUsed: APIKey = { name: "n", type: "secret", created_at: "2024-11-16T12:00:00Z", last_four: "7dc0" };
+
+// @ts-expect-error last_used is a date-time string or null, not a number.
+export const numericLastUsed: APIKey = { name: "n", type: "secret", created_at: "2024-11-16T12:00:00Z", last_used: 0, last_four: "7dc0" };
+
+// @ts-expect-error the list is required.
+export const withoutKeys: ListOK = {};
+
+// @ts-expect-error the list page's errors are strings, not ModelState's object.
+export const modelStateAsList: ListUnauthorized = { errors: { mid: ["required"] } };
+
+// @ts-expect-error both credentials are required.
+export const withoutSecret: TokenRequest = { AppKey: "app_key_example" };
+
+// @ts-expect-error expires is milliseconds since the epoch, a number.
+export const textExpiry: TokenOK = { accessToken: "a", refreshToken: "r", expires: "2024-11-19T12:00:00Z" };
