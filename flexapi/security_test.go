@@ -1,0 +1,121 @@
+package flexapi_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi"
+)
+
+func TestRedirectsNeverCarryTheTokenAway(t *testing.T) {
+	var elsewhere atomic.Int32
+	var leaked atomic.Value
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		leaked.Store(r.Header.Get("Authorization"))
+		writeJSON(w, http.StatusOK, noKeysBody)
+	}))
+	defer other.Close()
+
+	// The TLS server's own client trusts its certificate; a redirect from
+	// it to plain http on the same host is a downgrade.
+	tlsFF := httptest.NewTLSServer(nil)
+	defer tlsFF.Close()
+	f := newFakeFF(t)
+	tlsFF.Config.Handler = f.srv.Config.Handler
+	plainSameHost := strings.Replace(tlsFF.URL, "https://", "http://", 1)
+
+	tests := []struct {
+		name   string
+		base   string
+		client *http.Client
+		target string
+	}{
+		{"to another host", f.URL(), nil, other.URL + "/v1/api-keys/x"},
+		{"from https to http", tlsFF.URL + "/v1", tlsFF.Client(), plainSameHost + "/v1/api-keys/x"},
+	}
+	for _, tt := range tests {
+		for _, status := range []int{301, 302, 307, 308} {
+			t.Run(fmt.Sprintf("%s %d", tt.name, status), func(t *testing.T) {
+				f.list = func(w http.ResponseWriter, r *http.Request, _ int) {
+					http.Redirect(w, r, tt.target, status)
+				}
+				opts := []flexapi.Option{flexapi.WithBaseURL(tt.base), flexapi.WithToken(staticTok), fastRetries}
+				if tt.client != nil {
+					opts = append(opts, flexapi.WithHTTPClient(tt.client))
+				}
+				c, err := flexapi.New(opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.CloseIdleConnections()
+				before := f.listCalls.Load()
+				_, err = c.ListAPIKeys(context.Background(), exampleMID)
+				if !errors.Is(err, flexapi.ErrRedirectRefused) {
+					t.Errorf("error %v: want ErrRedirectRefused", err)
+				}
+				if n := f.listCalls.Load() - before; n != 1 {
+					t.Errorf("list calls: %d, want 1 (a refused redirect is not retried)", n)
+				}
+				assertNoSecret(t, err)
+			})
+		}
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the other host got %d requests, Authorization %q", n, leaked.Load())
+	}
+}
+
+func TestSameOriginRedirectIsFollowed(t *testing.T) {
+	f := newFakeFF(t)
+	f.list = func(w http.ResponseWriter, r *http.Request, n int) {
+		if strings.HasSuffix(r.URL.Path, "/old") {
+			http.Redirect(w, r, "/v1/api-keys/"+exampleMID, http.StatusFound)
+			return
+		}
+		f.serveList(w, r, n)
+	}
+	if got := mustList(t, newClient(t, f), "old"); len(got.Keys) != 2 {
+		t.Errorf("keys: %d, want 2", len(got.Keys))
+	}
+}
+
+// TestNoSecretInAnyOutput: the server echoes what it got; nothing the client
+// shows carries the token, the AppSecret or key-like values.
+func TestNoSecretInAnyOutput(t *testing.T) {
+	const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtZXJjaGFudCJ9.c2lnbmF0dXJlX3ZhbHVl"
+	const keyValue = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+	f := newFakeFF(t)
+	f.list = func(w http.ResponseWriter, r *http.Request, _ int) {
+		writeJSON(w, http.StatusInternalServerError, `{"errors": ["got `+r.Header.Get("Authorization")+`", "jwt `+jwt+`",
+			"key `+keyValue+`"], "value": "short-secret-value", "accessToken": "tiny"}`)
+	}
+	for name, auth := range map[string]flexapi.Option{
+		"token": flexapi.WithToken(staticTok), "credentials": flexapi.WithCredentials(appKey, appSecret),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := flexapi.New(flexapi.WithBaseURL(f.URL()), auth, flexapi.WithoutRetries())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseIdleConnections()
+			_, err = c.ListAPIKeys(context.Background(), exampleMID)
+			var apiErr *flexapi.APIError
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("error %v: want *APIError", err)
+			}
+			for _, v := range []any{err, *apiErr, apiErr.Messages, c} {
+				assertNoSecret(t, v, jwt, keyValue, "short-secret-value", `"tiny"`)
+			}
+			if !strings.Contains(apiErr.Body, "[REDACTED]") {
+				t.Errorf("excerpt %q: want the secrets replaced by [REDACTED]", apiErr.Body)
+			}
+		})
+	}
+}
