@@ -93,7 +93,9 @@ func TestA401RenewsTheTokenOnceAndRetriesOnce(t *testing.T) {
 
 func TestA401WithTheNewTokenIsFinal(t *testing.T) {
 	f := newFakeFF(t)
-	f.list = func(w http.ResponseWriter, _ *http.Request, _ int) { writeJSON(w, http.StatusUnauthorized, unauthorized) }
+	f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
+		writeJSON(w, http.StatusUnauthorized, unauthorized)
+	}
 	_, err := newClient(t, f).ListAPIKeys(context.Background(), exampleMID)
 	var apiErr *flexapi.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 {
@@ -114,7 +116,9 @@ func TestStaticTokenIsSentAndA401IsFinal(t *testing.T) {
 	defer c.CloseIdleConnections()
 	mustList(t, c, exampleMID)
 
-	f.list = func(w http.ResponseWriter, _ *http.Request, _ int) { writeJSON(w, http.StatusUnauthorized, unauthorized) }
+	f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
+		writeJSON(w, http.StatusUnauthorized, unauthorized)
+	}
 	_, err = c.ListAPIKeys(context.Background(), exampleMID)
 	var apiErr *flexapi.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 {
