@@ -1,0 +1,198 @@
+package apikeys_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The breaking-change gate is `make breaking` (.ci/breaking, oasdiff). These
+// tests run that very command on modified copies of openapi.yaml and check
+// that it fails exactly when a client of the released spec would break.
+
+// edit is one change to openapi.yaml: old must occur exactly once.
+type edit struct{ old, new string }
+
+// lastFour is the APIKey property the removal cases take out.
+const lastFour = `        last_four:
+          type: string
+          description: The last four characters of the key, to identify it.
+          minLength: 4
+          maxLength: 4
+          example: 7dc0
+`
+
+// editedSpec writes openapi.yaml with the edits applied into dir and returns
+// its path.
+func editedSpec(t *testing.T, dir string, edits ...edit) string {
+	t.Helper()
+	spec, err := os.ReadFile("openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(spec)
+	for _, e := range edits {
+		if n := strings.Count(s, e.old); n != 1 {
+			t.Fatalf("the edit's old text occurs %d times in openapi.yaml, want 1:\n%s", n, e.old)
+		}
+		s = strings.Replace(s, e.old, e.new, 1)
+	}
+	path := filepath.Join(dir, "openapi.yaml")
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// runMake runs `make TARGET` in dir with env added and reports whether it
+// passed, with its combined output.
+func runMake(t *testing.T, dir, target string, env ...string) (bool, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", target)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if _, ok := err.(*exec.ExitError); err != nil && (!ok || ctx.Err() != nil) {
+		t.Fatalf("make %s: %v\n%s", target, err, out.String())
+	}
+	return err == nil, out.String()
+}
+
+func TestBreakingGate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs oasdiff")
+	}
+	cases := []struct {
+		name  string
+		edits []edit
+		pass  bool
+		// report is text the gate's report must hold.
+		report string
+	}{
+		{
+			name:   "the spec unchanged passes",
+			pass:   true,
+			report: "breaking: ok",
+		},
+		{
+			name: "adding an optional response field passes",
+			edits: []edit{{lastFour, `        scopes:
+          type: array
+          description: What the key may do.
+          items:
+            type: string
+` + lastFour}},
+			pass:   true,
+			report: "breaking: ok",
+		},
+		{
+			name: "removing a required response field fails",
+			edits: []edit{
+				{lastFour, ""},
+				{"        - last_used\n        - last_four\n", "        - last_used\n"},
+			},
+			report: "response-required-property-removed",
+		},
+		{
+			name:   "narrowing the key type enum fails",
+			edits:  []edit{{"        - publishable\n        - tokenization\n", "        - publishable\n"}},
+			report: "response-property-enum-value-removed",
+		},
+		{
+			name: "a new required request field fails",
+			edits: []edit{
+				{"        - AppKey\n        - AppSecret\n", "        - AppKey\n        - AppSecret\n        - Scope\n"},
+				{"        AppSecret:\n          type: string\n", "        Scope:\n          type: string\n        AppSecret:\n          type: string\n"},
+			},
+			report: "new-required-request-property",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := editedSpec(t, t.TempDir(), tc.edits...)
+			// BASE is the working copy's spec, so each case measures its own
+			// edit, whatever the released baseline is.
+			passed, out := runMake(t, ".", "breaking", "SPEC="+spec, "BASE=openapi.yaml")
+			if passed != tc.pass {
+				t.Fatalf("make breaking passed = %v, want %v:\n%s", passed, tc.pass, out)
+			}
+			if !strings.Contains(out, tc.report) {
+				t.Errorf("the report lacks %q:\n%s", tc.report, out)
+			}
+		})
+	}
+}
+
+// TestBreakingGateComparesWithTheLatestTag shows where the gate takes the
+// released spec from: in a repository with a tag, the tag's openapi.yaml wins
+// over the committed baseline. The baseline here would let the change pass;
+// the tag must make it fail.
+func TestBreakingGateComparesWithTheLatestTag(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs oasdiff")
+	}
+	repo := t.TempDir()
+	for _, f := range []string{"Makefile", "go.mod", "go.sum", "openapi.yaml", ".ci/breaking"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(repo, f)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=gate test", "-c", "user.email=gate@example.invalid", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"}, args...)...)
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "released spec")
+	git("tag", "v0.1.0")
+
+	// The working copy drops a required response field; the committed
+	// baseline already lacks it, so only a comparison with the tag sees it.
+	changed := editedSpec(t, t.TempDir(),
+		edit{lastFour, ""},
+		edit{"        - last_used\n        - last_four\n", "        - last_used\n"})
+	data, err := os.ReadFile(changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"openapi.yaml", ".ci/released/openapi.yaml"} {
+		dst := filepath.Join(repo, f)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	passed, out := runMake(t, repo, "breaking", "SPEC=", "BASE=")
+	if passed {
+		t.Fatalf("make breaking passed against the tag:\n%s", out)
+	}
+	for _, want := range []string{"at tag v0.1.0", "response-required-property-removed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+}
