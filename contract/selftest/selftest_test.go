@@ -1,0 +1,287 @@
+// Package selftest proves the contract suite's power: it builds the suite
+// once, runs it as a live-mode subprocess against a loopback flexapitest
+// double with one contract break injected at a time, and asserts that the
+// suite fails each time, on the spec that should catch the break, and
+// passes on the faithful double. It also greps every report and log of
+// those runs for the secrets they used.
+//
+// It lives apart from ./contract so that the suite it runs is not also
+// running it.
+package selftest
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+)
+
+// suiteBinary is the compiled contract suite, built once by TestMain.
+var suiteBinary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "contract-selftest-")
+	if err != nil {
+		panic(err)
+	}
+	code := func() int {
+		defer os.RemoveAll(dir)
+		suiteBinary = filepath.Join(dir, "contract.test")
+		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goTool); err != nil {
+			goTool = "go"
+		}
+		build := exec.Command(goTool, "test", "-c", "-o", suiteBinary, "github.com/flexcontract/flexfactor-apikeys/contract")
+		if out, err := build.CombinedOutput(); err != nil {
+			os.Stderr.Write(out)
+			os.Stderr.WriteString("selftest: building the contract suite failed: " + err.Error() + "\n")
+			return 2
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// A run is one subprocess run of the suite and what it left behind.
+type run struct {
+	exitCode int
+	output   string // stdout and stderr
+	junit    string
+	report   string
+	failed   []string // names of the failed specs
+	passed   []string
+}
+
+type credentials int
+
+const (
+	staticToken credentials = iota
+	appCredentials
+)
+
+// runSuite runs the suite against srv in live mode through
+// FLEXFACTOR_BASE_URL, with a static token or the app's credentials.
+func runSuite(t *testing.T, srv *flexapitest.Server, creds credentials, extraEnv ...string) (run, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + os.Getenv("HOME"),
+		"TMPDIR=" + os.TempDir(),
+		"FLEXFACTOR_BASE_URL=" + srv.URL,
+		"FLEXFACTOR_MID=" + flexapitest.DefaultMID,
+		"FLEXFACTOR_EMPTY_MID=mid_without_keys",
+		"FLEXFACTOR_REQUEST_TIMEOUT=5s",
+		"FLEXFACTOR_REPORT_DIR=" + dir,
+	}
+	var secrets []string
+	switch creds {
+	case staticToken:
+		tok := srv.IssueToken()
+		env = append(env, "FLEXFACTOR_TOKEN="+tok)
+		secrets = append(secrets, tok)
+	case appCredentials:
+		env = append(env, "FLEXFACTOR_APP_KEY="+srv.AppKey, "FLEXFACTOR_APP_SECRET="+srv.AppSecret)
+		secrets = append(secrets, srv.AppSecret)
+	}
+	env = append(env, extraEnv...)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	junitPath := filepath.Join(dir, "junit.xml")
+	cmd := exec.CommandContext(ctx, suiteBinary,
+		"-test.run=^TestContract$", "-ginkgo.no-color", "-ginkgo.v",
+		"-ginkgo.junit-report="+junitPath)
+	cmd.Env = env
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	r := run{output: out.String()}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exitErr):
+		r.exitCode = exitErr.ExitCode()
+	default:
+		t.Fatalf("running the suite: %v", err)
+	}
+	junit, err := os.ReadFile(junitPath)
+	if err != nil {
+		t.Fatalf("the suite wrote no JUnit report: %v\n%s", err, r.output)
+	}
+	r.junit = string(junit)
+	report, err := os.ReadFile(filepath.Join(dir, "contract-report.md"))
+	if err != nil {
+		t.Fatalf("the suite wrote no Markdown report: %v\n%s", err, r.output)
+	}
+	r.report = string(report)
+	r.failed, r.passed = parseJUnit(t, junit)
+	return r, secrets
+}
+
+func parseJUnit(t *testing.T, b []byte) (failed, passed []string) {
+	t.Helper()
+	var doc struct {
+		Suites []struct {
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Status  string    `xml:"status,attr"`
+				Failure *struct{} `xml:"failure"`
+				Error   *struct{} `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("the JUnit report is not XML: %v", err)
+	}
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			switch {
+			case c.Failure != nil || c.Error != nil:
+				failed = append(failed, c.Name)
+			case c.Status == "passed":
+				passed = append(passed, c.Name)
+			}
+		}
+	}
+	return failed, passed
+}
+
+func contains(names []string, part string) bool {
+	for _, n := range names {
+		if strings.Contains(n, part) {
+			return true
+		}
+	}
+	return false
+}
+
+// assertNoSecrets greps everything a run left for the secrets it used and
+// for any JWT (the tokens the double issues are JWT-shaped).
+func assertNoSecrets(t *testing.T, r run, secrets ...string) {
+	t.Helper()
+	for name, text := range map[string]string{"output": r.output, "junit.xml": r.junit, "contract-report.md": r.report} {
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("%s carries a secret the run used", name)
+			}
+		}
+		if strings.Contains(text, "eyJhbGci") {
+			t.Errorf("%s carries a JWT", name)
+		}
+	}
+}
+
+const leakedKey = "sk_live_CONTRACTSELFTEST0123456789abcdef7dc0"
+
+// Each entry is one contract break, injected on the list route for every
+// request, and a spec that must catch it.
+var breaks = []struct {
+	name      string
+	fault     flexapitest.Fault
+	creds     credentials
+	mustCatch []string
+}{
+	{"a required field missing", flexapitest.RemoveField("keys/0/last_used"), staticToken,
+		[]string{"with a response that matches openapi.yaml", "last_used is never absent"}},
+	{"a wrong format", flexapitest.SetField("keys/0/created_at", "16/11/2024 12:00"), staticToken,
+		[]string{"with a response that matches openapi.yaml", "created_at is an RFC 3339 date-time"}},
+	{"an unknown enum value", flexapitest.SetField("keys/1/type", "restricted"), appCredentials,
+		[]string{"with a response that matches openapi.yaml", "type is a value openapi.yaml declares"}},
+	{"a wrong content type", flexapitest.ContentType("text/plain; charset=utf-8"), staticToken,
+		[]string{"with a response that matches openapi.yaml", "answers JSON to the page's accept"}},
+	{"a wrong error body", flexapitest.JSONBody(401, map[string]any{
+		"status": 401, "title": "Unauthorized", "errors": map[string][]string{"token": {"invalid"}},
+	}).OnStatus(401), staticToken,
+		[]string{"an invalid bearer token", "a missing Authorization header"}},
+	{"auth not enforced", flexapitest.AuthNotEnforced(), appCredentials,
+		[]string{"an invalid bearer token", "a missing Authorization header"}},
+	{"an undocumented status", flexapitest.Status(503), staticToken,
+		[]string{"with a response that matches openapi.yaml"}},
+	{"a full key value in the listing", flexapitest.AddField("keys/*/value", leakedKey), staticToken,
+		[]string{"carries no full key value"}},
+}
+
+func TestTheSuiteFailsOnEachBreak(t *testing.T) {
+	for _, b := range breaks {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			srv := flexapitest.NewServer()
+			defer srv.Close()
+			srv.Inject(flexapitest.RouteList, b.fault.Always())
+			r, secrets := runSuite(t, srv, b.creds)
+			if r.exitCode == 0 {
+				t.Fatalf("the suite passed against a double with %s\n%s", b.name, r.output)
+			}
+			t.Logf("exit %d; %d specs failed: %q", r.exitCode, len(r.failed), r.failed)
+			for _, spec := range b.mustCatch {
+				if !contains(r.failed, spec) {
+					t.Errorf("the spec %q did not fail; failed: %q", spec, r.failed)
+				}
+			}
+			if !strings.Contains(r.report, "FAILED") {
+				t.Errorf("the Markdown report does not say FAILED")
+			}
+			assertNoSecrets(t, r, append(secrets, leakedKey)...)
+		})
+	}
+}
+
+func TestTheSuitePassesOnTheFaithfulDouble(t *testing.T) {
+	for name, creds := range map[string]credentials{"static token": staticToken, "app credentials": appCredentials} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := flexapitest.NewServer()
+			defer srv.Close()
+			r, secrets := runSuite(t, srv, creds)
+			if r.exitCode != 0 {
+				t.Fatalf("the suite failed on the faithful double (exit %d); failed: %q\n%s", r.exitCode, r.failed, r.output)
+			}
+			if len(r.passed) < 15 {
+				t.Errorf("only %d specs passed", len(r.passed))
+			}
+			for _, want := range []string{"## Documented vs observed", "publishable: 1, secret: 1", "1 of 2 keys never used", "retries: 0"} {
+				if !strings.Contains(r.report, want) {
+					t.Errorf("the report lacks %q", want)
+				}
+			}
+			if !strings.Contains(r.output, "contract target: live "+srv.URL) {
+				t.Errorf("the run did not print its target")
+			}
+			assertNoSecrets(t, r, secrets...)
+		})
+	}
+}
+
+func TestAMisconfiguredLiveTargetFailsAtOnce(t *testing.T) {
+	srv := flexapitest.NewServer()
+	defer srv.Close()
+	// No credentials and no mid: the run must fail, naming both.
+	dir := t.TempDir()
+	cmd := exec.Command(suiteBinary, "-test.run=^TestContract$", "-ginkgo.no-color",
+		"-ginkgo.junit-report="+filepath.Join(dir, "junit.xml"))
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "FLEXFACTOR_BASE_URL=" + srv.URL, "FLEXFACTOR_REPORT_DIR=" + dir}
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the suite passed without credentials or mid:\n%s", out)
+	}
+	for _, name := range []string{"FLEXFACTOR_MID", "FLEXFACTOR_TOKEN"} {
+		if !bytes.Contains(out, []byte(name)) {
+			t.Errorf("the failure does not name %s:\n%s", name, out)
+		}
+	}
+	if len(srv.Requests()) != 0 {
+		t.Errorf("the misconfigured run sent %d requests", len(srv.Requests()))
+	}
+}
