@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// The test binary runs main itself when asked, for the signal test.
+const runMainEnv = "FLEXFACTOR_MOCK_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		os.Args = append([]string{"flexfactor-mock"}, strings.Fields(os.Getenv("FLEXFACTOR_MOCK_ARGS"))...)
+		main()
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// lockedBuffer is a bytes.Buffer safe to write from run's goroutine while
+// the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startRun runs run in the background on a free port and returns its base
+// URL, its output and a stop function that returns the exit code.
+func startRun(t *testing.T, args ...string) (base string, stdout, stderr *lockedBuffer, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr = &lockedBuffer{}, &lockedBuffer{}
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), stdout, stderr) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for base == "" {
+		for _, line := range strings.Split(stdout.String(), "\n") {
+			if u, ok := strings.CutPrefix(strings.TrimSpace(line), "base URL:"); ok {
+				base = strings.TrimSpace(u)
+			}
+		}
+		select {
+		case c := <-code:
+			cancel()
+			t.Fatalf("run exited with %d: %s", c, stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatal("no base URL printed")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var once sync.Once
+	var exit int
+	stop = func() int {
+		once.Do(func() { cancel(); exit = <-code })
+		return exit
+	}
+	t.Cleanup(func() { stop() })
+	return base, stdout, stderr, stop
+}
+
+func post(t *testing.T, c *http.Client, url, contentType, body string) (int, []byte) {
+	t.Helper()
+	resp, err := c.Post(url, contentType, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func get(t *testing.T, c *http.Client, url, auth string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func TestRunServesAndStops(t *testing.T) {
+	base, stdout, stderr, stop := startRun(t, "-app-key", "k1", "-app-secret", "s1", "-token-ttl", "90s")
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr}
+
+	for _, want := range []string{"AppKey:     k1", "AppSecret:  s1", "token TTL:  1m30s", "data:       built in (mid_123456: 2 keys)"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	status, body := post(t, c, base+"/oauth2/token", "application/json", `{"AppKey":"k1","AppSecret":"s1"}`)
+	if status != 200 {
+		t.Fatalf("token: %d %s", status, body)
+	}
+	var tok struct {
+		AccessToken string
+		Expires     int64
+	}
+	if err := json.Unmarshal(body, &tok); err != nil {
+		t.Fatal(err)
+	}
+	if left := time.Until(time.UnixMilli(tok.Expires)); left < 80*time.Second || left > 91*time.Second {
+		t.Errorf("token expires in %v, want about 90s", left)
+	}
+	if status, body = get(t, c, base+"/api-keys/mid_123456", "bearer "+tok.AccessToken); status != 200 || !strings.Contains(string(body), `"last_four":"3abc"`) {
+		t.Errorf("list: %d %s", status, body)
+	}
+	if status, body = get(t, c, base+"/api-keys/mid_123456", ""); status != 401 || string(body) != `{"errors":["Authentication failed. Invalid bearer token."]}` {
+		t.Errorf("no token: %d %s", status, body)
+	}
+	// Requests are checked against the spec: a bad one gets a 4xx, never a 5xx.
+	for _, bad := range []struct{ ct, body string }{
+		{"application/json", `{"client_id":"k1"}`},
+		{"application/json", `{"AppKey":`},
+		{"text/plain", `hello`},
+		{"application/x-www-form-urlencoded", `AppKey=k1&AppSecret=s1`},
+	} {
+		if status, body = post(t, c, base+"/oauth2/token", bad.ct, bad.body); status != 400 || !strings.HasPrefix(string(body), `{"errors":[`) {
+			t.Errorf("bad request %q: %d %s", bad.body, status, body)
+		}
+	}
+
+	if code := stop(); code != 0 {
+		t.Errorf("exit code %d, want 0", code)
+	}
+	if !strings.Contains(stdout.String(), "flexfactor-mock: stopped") {
+		t.Errorf("no stop message")
+	}
+	// The request log on stderr never holds the token or the secret.
+	logged := stderr.String()
+	if !strings.Contains(logged, "GET /v1/api-keys/mid_123456 -> 401") {
+		t.Errorf("stderr lacks the request log:\n%s", logged)
+	}
+	if strings.Contains(logged, tok.AccessToken) || strings.Contains(logged, "s1\"") {
+		t.Errorf("stderr holds a secret")
+	}
+}
+
+func TestRunWithDataFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "keys.yaml")
+	data := "m1:\n  - {name: K, type: public, created_at: \"2024-01-01T00:00:00Z\", last_used: null, last_four: wxyz}\n"
+	if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stdout, _, stop := startRun(t, "-data", p, "-quiet")
+	if !strings.Contains(stdout.String(), "(m1: 1 keys)") {
+		t.Errorf("stdout: %s", stdout)
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+func TestRunFailures(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"m1": [{"name": "K"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown flag", []string{"-nope"}, 2, "flag provided but not defined: -nope"},
+		{"stray argument", []string{"extra"}, 2, "unexpected arguments: extra"},
+		{"bad duration", []string{"-token-ttl", "soon"}, 2, "invalid value \"soon\" for flag -token-ttl"},
+		{"zero ttl", []string{"-token-ttl", "0s"}, 1, "WithTokenTTL: 0s is not a positive duration"},
+		{"empty secret", []string{"-app-secret", ""}, 1, "must not be empty"},
+		{"missing data file", []string{"-data", filepath.Join(dir, "none.yaml")}, 1, "none.yaml: no such file"},
+		{"bad data file", []string{"-data", bad}, 1, `bad.json:1: merchant "m1", key 0: missing field "type"`},
+		{"bad address", []string{"-addr", "256.1.1.1:1"}, 1, "listen on 256.1.1.1:1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // a run that started would stop at once
+			code := run(ctx, tc.args, &stdout, &stderr)
+			if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("code %d, stderr %q; want %d and %q", code, stderr.String(), tc.code, tc.want)
+			}
+		})
+	}
+	t.Run("help", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"-h"}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "-data file") {
+			t.Errorf("code %d, usage %q", code, stderr.String())
+		}
+	})
+	t.Run("a cancelled context stops at once", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if code := run(ctx, []string{"-addr", "127.0.0.1:0"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "stopped") {
+			t.Errorf("code %d, stdout %q", code, stdout.String())
+		}
+	})
+}
+
+// TestSignals runs the real main in a child process and stops it with each
+// signal it handles.
+func TestSignals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), runMainEnv+"=1", "FLEXFACTOR_MOCK_ARGS=-addr 127.0.0.1:0 -quiet")
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(out)
+			var seen []string
+			for sc.Scan() {
+				seen = append(seen, sc.Text())
+				if strings.HasPrefix(sc.Text(), "Stop with") {
+					break
+				}
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			for sc.Scan() {
+				seen = append(seen, sc.Text())
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("exit: %v; output:\n%s", err, strings.Join(seen, "\n"))
+				}
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+				t.Fatal("the program did not stop")
+			}
+			if last := seen[len(seen)-1]; last != "flexfactor-mock: stopped" {
+				t.Errorf("last line %q", last)
+			}
+		})
+	}
+}
