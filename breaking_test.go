@@ -53,16 +53,24 @@ func editedSpec(t *testing.T, dir string, edits ...edit) string {
 // passed, with its combined output.
 func runMake(t *testing.T, dir, target string, env ...string) (bool, string) {
 	t.Helper()
+	return runCommand(t, dir, env, "make", "--no-print-directory", target)
+}
+
+// runCommand runs name with args in dir, with env added, and reports whether
+// it passed, with its combined output. It fails the test when the command
+// cannot start or outlives its time.
+func runCommand(t *testing.T, dir string, env []string, name string, args ...string) (bool, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", target)
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	if _, ok := err.(*exec.ExitError); err != nil && (!ok || ctx.Err() != nil) {
-		t.Fatalf("make %s: %v\n%s", target, err, out.String())
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out.String())
 	}
 	return err == nil, out.String()
 }

@@ -1,0 +1,75 @@
+package apikeys_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// These tests prove that the Node gates can fail: `make interop`, and the spec
+// linters that `make lint` runs (.ci/spec lint), each on a modified copy of
+// openapi.yaml. They use editedSpec, runMake and runCommand from
+// breaking_test.go.
+
+func TestInteropGateCatchesTypeChanges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs openapi-typescript and tsc through npx")
+	}
+	cases := []struct {
+		name   string
+		edits  []edit
+		report string
+	}{
+		{
+			name: "last_used no longer nullable rejects the page's example",
+			edits: []edit{{
+				"          format: date-time\n          nullable: true\n",
+				"          format: date-time\n",
+			}},
+			report: "Type 'null' is not assignable to type 'string'",
+		},
+		{
+			name:   "a key type removed breaks the exhaustive switch",
+			edits:  []edit{{"        - publishable\n        - tokenization\n", "        - publishable\n"}},
+			report: `"tokenization"`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := editedSpec(t, t.TempDir(), tc.edits...)
+			passed, out := runMake(t, ".", "interop", "SPEC="+spec)
+			if passed {
+				t.Fatalf("make interop passed:\n%s", out)
+			}
+			if !strings.Contains(out, tc.report) {
+				t.Errorf("the report lacks %q:\n%s", tc.report, out)
+			}
+		})
+	}
+}
+
+func TestSpecLintersCatchWarnings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Redocly CLI and Spectral through npx")
+	}
+	// An operation without an operationId is a warning in both rulesets;
+	// the gate must fail on it.
+	spec := editedSpec(t, t.TempDir(), edit{"      operationId: listApiKeys\n", ""})
+	passed, out := runCommand(t, ".", []string{"SPEC=" + spec}, "bash", ".ci/spec", "lint")
+	if passed {
+		t.Fatalf("the spec linters passed a spec without an operationId:\n%s", out)
+	}
+	for _, want := range []string{
+		"redocly lint (@redocly/cli@2.77.0): failed",
+		"spectral lint (@stoplight/spectral-cli@6.16.3): failed",
+		"Operation object should contain `operationId` field", // Redocly
+		`Operation must have "operationId"`,                   // Spectral
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	// The one ignored location stays ignored on a copy of the spec.
+	if strings.Contains(out, "ModelStateError") {
+		t.Errorf("the ignored unused ModelStateError was reported:\n%s", out)
+	}
+}
