@@ -3,7 +3,6 @@ package contract
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 )
@@ -159,6 +158,3 @@ func (r *Run) ReportData() ReportData {
 		Notes:       r.Config.Notes,
 	}
 }
-
-// IsBudgetError reports whether err is the request budget running out.
-func IsBudgetError(err error) bool { return errors.Is(err, ErrBudgetExceeded) }
