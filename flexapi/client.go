@@ -108,7 +108,9 @@ func New(opts ...Option) (*Client, error) {
 // with ErrInvalidMID before any request. A non-2xx answer is an *APIError; a
 // 2xx answer that is not the documented JSON (not JSON, truncated, another
 // content type, "keys" missing or null, larger than the size cap) is a
-// *DecodeError matching ErrMalformedResponse. With credentials, a 401 makes
+// *DecodeError matching ErrMalformedResponse. A body the network fails to
+// deliver (a reset, a stall past the deadline, fewer bytes than its
+// Content-Length) is that network error. With credentials, a 401 makes
 // the client exchange them for a new token and try the call once more; a
 // failed exchange is an *AuthError.
 func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, error) {

@@ -2,11 +2,13 @@ package flexapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -219,7 +221,16 @@ func decodeJSON(resp *http.Response, max int64, red *redactor, v any, extra ...s
 	if errors.Is(err, ErrBodyTooLarge) {
 		return fail(nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max))
 	}
+	if err != nil && networkFailure(err) {
+		// The network failed (a reset, a stall past the deadline, a body
+		// cut short of its Content-Length): the server said nothing
+		// malformed, so this is no *DecodeError, and errors.Is still finds
+		// context.DeadlineExceeded, io.ErrUnexpectedEOF or ECONNRESET.
+		return err
+	}
 	if err != nil {
+		// A body that cannot be decoded as it says it is encoded, such as
+		// Content-Encoding: gzip on plain bytes.
 		return fail(nil, err)
 	}
 	if !isJSON(ct) {
@@ -231,6 +242,15 @@ func decodeJSON(resp *http.Response, max int64, red *redactor, v any, extra ...s
 		return fail(body, errors.New("decoding JSON: "+red.excerpt([]byte(err.Error()), extra...)))
 	}
 	return nil
+}
+
+// networkFailure reports whether reading a body failed in the network
+// rather than in the body's content: a timeout or other net.Error, a
+// cancelled context, or a connection that ended before the declared length.
+func networkFailure(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // drainAndClose reads what is left of a body, up to drainBytes, and closes
