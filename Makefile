@@ -21,7 +21,7 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 -run 'TestSpec' .
-	cd tools/actionlint && $(GO) run github.com/rhysd/actionlint/cmd/actionlint -no-color $(abspath .github/workflows)/*.yml
+	$(GO) -C .ci/actionlint run github.com/rhysd/actionlint/cmd/actionlint -no-color $(abspath .github/workflows)/*.yml
 	bash .ci/spec lint
 
 ## test: everything CI checks
