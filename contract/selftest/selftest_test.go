@@ -184,32 +184,59 @@ func assertNoSecrets(t *testing.T, r run, secrets ...string) {
 
 const leakedKey = "sk_live_CONTRACTSELFTEST0123456789abcdef7dc0"
 
-// Each entry is one contract break, injected on the list route for every
-// request, and a spec that must catch it.
+// listBreak injects fault on the list route for every request.
+func listBreak(fault flexapitest.Fault) func(*flexapitest.Server) {
+	return func(srv *flexapitest.Server) { srv.Inject(flexapitest.RouteList, fault.Always()) }
+}
+
+// Each entry is one contract break of the double, and the specs that must
+// catch it. Together they show that every check the suite makes of a live
+// target can fail.
 var breaks = []struct {
 	name      string
-	fault     flexapitest.Fault
+	breakIt   func(*flexapitest.Server)
 	creds     credentials
+	env       []string
 	mustCatch []string
 }{
-	{"a required field missing", flexapitest.RemoveField("keys/0/last_used"), staticToken,
+	{"a required field missing", listBreak(flexapitest.RemoveField("keys/0/last_used")), staticToken, nil,
 		[]string{"with a response that matches openapi.yaml", "last_used is never absent"}},
-	{"a wrong format", flexapitest.SetField("keys/0/created_at", "16/11/2024 12:00"), staticToken,
+	{"a wrong format", listBreak(flexapitest.SetField("keys/0/created_at", "16/11/2024 12:00")), staticToken, nil,
 		[]string{"with a response that matches openapi.yaml", "created_at is an RFC 3339 date-time"}},
-	{"an unknown enum value", flexapitest.SetField("keys/1/type", "restricted"), appCredentials,
+	{"an unknown enum value", listBreak(flexapitest.SetField("keys/1/type", "restricted")), appCredentials, nil,
 		[]string{"with a response that matches openapi.yaml", "type is a value openapi.yaml declares"}},
-	{"a wrong content type", flexapitest.ContentType("text/plain; charset=utf-8"), staticToken,
+	{"a last_four of three characters", listBreak(flexapitest.SetField("keys/0/last_four", "7dc")), staticToken, nil,
+		[]string{"with a response that matches openapi.yaml", "last_four is exactly four characters"}},
+	{"a name that is not a string", listBreak(flexapitest.SetField("keys/0/name", 42)), staticToken, nil,
+		[]string{"with a response that matches openapi.yaml", "name is a string"}},
+	{"a wrong content type", listBreak(flexapitest.ContentType("text/plain; charset=utf-8")), staticToken, nil,
 		[]string{"with a response that matches openapi.yaml", "answers JSON to the page's accept"}},
-	{"a wrong error body", flexapitest.JSONBody(401, map[string]any{
+	{"a wrong error body", listBreak(flexapitest.JSONBody(401, map[string]any{
 		"status": 401, "title": "Unauthorized", "errors": map[string][]string{"token": {"invalid"}},
-	}).OnStatus(401), staticToken,
+	}).OnStatus(401)), staticToken, nil,
 		[]string{"an invalid bearer token", "a missing Authorization header"}},
-	{"auth not enforced", flexapitest.AuthNotEnforced(), appCredentials,
+	{"auth not enforced", listBreak(flexapitest.AuthNotEnforced()), appCredentials, nil,
 		[]string{"an invalid bearer token", "a missing Authorization header"}},
-	{"an undocumented status", flexapitest.Status(503), staticToken,
+	{"an undocumented status", listBreak(flexapitest.Status(503)), staticToken, nil,
 		[]string{"with a response that matches openapi.yaml"}},
-	{"a full key value in the listing", flexapitest.AddField("keys/*/value", leakedKey), staticToken,
+	{"a full key value in the listing", listBreak(flexapitest.AddField("keys/*/value", leakedKey)), staticToken, nil,
 		[]string{"carries no full key value"}},
+	{"keys for the merchant that has none", func(srv *flexapitest.Server) {
+		if err := srv.SetKeys("mid_without_keys", flexapitest.DefaultData()[flexapitest.DefaultMID][0]); err != nil {
+			panic(err)
+		}
+	}, staticToken, nil,
+		[]string{`answers {"keys": []} for a merchant with no keys`}},
+	{"a token answer without expires", func(srv *flexapitest.Server) {
+		srv.Inject(flexapitest.RouteToken, flexapitest.RemoveField("expires").Always())
+	}, appCredentials, nil,
+		[]string{"answers the token call with 200 and the documented token body"}},
+	{"an undocumented field, under strict docs", listBreak(flexapitest.AddField("keys/*/scopes", []string{"read"})), staticToken,
+		[]string{"FLEXFACTOR_STRICT_DOCS=1"},
+		[]string{"fail under FLEXFACTOR_STRICT_DOCS=1"}},
+	{"the page's publishable type, under strict docs", func(*flexapitest.Server) {}, staticToken,
+		[]string{"FLEXFACTOR_STRICT_DOCS=1"},
+		[]string{"records the key types the server returns"}},
 }
 
 func TestTheSuiteFailsOnEachBreak(t *testing.T) {
@@ -218,8 +245,8 @@ func TestTheSuiteFailsOnEachBreak(t *testing.T) {
 			t.Parallel()
 			srv := flexapitest.NewServer()
 			defer srv.Close()
-			srv.Inject(flexapitest.RouteList, b.fault.Always())
-			r, secrets := runSuite(t, srv, b.creds)
+			b.breakIt(srv)
+			r, secrets := runSuite(t, srv, b.creds, b.env...)
 			if r.exitCode == 0 {
 				t.Fatalf("the suite passed against a double with %s\n%s", b.name, r.output)
 			}
