@@ -187,7 +187,7 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 	if resp.ContentLength > max {
 		return nil, ErrBodyTooLarge
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	b, err := readAll(io.LimitReader(resp.Body, max+1), resp.ContentLength)
 	if err != nil {
 		return nil, fmt.Errorf("flexapi: reading response body: %w", err)
 	}
@@ -195,6 +195,31 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 		return nil, ErrBodyTooLarge
 	}
 	return b, nil
+}
+
+// readAll is io.ReadAll with a first buffer sized for the declared length
+// (already checked against the cap): io.ReadAll starts at 512 bytes and
+// doubles, which for a large list allocates and copies about twice the body.
+// One byte more than declared lets it see EOF without growing.
+func readAll(r io.Reader, declared int64) ([]byte, error) {
+	size := int64(512)
+	if declared >= 0 {
+		size = declared + 1
+	}
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // isJSON reports whether a Content-Type names JSON. An absent one is given
