@@ -1,0 +1,226 @@
+// Command benchcheck reads `go test -bench` output of the flexapi
+// benchmarks and compares the client with the hand-written baseline against
+// the project's goals: at every size within 1.10x of the baseline's time and
+// 1.25x of its allocations, and linear in the number of keys. It prints a
+// Markdown table and exits 1 when a goal is missed.
+//
+//	go test -run '^$' -bench . ./flexapi | go run ./cmd/benchcheck
+//
+// Several runs may be concatenated: each figure is the median of its
+// samples, so that one noisy run on a shared machine does not decide.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The goals.
+const (
+	maxTimeRatio  = 1.10
+	maxAllocRatio = 1.25
+	// maxMarginalGrowth bounds the cost of one more key at the largest
+	// size over its cost at the middle size: linear means it does not grow.
+	maxMarginalGrowth = 1.25
+)
+
+func main() {
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: go test -bench . ./flexapi | benchcheck [file ...]")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	var in io.Reader = os.Stdin
+	if flag.NArg() > 0 {
+		var readers []io.Reader
+		for _, name := range flag.Args() {
+			f, err := os.Open(name)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "benchcheck:", err)
+				os.Exit(2)
+			}
+			defer f.Close()
+			readers = append(readers, f)
+		}
+		in = io.MultiReader(readers...)
+	}
+	res, err := parse(in)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchcheck:", err)
+		os.Exit(2)
+	}
+	ok, err := report(os.Stdout, res)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchcheck:", err)
+		os.Exit(2)
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+// results holds every sample of every metric: name -> unit -> values; cpu
+// is the cpu: line of the output.
+type results struct {
+	samples map[string]map[string][]float64
+	cpu     string
+}
+
+// benchLine matches "BenchmarkX/keys=1/client-2   1000   123 ns/op ...".
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
+
+func parse(r io.Reader) (*results, error) {
+	res := &results{samples: map[string]map[string][]float64{}}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if cpu, ok := strings.CutPrefix(line, "cpu:"); ok {
+			res.cpu = strings.TrimSpace(cpu)
+			continue
+		}
+		m := benchLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		fields := strings.Fields(m[2])
+		for i := 0; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				return nil, fmt.Errorf("%q: %v", line, err)
+			}
+			if res.samples[m[1]] == nil {
+				res.samples[m[1]] = map[string][]float64{}
+			}
+			res.samples[m[1]][fields[i+1]] = append(res.samples[m[1]][fields[i+1]], v)
+		}
+	}
+	return res, sc.Err()
+}
+
+// get is the median of a metric, and whether there was any sample.
+func (r *results) get(name, unit string) (float64, bool) {
+	vs := slices.Clone(r.samples[name][unit])
+	if len(vs) == 0 {
+		return 0, false
+	}
+	slices.Sort(vs)
+	if len(vs)%2 == 1 {
+		return vs[len(vs)/2], true
+	}
+	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2, true
+}
+
+func (r *results) runs(name string) int { return len(r.samples[name]["ns/op"]) }
+
+var sizeName = regexp.MustCompile(`^BenchmarkListAPIKeys/keys=(\d+)/client$`)
+
+// sizes are the key counts benchmarked, ascending.
+func (r *results) sizes() []int {
+	var sizes []int
+	for name := range r.samples {
+		if m := sizeName.FindStringSubmatch(name); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			sizes = append(sizes, n)
+		}
+	}
+	slices.Sort(sizes)
+	return sizes
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+// report prints the tables and reports whether every goal is met.
+func report(w io.Writer, r *results) (bool, error) {
+	sizes := r.sizes()
+	if len(sizes) == 0 {
+		return false, fmt.Errorf("no BenchmarkListAPIKeys/keys=N/client results in the input")
+	}
+	all := true
+	if r.cpu != "" {
+		fmt.Fprintf(w, "cpu: %s\n\n", r.cpu)
+	}
+	fmt.Fprintf(w, "ListAPIKeys against the hand-written baseline (median of %d runs)\n\n", r.runs(fmt.Sprintf("BenchmarkListAPIKeys/keys=%d/client", sizes[0])))
+	fmt.Fprintln(w, "| keys | client ns/op | baseline ns/op | time ratio (goal <= 1.10) | client B/op | baseline B/op | client allocs/op | baseline allocs/op | allocs ratio (goal <= 1.25) |")
+	fmt.Fprintln(w, "|---:|---:|---:|---|---:|---:|---:|---:|---|")
+	client := map[int][3]float64{}
+	for _, n := range sizes {
+		var c, b [3]float64
+		for i, unit := range []string{"ns/op", "B/op", "allocs/op"} {
+			var ok1, ok2 bool
+			c[i], ok1 = r.get(fmt.Sprintf("BenchmarkListAPIKeys/keys=%d/client", n), unit)
+			b[i], ok2 = r.get(fmt.Sprintf("BenchmarkListAPIKeys/keys=%d/baseline", n), unit)
+			if !ok1 || !ok2 {
+				return false, fmt.Errorf("keys=%d: no %s for the client or the baseline (run with -benchmem)", n, unit)
+			}
+		}
+		client[n] = c
+		tr, ar := c[0]/b[0], c[2]/b[2]
+		tOK, aOK := tr <= maxTimeRatio, ar <= maxAllocRatio
+		all = all && tOK && aOK
+		fmt.Fprintf(w, "| %d | %.0f | %.0f | %.3f %s | %.0f | %.0f | %.0f | %.0f | %.3f %s |\n",
+			n, c[0], b[0], tr, verdict(tOK), c[1], b[1], c[2], b[2], ar, verdict(aOK))
+	}
+
+	if len(sizes) >= 3 {
+		lo, mid, hi := sizes[0], sizes[len(sizes)-2], sizes[len(sizes)-1]
+		fmt.Fprintf(w, "\nLinearity of the client: the cost of one more key between %d and %d keys over its cost between %d and %d (goal <= %.2f)\n\n",
+			mid, hi, lo, mid, maxMarginalGrowth)
+		fmt.Fprintln(w, "| metric | per key, small | per key, large | growth | goal |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---|")
+		for i, unit := range []string{"ns/op", "B/op", "allocs/op"} {
+			small := (client[mid][i] - client[lo][i]) / float64(mid-lo)
+			large := (client[hi][i] - client[mid][i]) / float64(hi-mid)
+			growth := large / small
+			if unit == "B/op" {
+				// Not a goal: encoding/json grows the keys slice by half
+				// again each time, so the bytes allocated per key swing
+				// with where the last growth lands, for the baseline too.
+				fmt.Fprintf(w, "| %s | %.2f | %.2f | %.3f | (shown, not a goal) |\n", unit, small, large, growth)
+				continue
+			}
+			ok := small > 0 && growth <= maxMarginalGrowth
+			all = all && ok
+			fmt.Fprintf(w, "| %s | %.2f | %.2f | %.3f | %s |\n", unit, small, large, growth, verdict(ok))
+		}
+	}
+
+	var wire []int
+	for _, n := range sizes {
+		if _, ok := r.get(fmt.Sprintf("BenchmarkWireValidation/keys=%d", n), "ns/op"); ok {
+			wire = append(wire, n)
+		}
+	}
+	if len(wire) > 0 {
+		fmt.Fprintln(w, "\nWire validation of one list answer against openapi.yaml (contract.Validator, kin-openapi)")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| keys | ns/op | B/op | allocs/op | x the client's whole call |")
+		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|")
+		for _, n := range wire {
+			name := fmt.Sprintf("BenchmarkWireValidation/keys=%d", n)
+			ns, _ := r.get(name, "ns/op")
+			bs, _ := r.get(name, "B/op")
+			al, _ := r.get(name, "allocs/op")
+			fmt.Fprintf(w, "| %d | %.0f | %.0f | %.0f | %.2f |\n", n, ns, bs, al, ns/client[n][0])
+		}
+	}
+
+	fmt.Fprintln(w)
+	if all {
+		fmt.Fprintln(w, "benchcheck: every goal met")
+	} else {
+		fmt.Fprintln(w, "benchcheck: a goal was MISSED")
+	}
+	return all, nil
+}

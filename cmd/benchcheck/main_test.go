@@ -1,0 +1,58 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+const sample = `goos: linux
+cpu: Test CPU
+BenchmarkListAPIKeys/keys=1/client-2     100  1050 ns/op  10 B/op  12 allocs/op
+BenchmarkListAPIKeys/keys=1/baseline-2   100  1000 ns/op   9 B/op  10 allocs/op
+BenchmarkListAPIKeys/keys=100/client-2   100  %s ns/op  100 B/op  110 allocs/op
+BenchmarkListAPIKeys/keys=100/baseline-2 100  10000 ns/op 90 B/op  100 allocs/op
+BenchmarkListAPIKeys/keys=10000/client-2   10  1000000 ns/op 9000 B/op 10010 allocs/op
+BenchmarkListAPIKeys/keys=10000/baseline-2 10  1000000 ns/op 9000 B/op 10000 allocs/op
+BenchmarkWireValidation/keys=1-2 100 500 ns/op 5 B/op 5 allocs/op
+`
+
+func run(t *testing.T, ns100 string) (bool, string) {
+	t.Helper()
+	res, err := parse(strings.NewReader(strings.Replace(sample, "%s", ns100, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	ok, err := report(&out, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok, out.String()
+}
+
+func TestGoalsMet(t *testing.T) {
+	ok, out := run(t, "10500")
+	if !ok || !strings.Contains(out, "| 1 | 1050 | 1000 | 1.050 met |") || !strings.Contains(out, "cpu: Test CPU") {
+		t.Errorf("ok=%t:\n%s", ok, out)
+	}
+	if !strings.Contains(out, "| 1 | 500 | 5 | 5 | 0.48 |") {
+		t.Errorf("wire validation row missing:\n%s", out)
+	}
+}
+
+func TestSlowerThanTheGoalFails(t *testing.T) {
+	ok, out := run(t, "11500") // 1.15x the baseline at 100 keys
+	if ok || !strings.Contains(out, "| 100 | 11500 | 10000 | 1.150 MISSED |") {
+		t.Errorf("ok=%t:\n%s", ok, out)
+	}
+}
+
+func TestMedianOfRuns(t *testing.T) {
+	res, err := parse(strings.NewReader("BenchmarkX-2 1 5 ns/op\nBenchmarkX-2 1 1 ns/op\nBenchmarkX-2 1 100 ns/op\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := res.get("BenchmarkX", "ns/op"); v != 5 {
+		t.Errorf("median %v, want 5", v)
+	}
+}
