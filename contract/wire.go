@@ -119,14 +119,7 @@ func (v *Validator) Validate(ctx context.Context, ex *Exchange) []Failure {
 		}
 	}
 
-	opts := &openapi3filter.Options{
-		IncludeResponseStatus: true,
-		MultiError:            true,
-		// Without this kin-openapi appends the schema and the offending
-		// value to every schema error's message.
-		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
-	}
-	opts.WithCustomSchemaErrorFunc(schemaReason)
+	opts := validationOptions()
 	input := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request:    ex.Request,
@@ -236,6 +229,26 @@ func checkJSON(body []byte) (Failure, bool) {
 		return Failure{Where: WhereBody, Reason: "the body holds more than one JSON value"}, false
 	}
 	return Failure{}, true
+}
+
+// valueFreeSchemaErrors tells kin-openapi not to append the schema and the
+// offending value to every schema error's message, which it does unless
+// told not to.
+var valueFreeSchemaErrors = []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()}
+
+// validationOptions are kin-openapi's options for a response check. Two
+// layers keep values out of what the suite prints: these options make
+// kin-openapi's own error text value-free, and failuresOf builds failures
+// from the fixed parts of its errors (schemaReason) rather than from that
+// text.
+func validationOptions() *openapi3filter.Options {
+	opts := &openapi3filter.Options{
+		IncludeResponseStatus:   true,
+		MultiError:              true,
+		SchemaValidationOptions: valueFreeSchemaErrors,
+	}
+	opts.WithCustomSchemaErrorFunc(schemaReason)
+	return opts
 }
 
 // failuresOf flattens kin-openapi's error tree into failures, one per
