@@ -121,7 +121,7 @@ func failuresText(failures []contract.Failure) string {
 	return s
 }
 
-// haveNoFailures passes when the wire validation found nothing.
+// expectValid fails the spec when the wire validation finds anything.
 func expectValid(ex *contract.Exchange) {
 	GinkgoHelper()
 	failures := run.Check(ex)

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi"
@@ -24,9 +25,11 @@ func Example() {
 		case "/v1/api-keys/mid_123456":
 			fmt.Fprint(w, `{"keys": [{"name": "Frontend Key", "type": "publishable",
 				"created_at": "2024-11-10T08:30:00Z", "last_used": null, "last_four": "3abc"}]}`)
-		default:
+		case "/v1/api-keys/mid_failing":
 			w.WriteHeader(http.StatusInternalServerError)
 			fmt.Fprint(w, `{"errors": ["An unexpected error occurred. Please try again later."]}`)
+		default:
+			fmt.Fprint(w, `{"keys": []}`)
 		}
 	}))
 	defer srv.Close()
@@ -51,10 +54,11 @@ func Example() {
 			k.Name, k.Type, flexapi.IsPublicKeyType(k.Type), k.LastFour, k.LastUsed != nil)
 	}
 
-	_, err = client.ListAPIKeys(ctx, "mid_unknown")
+	_, err = client.ListAPIKeys(ctx, "mid_failing")
 	var apiErr *flexapi.APIError
 	if errors.As(err, &apiErr) {
-		fmt.Println(apiErr.StatusCode, apiErr.Messages[0])
+		// Messages may be empty: a gateway's HTML page carries none.
+		fmt.Println(apiErr.StatusCode, strings.Join(apiErr.Messages, "; "))
 	}
 
 	_, err = client.ListAPIKeys(ctx, " ")
