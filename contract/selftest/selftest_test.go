@@ -12,6 +12,7 @@ package selftest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"os"
@@ -227,6 +228,18 @@ var breaks = []struct {
 		}
 	}, staticToken, nil,
 		[]string{`answers {"keys": []} for a merchant with no keys`}},
+	// encoding/json matches field names case-insensitively and the last
+	// match wins: an added "NAME" after "name" is valid against the spec
+	// (additional properties are allowed) yet overwrites the generated
+	// client's Name. Keys set in code keep their field order.
+	{"an undocumented field the generated client takes for name", func(srv *flexapitest.Server) {
+		shadowed := json.RawMessage(`{"name":"My API Key","type":"secret","created_at":"2024-11-16T12:00:00Z",` +
+			`"last_used":"2024-11-18T10:00:00Z","last_four":"7dc0","NAME":"Shadow"}`)
+		if err := srv.SetKeys(flexapitest.DefaultMID, shadowed); err != nil {
+			panic(err)
+		}
+	}, staticToken, nil,
+		[]string{"decodes with the generated client, losing nothing but undocumented fields"}},
 	{"a token answer without expires", func(srv *flexapitest.Server) {
 		srv.Inject(flexapitest.RouteToken, flexapitest.RemoveField("expires").Always())
 	}, appCredentials, nil,
