@@ -135,9 +135,9 @@ type ErrorList struct {
 }
 
 // ModelStateError The validation error body of FlexFactor's errors page (ASP.NET
-// ModelState): `errors` maps each field to its messages. No call in
-// this document declares it; it is defined so that clients can decode
-// it when a server answers with it.
+// ModelState): `errors` maps each field to its messages. The token
+// call declares it for 400; clients should also decode it when
+// another call answers with it.
 type ModelStateError struct {
 	// Errors The messages of each invalid field.
 	Errors map[string][]string `json:"errors"`
@@ -655,6 +655,8 @@ type CreateTokenResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TokenResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *ModelStateError
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *ErrorList
 }
@@ -662,6 +664,11 @@ type CreateTokenResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r CreateTokenResponse) GetJSON200() *TokenResponse {
 	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateTokenResponse) GetApplicationProblemJSON400() *ModelStateError {
+	return r.ApplicationProblemJSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -829,6 +836,13 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ModelStateError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest ErrorList
