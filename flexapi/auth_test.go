@@ -266,3 +266,35 @@ func TestFailedTokenExchangeIsAnAuthErrorWithoutTheSecret(t *testing.T) {
 		})
 	}
 }
+
+// The token call's documented 400 is the errors page's ModelState body: the
+// client keeps its fields, inside the *AuthError.
+func TestTokenCallValidationErrorKeepsItsFields(t *testing.T) {
+	f := newFakeFF(t)
+	f.token = func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Content-Type", "application/problem+json; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = fmt.Fprintf(w, `{"status":400,"title":"One or more validation errors occurred.",`+
+			`"traceId":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",`+
+			`"errors":{"AppKey":["The AppKey field is required."],"AppSecret":["The AppSecret field is required.","%s is not allowed."]}}`, appSecret)
+	}
+	_, err := newClient(t, f).ListAPIKeys(context.Background(), exampleMID)
+	var authErr *flexapi.AuthError
+	var apiErr *flexapi.APIError
+	if !errors.As(err, &authErr) || !errors.As(err, &apiErr) {
+		t.Fatalf("error %v (%T): want an *AuthError wrapping an *APIError", err, err)
+	}
+	if apiErr.StatusCode != http.StatusBadRequest || len(apiErr.FieldErrors) != 2 ||
+		len(apiErr.FieldErrors["AppKey"]) != 1 || apiErr.FieldErrors["AppKey"][0] != "The AppKey field is required." ||
+		len(apiErr.FieldErrors["AppSecret"]) != 2 {
+		t.Errorf("APIError %d, fields %q: want 400 with AppKey's and AppSecret's messages", apiErr.StatusCode, apiErr.FieldErrors)
+	}
+	if len(apiErr.Messages) != 1 || apiErr.Messages[0] != "One or more validation errors occurred." {
+		t.Errorf("messages %q, want the title", apiErr.Messages)
+	}
+	if f.listCalls.Load() != 0 {
+		t.Errorf("the list call was sent without a token")
+	}
+	assertNoSecret(t, err)
+	assertNoSecret(t, *apiErr)
+}

@@ -6,10 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -145,15 +147,27 @@ func TestRunServesAndStops(t *testing.T) {
 	if status, body = get(t, c, base+"/api-keys/mid_123456", ""); status != 401 || string(body) != `{"errors":["Authentication failed. Invalid bearer token."]}` {
 		t.Errorf("no token: %d %s", status, body)
 	}
-	// Requests are checked against the spec: a bad one gets a 4xx, never a 5xx.
-	for _, bad := range []struct{ ct, body string }{
-		{"application/json", `{"client_id":"k1"}`},
-		{"application/json", `{"AppKey":`},
-		{"text/plain", `hello`},
-		{"application/x-www-form-urlencoded", `AppKey=k1&AppSecret=s1`},
+	// Requests are checked against the spec: a bad one gets a 400 with the
+	// errors page's ModelState body naming each invalid field, never a 5xx.
+	for _, bad := range []struct{ ct, body, fields string }{
+		{"application/json", `{"client_id":"k1","client_secret":"s1"}`, "AppKey AppSecret"},
+		{"application/json", `{"AppKey":"k1","AppSecret":7}`, "AppSecret"},
+		{"application/json", `{"AppKey":`, "$"},
+		{"text/plain", `hello`, "$"},
+		{"application/x-www-form-urlencoded", `AppKey=k1&AppSecret=s1`, "$"},
 	} {
-		if status, body = post(t, c, base+"/oauth2/token", bad.ct, bad.body); status != 400 || !strings.HasPrefix(string(body), `{"errors":[`) {
-			t.Errorf("bad request %q: %d %s", bad.body, status, body)
+		status, body = post(t, c, base+"/oauth2/token", bad.ct, bad.body)
+		var ms struct {
+			Status int
+			Errors map[string][]string
+		}
+		_ = json.Unmarshal(body, &ms)
+		fields := slices.Sorted(maps.Keys(ms.Errors))
+		if status != 400 || ms.Status != 400 || strings.Join(fields, " ") != bad.fields {
+			t.Errorf("bad request %q: %d %s, want 400 naming %s", bad.body, status, body, bad.fields)
+		}
+		if strings.Contains(string(body), "s1") {
+			t.Errorf("bad request %q: the answer echoes the secret: %s", bad.body, body)
 		}
 	}
 

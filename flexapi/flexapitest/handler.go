@@ -1,10 +1,12 @@
 package flexapitest
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -52,7 +54,7 @@ func match(r *http.Request) (route Route, mid, allow string) {
 // serve answers r and returns the status sent (0 when none was).
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, mid, allow string) int {
 	if route == RouteOther {
-		resp := errorResponse(http.StatusNotFound, "No such endpoint: "+r.Method+" "+r.URL.EscapedPath()+".")
+		resp := errorResponse(http.StatusNotFound, fmt.Sprintf("No such endpoint: %s %q.", r.Method, r.URL.EscapedPath()))
 		resp.write(w)
 		return resp.status
 	}
@@ -103,12 +105,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, mid,
 	return resp.status
 }
 
-// tokenRequest is the token call's body.
-type tokenRequest struct {
-	AppKey    *string `json:"AppKey"`
-	AppSecret *string `json:"AppSecret"`
-}
-
 // tokenAnswer is the token call's answer: the token fields and FlexFactor's
 // envelope, in the documented example's order.
 type tokenAnswer struct {
@@ -132,24 +128,14 @@ func (s *Server) token(r *http.Request) *response {
 		if errors.As(err, &tooBig) {
 			return errorResponse(http.StatusRequestEntityTooLarge, "The request body is too large.")
 		}
-		return errorResponse(http.StatusBadRequest, "The request body could not be read.")
+		return modelStateResponse(fieldErrors{bodyField: {"The request body could not be read."}})
 	}
-	var req tokenRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		return errorResponse(http.StatusBadRequest, "The request body must be a JSON object with AppKey and AppSecret.")
+	appKey, appSecret, invalid := parseTokenRequest(body)
+	if invalid != nil {
+		return modelStateResponse(invalid)
 	}
-	var missing []string
-	if req.AppKey == nil || *req.AppKey == "" {
-		missing = append(missing, "The AppKey field is required.")
-	}
-	if req.AppSecret == nil || *req.AppSecret == "" {
-		missing = append(missing, "The AppSecret field is required.")
-	}
-	if len(missing) > 0 {
-		return errorResponse(http.StatusBadRequest, missing...)
-	}
-	keyOK := subtle.ConstantTimeCompare([]byte(*req.AppKey), []byte(s.AppKey)) == 1
-	secretOK := subtle.ConstantTimeCompare([]byte(*req.AppSecret), []byte(s.AppSecret)) == 1
+	keyOK := subtle.ConstantTimeCompare([]byte(appKey), []byte(s.AppKey)) == 1
+	secretOK := subtle.ConstantTimeCompare([]byte(appSecret), []byte(s.AppSecret)) == 1
 	if !keyOK || !secretOK {
 		return errorResponse(http.StatusUnauthorized, msgInvalidCredentials)
 	}
@@ -164,6 +150,59 @@ func (s *Server) token(r *http.Request) *response {
 		CustomProperties: map[string]any{},
 	})
 	return jsonResponse(http.StatusOK, b)
+}
+
+// bodyField is the ModelState field of a problem with the body as a whole,
+// the name ASP.NET's JSON input formatter gives it.
+const bodyField = "$"
+
+// parseTokenRequest reads the token call's AppKey and AppSecret, or returns
+// each invalid field with its messages, never with a value sent. Field names
+// match case-insensitively, as ASP.NET's JSON binding does.
+func parseTokenRequest(body []byte) (appKey, appSecret string, invalid fieldErrors) {
+	invalid = fieldErrors{}
+	if len(bytes.TrimSpace(body)) == 0 {
+		invalid.add(bodyField, "A non-empty request body is required.")
+		return "", "", invalid
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			invalid.add(bodyField, "The request body must be a JSON object.")
+		} else {
+			invalid.add(bodyField, "The request body is not valid JSON.")
+		}
+		return "", "", invalid
+	}
+	if obj == nil {
+		invalid.add(bodyField, "The request body must be a JSON object.")
+		return "", "", invalid
+	}
+	field := func(name string) string {
+		var raw json.RawMessage
+		for k, v := range obj {
+			if strings.EqualFold(k, name) {
+				raw = v
+				break
+			}
+		}
+		var s string
+		switch {
+		case raw == nil || string(raw) == "null":
+			invalid.add(name, "The "+name+" field is required.")
+		case json.Unmarshal(raw, &s) != nil:
+			invalid.add(name, "The "+name+" field must be a JSON string.")
+		case s == "":
+			invalid.add(name, "The "+name+" field is required.")
+		}
+		return s
+	}
+	appKey, appSecret = field("AppKey"), field("AppSecret")
+	if len(invalid) > 0 {
+		return "", "", invalid
+	}
+	return appKey, appSecret, nil
 }
 
 // list answers GET /v1/api-keys/{mid}; noAuth skips the token check.

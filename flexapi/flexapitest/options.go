@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 	"time"
 )
 
@@ -25,6 +26,7 @@ type config struct {
 	data      map[string][]json.RawMessage
 	validate  bool
 	onRequest func(Request)
+	errorLog  *log.Logger
 }
 
 // WithAddr sets the listen address; the default is "127.0.0.1:0", a free
@@ -109,11 +111,26 @@ func WithKeys(mid string, keys ...any) Option {
 
 // WithRequestValidation makes the server check each request to a documented
 // route against openapi.yaml before it handles it, and answer a request that
-// does not match with 400 and an errors body naming what is wrong (never the
-// values sent). cmd/flexfactor-mock turns it on.
+// does not match with 400 and the errors page's ModelState body naming each
+// invalid field and what is wrong with it (never the values sent). Without
+// it, the token call still answers a bad body that way, from its own checks.
+// cmd/flexfactor-mock turns it on.
 func WithRequestValidation() Option {
 	return func(c *config) error {
 		c.validate = true
+		return nil
+	}
+}
+
+// WithErrorLog sets where the server's own errors go, such as a handler's
+// panic; the default is os.Stderr. Complaints about clients that hang up or
+// never speak HTTP are dropped whatever the destination.
+func WithErrorLog(l *log.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("flexapitest: WithErrorLog: nil logger")
+		}
+		c.errorLog = l
 		return nil
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"net/http"
@@ -71,6 +70,9 @@ func Start(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
+	if cfg.errorLog == nil {
+		cfg.errorLog = defaultErrorLog()
+	}
 	if cfg.appKey == "" {
 		cfg.appKey = "app_" + randomHex(8)
 		cfg.appSecret = "secret_" + randomHex(16)
@@ -104,8 +106,9 @@ func Start(opts ...Option) (*Server, error) {
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
 		// Clients that hang up mid-answer are part of the tests: keep the
-		// server's complaints about them out of the test output.
-		ErrorLog: log.New(io.Discard, "", 0),
+		// server's complaints about them out of the test output, but not a
+		// handler's panic or any other error.
+		ErrorLog: log.New(errorLogFilter{dst: cfg.errorLog}, "", 0),
 		BaseContext: func(net.Listener) context.Context {
 			return s.baseCtx
 		},

@@ -3,6 +3,7 @@ package flexapitest_test
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -95,28 +96,43 @@ func TestTokenCallErrors(t *testing.T) {
 	if srv.AppKey != "the-key" || srv.AppSecret != "the-secret" {
 		t.Fatalf("credentials not taken from the option")
 	}
+	invalidCredentials := `{"errors":["Authentication failed. Invalid credentials."]}`
 	for _, tc := range []struct {
 		name   string
 		body   string
-		status int
-		want   string
+		want   string              // the 401 body
+		fields map[string][]string // or the 400's invalid fields
 	}{
-		{"wrong secret", credentials("the-key", "nope"), 401, `{"errors":["Authentication failed. Invalid credentials."]}`},
-		{"wrong key", credentials("nope", "the-secret"), 401, `{"errors":["Authentication failed. Invalid credentials."]}`},
-		{"client_id instead of AppKey", `{"client_id":"the-key","client_secret":"the-secret"}`, 400, `{"errors":["The AppKey field is required.","The AppSecret field is required."]}`},
-		{"empty AppSecret", `{"AppKey":"the-key","AppSecret":""}`, 400, `{"errors":["The AppSecret field is required."]}`},
-		{"not JSON", `AppKey=the-key`, 400, `{"errors":["The request body must be a JSON object with AppKey and AppSecret."]}`},
-		{"a JSON array", `[1]`, 400, `{"errors":["The request body must be a JSON object with AppKey and AppSecret."]}`},
-		{"no body", ``, 400, `{"errors":["The request body must be a JSON object with AppKey and AppSecret."]}`},
+		{name: "wrong secret", body: credentials("the-key", "nope"), want: invalidCredentials},
+		{name: "wrong key", body: credentials("nope", "the-secret"), want: invalidCredentials},
+		{name: "client_id instead of AppKey", body: `{"client_id":"the-key","client_secret":"the-secret"}`, fields: map[string][]string{
+			"AppKey": {"The AppKey field is required."}, "AppSecret": {"The AppSecret field is required."}}},
+		{name: "empty AppSecret", body: `{"AppKey":"the-key","AppSecret":""}`, fields: map[string][]string{
+			"AppSecret": {"The AppSecret field is required."}}},
+		{name: "null AppKey", body: `{"AppKey":null,"AppSecret":"the-secret"}`, fields: map[string][]string{
+			"AppKey": {"The AppKey field is required."}}},
+		{name: "wrong types", body: `{"AppKey":["the-key"],"AppSecret":1234567}`, fields: map[string][]string{
+			"AppKey": {"The AppKey field must be a JSON string."}, "AppSecret": {"The AppSecret field must be a JSON string."}}},
+		{name: "not JSON", body: `AppKey=the-key&AppSecret=the-secret`, fields: map[string][]string{
+			"$": {"The request body is not valid JSON."}}},
+		{name: "a JSON array", body: `[1]`, fields: map[string][]string{"$": {"The request body must be a JSON object."}}},
+		{name: "null", body: `null`, fields: map[string][]string{"$": {"The request body must be a JSON object."}}},
+		{name: "no body", body: ``, fields: map[string][]string{"$": {"A non-empty request body is required."}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := do(t, srv, http.MethodPost, "/v1/oauth2/token", jsonHeader(), tc.body)
 			mustMatchSpec(t, e)
-			if e.status != tc.status || !jsonEqual(t, e.body, tc.want) {
-				t.Errorf("got %s, want %d %s", e, tc.status, tc.want)
+			if tc.fields != nil {
+				if got := modelStateFields(t, e); !reflect.DeepEqual(got, tc.fields) {
+					t.Errorf("got fields %q, want %q", got, tc.fields)
+				}
+			} else if e.status != http.StatusUnauthorized || !jsonEqual(t, e.body, tc.want) {
+				t.Errorf("got %s, want 401 %s", e, tc.want)
 			}
-			if strings.Contains(string(e.body), "the-secret") {
-				t.Errorf("the answer echoes the secret")
+			for _, secret := range []string{"the-secret", "1234567"} {
+				if strings.Contains(string(e.body), secret) {
+					t.Errorf("the answer echoes a value sent")
+				}
 			}
 		})
 	}
@@ -219,6 +235,12 @@ func TestRouting(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a 404 quotes the path", func(t *testing.T) {
+		e := do(t, srv, "GET", "/v1/api-keys/", bearer(tok), "")
+		if want := `{"errors":["No such endpoint: GET \"/v1/api-keys/\"."]}`; !jsonEqual(t, e.body, want) {
+			t.Errorf("got %s, want %s", e.body, want)
+		}
+	})
 
 	t.Run("an escaped slash stays in the mid", func(t *testing.T) {
 		e := do(t, srv, "GET", "/v1/api-keys/a%2Fb", bearer(tok), "")

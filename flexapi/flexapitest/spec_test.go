@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -48,8 +49,14 @@ type exchange struct {
 	status int
 }
 
+// String names the exchange without its body, which may hold a token the
+// double issued: a failure message must not carry it.
 func (e exchange) String() string {
-	return fmt.Sprintf("%s %s -> %d %s", e.req.Method, e.req.URL.EscapedPath(), e.status, e.body)
+	ct := ""
+	if e.resp != nil {
+		ct = e.resp.Header.Get("Content-Type")
+	}
+	return fmt.Sprintf("%s %s -> %d (%s, %d bytes)", e.req.Method, e.req.URL.EscapedPath(), e.status, ct, len(e.body))
 }
 
 // specRoute is the operation of openapi.yaml that a request to path hits,
@@ -78,13 +85,12 @@ func specRoute(t testing.TB, method, escapedPath string) *routers.Route {
 
 // specErrors validates an answer against openapi.yaml: documented status,
 // Content-Type and body schema. Answers to requests the spec has no
-// operation for (404, 405) and the token call's undocumented 400 must still
-// carry the ErrorList body. The error text never holds values.
+// operation for (404, 405) must still carry the ErrorList body. The error
+// text never holds values.
 func specErrors(t testing.TB, e exchange) error {
 	t.Helper()
 	route := specRoute(t, e.req.Method, e.req.URL.EscapedPath())
-	undocumented := route == nil || (route.Path == "/oauth2/token" && e.status == http.StatusBadRequest)
-	if undocumented {
+	if route == nil {
 		if ct := e.resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			return fmt.Errorf("content type %q, want application/json", ct)
 		}
@@ -178,6 +184,35 @@ func credentials(key, secret string) string {
 	b, _ := json.Marshal(map[string]string{"AppKey": key, "AppSecret": secret})
 	return string(b)
 }
+
+// modelStateFields checks that e is the token call's 400, the errors page's
+// ModelState body as application/problem+json, and returns its fields.
+func modelStateFields(t testing.TB, e exchange) map[string][]string {
+	t.Helper()
+	if e.status != http.StatusBadRequest {
+		t.Fatalf("got %s, want 400", e)
+	}
+	if ct := e.resp.Header.Get("Content-Type"); ct != "application/problem+json; charset=utf-8" {
+		t.Errorf("content type %q, want application/problem+json; charset=utf-8", ct)
+	}
+	var ms struct {
+		Status  int
+		Title   string
+		TraceID string
+		Errors  map[string][]string
+	}
+	if err := json.Unmarshal(e.body, &ms); err != nil {
+		t.Fatalf("%s: body is not JSON: %v", e, err)
+	}
+	if ms.Status != http.StatusBadRequest || ms.Title != "One or more validation errors occurred." ||
+		!traceparent.MatchString(ms.TraceID) {
+		t.Errorf("status %d, title %q, traceId %q: not ASP.NET's ModelState envelope", ms.Status, ms.Title, ms.TraceID)
+	}
+	return ms.Errors
+}
+
+// traceparent is the shape of ASP.NET's traceId, a W3C traceparent.
+var traceparent = regexp.MustCompile(`^00-[0-9a-f]{32}-[0-9a-f]{16}-00$`)
 
 // jsonEqual reports whether two JSON texts hold the same value.
 func jsonEqual(t testing.TB, got []byte, want string) bool {

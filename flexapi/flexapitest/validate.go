@@ -68,7 +68,8 @@ func loadSpec() (*openapi3.T, error) {
 }
 
 // check validates r, a request of route with the given path parameters, and
-// returns the 400 answer for a request that does not match, nil otherwise.
+// returns the 400 answer for a request that does not match, nil otherwise:
+// the ModelState body of FlexFactor's errors page, each invalid field named.
 func (v *requestValidator) check(r *http.Request, route Route, params map[string]string) *response {
 	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
 		Request:    r,
@@ -79,13 +80,15 @@ func (v *requestValidator) check(r *http.Request, route Route, params map[string
 	if err == nil {
 		return nil
 	}
-	return errorResponse(http.StatusBadRequest, validationMessages(err)...)
+	return modelStateResponse(validationFields(err))
 }
 
-// validationMessages turns a validation error into messages that say where
-// and why, never with a value from the request.
-func validationMessages(err error) []string {
-	var out []string
+// validationFields turns a validation error into the invalid fields, each
+// with messages that say why, never with a value from the request. A body
+// field is named by its JSON path ("AppKey"), a parameter by its name, and a
+// problem with the body as a whole by bodyField.
+func validationFields(err error) fieldErrors {
+	out := fieldErrors{}
 	var walk func(error)
 	walk = func(err error) {
 		// Switch on the types themselves: errors.As would look through a
@@ -96,54 +99,77 @@ func validationMessages(err error) []string {
 				walk(item)
 			}
 		case *openapi3filter.RequestError:
-			where := "The request"
-			switch {
-			case e.Parameter != nil:
-				where = fmt.Sprintf("The %s parameter %q", e.Parameter.In, e.Parameter.Name)
-			case e.RequestBody != nil:
-				where = "The request body"
+			param := ""
+			if e.Parameter != nil {
+				param = e.Parameter.Name
 			}
 			if inner, ok := e.Err.(openapi3.MultiError); ok {
 				for _, item := range inner {
-					out = append(out, describe(where, item, e.Reason))
+					describe(out, param, item, e.Reason)
 				}
 				return
 			}
-			out = append(out, describe(where, e.Err, e.Reason))
+			describe(out, param, e.Err, e.Reason)
 		default:
-			out = append(out, describe("The request", err, ""))
+			describe(out, "", err, "")
 		}
 	}
 	walk(err)
 	if len(out) == 0 {
-		out = []string{"The request does not match the API's specification."}
+		out.add(bodyField, "The request does not match the API's specification.")
 	}
 	return out
 }
 
-// describe says what is wrong at where, from a schema error's pointer and
-// reason, or a parse error's kind; reason is the request error's own.
-func describe(where string, err error, reason string) string {
+// describe adds what is wrong, from a schema error's pointer and reason or a
+// parse error's kind, under its field: param for a parameter, else the
+// schema error's JSON path, else bodyField. reason is the request error's
+// own.
+func describe(out fieldErrors, param string, err error, reason string) {
 	var schemaErr *openapi3.SchemaError
 	if errors.As(err, &schemaErr) {
-		at := "/" + strings.Join(schemaErr.JSONPointer(), "/")
-		why := schemaErr.Reason
-		if why == "" {
-			why = fmt.Sprintf("it fails the schema's %q", schemaErr.SchemaField)
+		field := param
+		if field == "" {
+			field = strings.Join(schemaErr.JSONPointer(), ".")
 		}
-		return fmt.Sprintf("%s does not match the specification at %s: %s.", where, at, why)
+		if field == "" {
+			field = bodyField
+		}
+		name := "The " + field + " field"
+		if field == bodyField {
+			name = "The request body"
+		}
+		switch {
+		case schemaErr.SchemaField == "required",
+			schemaErr.SchemaField == "minLength" && schemaErr.Value == "":
+			// ASP.NET's [Required] wording, which also covers "".
+			out.add(field, name+" is required.")
+		case schemaErr.SchemaField == "type" && schemaErr.Schema != nil && schemaErr.Schema.Type != nil:
+			out.add(field, fmt.Sprintf("%s must be a JSON %s.", name, strings.Join(schemaErr.Schema.Type.Slice(), " or ")))
+		case schemaErr.Reason != "":
+			out.add(field, fmt.Sprintf("%s does not match the specification: %s.", name, schemaErr.Reason))
+		default:
+			out.add(field, fmt.Sprintf("%s fails the schema's %q.", name, schemaErr.SchemaField))
+		}
+		return
+	}
+	field, name := bodyField, "The request body"
+	if param != "" {
+		field, name = param, fmt.Sprintf("The %s parameter", param)
 	}
 	var parseErr *openapi3filter.ParseError
-	if errors.As(err, &parseErr) {
-		return where + " is not valid JSON."
-	}
 	switch {
+	case errors.As(err, &parseErr):
+		out.add(field, name+" is not valid JSON.")
+	case errors.Is(err, openapi3filter.ErrInvalidRequired) && param == "":
+		out.add(field, "A non-empty request body is required.")
 	case errors.Is(err, openapi3filter.ErrInvalidRequired):
-		return where + " is required but missing."
+		out.add(field, name+" is required.")
 	case errors.Is(err, openapi3filter.ErrInvalidEmptyValue):
-		return where + " must not be empty."
+		out.add(field, name+" must not be empty.")
 	case strings.HasPrefix(reason, "header Content-Type has unexpected value"):
-		return where + " must be sent as application/json."
+		out.add(field, name+" must be sent as application/json.")
+	default:
+		out.add(field, name+" does not match the specification.")
 	}
-	return where + " does not match the specification."
 }
