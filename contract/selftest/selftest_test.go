@@ -218,6 +218,8 @@ var breaks = []struct {
 		[]string{"an invalid bearer token", "a missing Authorization header"}},
 	{"auth not enforced", listBreak(flexapitest.AuthNotEnforced()), appCredentials, nil,
 		[]string{"an invalid bearer token", "a missing Authorization header"}},
+	{"the page's lower-case bearer scheme refused", listBreak(flexapitest.CaseSensitiveScheme()), staticToken, nil,
+		[]string{"accepts the bearer scheme in the page's lower case"}},
 	{"an undocumented status", listBreak(flexapitest.Status(503)), staticToken, nil,
 		[]string{"with a response that matches openapi.yaml"}},
 	{"a full key value in the listing", listBreak(flexapitest.AddField("keys/*/value", leakedKey)), staticToken, nil,

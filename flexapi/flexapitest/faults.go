@@ -38,7 +38,10 @@ type Fault struct {
 	times    int   // 0: always
 	statuses []int // the faithful statuses it applies to; nil: any
 	authOff  bool
-	header   http.Header
+	// refuse, when it reports true for a request, answers it with the
+	// documented 401 instead.
+	refuse func(*http.Request) bool
+	header http.Header
 	// transform changes the faithful response; nil keeps it.
 	transform func(*response) error
 	// deliver writes the response in a broken way; nil writes it normally.
@@ -268,6 +271,17 @@ func StallBody() Fault {
 // 401.
 func AuthNotEnforced() Fault {
 	return Fault{name: "auth not enforced", authOff: true, statuses: []int{http.StatusUnauthorized}}
+}
+
+// CaseSensitiveScheme makes the list route refuse, with the documented 401,
+// an Authorization scheme written other than "Bearer", as a server that
+// compares the scheme case-sensitively would. The list page's own example
+// writes "bearer"; the scheme is case-insensitive (RFC 7235).
+func CaseSensitiveScheme() Fault {
+	return Fault{name: "case-sensitive scheme", statuses: []int{http.StatusOK}, refuse: func(r *http.Request) bool {
+		scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		return scheme != "Bearer"
+	}}
 }
 
 // RemoveField deletes the value at path from the faithful JSON body. A path

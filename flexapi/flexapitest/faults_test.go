@@ -238,6 +238,19 @@ func TestAuthNotEnforced(t *testing.T) {
 	}
 }
 
+func TestCaseSensitiveScheme(t *testing.T) {
+	srv, _ := newFake(t)
+	srv.Inject(flexapitest.RouteList, flexapitest.CaseSensitiveScheme())
+	tok := srv.IssueToken()
+	for scheme, want := range map[string]int{"Bearer": 200, "bearer": 401, "BEARER": 401} {
+		e := do(t, srv, http.MethodGet, "/v1/api-keys/mid_123456", http.Header{"Authorization": {scheme + " " + tok}}, "")
+		mustMatchSpec(t, e)
+		if e.status != want {
+			t.Errorf("scheme %q: %s, want %d", scheme, e, want)
+		}
+	}
+}
+
 func TestFaultCountsAndClearing(t *testing.T) {
 	srv, _ := newFake(t)
 	statuses := func(n int) []int {

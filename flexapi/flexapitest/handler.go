@@ -89,6 +89,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, mid,
 	if f.authOff {
 		resp = s.list(r, mid, true)
 	}
+	if f.refuse != nil && f.refuse(r) {
+		resp = errorResponse(http.StatusUnauthorized, msgInvalidToken)
+	}
 	if f.transform != nil {
 		if err := f.transform(resp); err != nil {
 			resp = errorResponse(http.StatusInternalServerError, "flexapitest: "+err.Error())
