@@ -242,6 +242,14 @@ var breaks = []struct {
 		}
 	}, staticToken, nil,
 		[]string{"decodes with the generated client, losing nothing but undocumented fields"}},
+	{"an undocumented field the generated client takes for a null last_used", func(srv *flexapitest.Server) {
+		shadowed := json.RawMessage(`{"name":"Frontend Key","type":"publishable","created_at":"2024-11-10T08:30:00Z",` +
+			`"last_used":null,"last_four":"3abc","LAST_USED":"2024-11-18T10:00:00Z"}`)
+		if err := srv.SetKeys(flexapitest.DefaultMID, shadowed); err != nil {
+			panic(err)
+		}
+	}, staticToken, nil,
+		[]string{"decodes a null last_used to nil in the generated client"}},
 	{"a token answer without expires", func(srv *flexapitest.Server) {
 		srv.Inject(flexapitest.RouteToken, flexapitest.RemoveField("expires").Always())
 	}, appCredentials, nil,
