@@ -22,6 +22,8 @@ export type ListUnauthorized = JSONOf<ListAPIKeys["responses"][401]>;
 export type ListServerError = JSONOf<ListAPIKeys["responses"][500]>;
 export type TokenRequest = JSONOf<NonNullable<operations["createToken"]["requestBody"]>>;
 export type TokenOK = JSONOf<operations["createToken"]["responses"][200]>;
+type ProblemOf<R> = R extends { content: { "application/problem+json": infer B } } ? B : never;
+export type TokenInvalid = ProblemOf<operations["createToken"]["responses"][400]>;
 
 // The list page's example, as the page prints it: a secret key and a
 // publishable key that was never used (last_used is null).
@@ -70,12 +72,19 @@ export const issued: TokenOK = {
   customProperties: { region: "eu" },
 };
 
-// The ModelState body of FlexFactor's errors page decodes into its own type.
+// The ModelState body of FlexFactor's errors page decodes into its own type,
+// which is what the token call answers a body that fails validation with.
 export const validation: ModelStateError = {
   status: 400,
   title: "One or more validation errors occurred.",
   errors: { mid: ["The mid field is required."] },
 };
+export const tokenInvalid: TokenInvalid = {
+  status: 400,
+  title: "One or more validation errors occurred.",
+  errors: { AppSecret: ["The AppSecret field is required."] },
+};
+export const sameModelState: ModelStateError = tokenInvalid;
 
 // The key type is exactly the four documented values: this switch is
 // exhaustive only if no value is missing, and `never` rejects any extra one.
@@ -121,3 +130,6 @@ export const withoutSecret: TokenRequest = { AppKey: "app_key_example" };
 
 // @ts-expect-error expires is milliseconds since the epoch, a number.
 export const textExpiry: TokenOK = { accessToken: "a", refreshToken: "r", expires: "2024-11-19T12:00:00Z" };
+
+// @ts-expect-error the token call's 400 maps each field to messages, not a list.
+export const tokenInvalidAsList: TokenInvalid = { errors: ["The AppSecret field is required."] };
