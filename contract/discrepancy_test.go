@@ -2,7 +2,6 @@ package contract_test
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -16,13 +15,7 @@ var _ = Describe("Where the page contradicts itself", Label("discrepancy", "live
 		ex := listing(ctx)
 		Expect(ex.Status).To(Equal(200), "%s", ex.Summary())
 		counts := run.Observer.Snapshot().Types
-		var outside []string
-		for t := range counts {
-			if !slices.Contains(contract.TableTypes, t) {
-				outside = append(outside, t)
-			}
-		}
-		slices.Sort(outside)
+		outside := contract.TypesOutside(counts, contract.TableTypes)
 		AddReportEntry("type values observed", fmt.Sprint(counts))
 		AddReportEntry("type values the field table does not document", strings.Join(outside, ", "))
 		if cfg.Strict {

@@ -188,27 +188,25 @@ func typesObserved(o Observed, specTypes []string) string {
 		return "no keys listed"
 	}
 	s := countsCell(o.Types)
-	var outside []string
-	for t := range o.Types {
-		if !slices.Contains(TableTypes, t) {
-			outside = append(outside, t)
-		}
-	}
-	slices.Sort(outside)
-	if len(outside) > 0 {
+	if outside := TypesOutside(o.Types, TableTypes); len(outside) > 0 {
 		s += "; not in the field table: " + strings.Join(outside, ", ")
 	}
-	var undeclared []string
-	for t := range o.Types {
-		if !slices.Contains(specTypes, t) {
-			undeclared = append(undeclared, t)
-		}
-	}
-	slices.Sort(undeclared)
-	if len(undeclared) > 0 {
+	if undeclared := TypesOutside(o.Types, specTypes); len(undeclared) > 0 {
 		s += "; not in openapi.yaml: " + strings.Join(undeclared, ", ")
 	}
 	return cell(s)
+}
+
+// TypesOutside returns the observed type values that allowed lacks, sorted.
+func TypesOutside(observed map[string]int, allowed []string) []string {
+	var out []string
+	for t := range observed {
+		if !slices.Contains(allowed, t) {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func nullObserved(o Observed) string {
