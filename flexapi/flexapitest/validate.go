@@ -24,9 +24,9 @@ type requestValidator struct {
 }
 
 func newRequestValidator() (*requestValidator, error) {
-	doc, err := loadSpec()
+	doc, err := apikeys.LoadSpec(context.Background())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("flexapitest: %w", err)
 	}
 	v := &requestValidator{
 		routes: map[Route]*routers.Route{},
@@ -53,18 +53,6 @@ func newRequestValidator() (*requestValidator, error) {
 		}
 	}
 	return v, nil
-}
-
-// loadSpec loads and validates the embedded openapi.yaml.
-func loadSpec() (*openapi3.T, error) {
-	doc, err := openapi3.NewLoader().LoadFromData(apikeys.OpenAPISpec)
-	if err != nil {
-		return nil, fmt.Errorf("flexapitest: load openapi.yaml: %w", err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("flexapitest: openapi.yaml is invalid: %w", err)
-	}
-	return doc, nil
 }
 
 // check validates r, a request of route with the given path parameters, and
