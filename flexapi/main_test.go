@@ -1,7 +1,9 @@
 package flexapi_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -189,6 +191,20 @@ func newClient(t *testing.T, f *fakeFF, opts ...flexapi.Option) *flexapi.Client 
 	}
 	t.Cleanup(c.CloseIdleConnections)
 	return c
+}
+
+// listEndsWith calls c.ListAPIKeys for exampleMID and fails the test unless
+// the call ends, within bound, with an error matching want.
+func listEndsWith(t *testing.T, ctx context.Context, c *flexapi.Client, want error, bound time.Duration) {
+	t.Helper()
+	start := time.Now()
+	_, err := c.ListAPIKeys(ctx, exampleMID)
+	if !errors.Is(err, want) {
+		t.Errorf("error %v: want %v", err, want)
+	}
+	if d := time.Since(start); d > bound {
+		t.Errorf("took %s, want under %s", d, bound)
+	}
 }
 
 // assertNoSecret fails when any fmt rendering of v shows a known secret or
