@@ -10,6 +10,5 @@
 // (observe.go) and the report writer (report.go).
 //
 // Without environment variables the suite runs against the in-process
-// flexapitest double; see the README's "The contract suite" for live
-// targets.
+// flexapitest double; docs/contract.md describes live targets.
 package contract

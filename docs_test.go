@@ -1,0 +1,95 @@
+package apikeys_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	apikeys "github.com/flexcontract/flexfactor-apikeys"
+)
+
+// docPages are the Markdown pages a reader follows from the front page.
+func docPages(t *testing.T) []string {
+	t.Helper()
+	pages, err := filepath.Glob("docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]string{"README.md", "CHANGELOG.md"}, pages...)
+}
+
+// numbers returns the numbers the pattern's first group captures in text,
+// in order.
+func numbers(t *testing.T, pattern *regexp.Regexp, text string) []int {
+	t.Helper()
+	var got []int
+	for _, m := range pattern.FindAllStringSubmatch(text, -1) {
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+	}
+	return got
+}
+
+// TestDiscrepanciesAgree holds the spec's own list of the documentation's
+// discrepancies and both tables of docs/discrepancies.md to the same places,
+// numbered 1 to n: a discrepancy added to one and not the others fails here.
+func TestDiscrepanciesAgree(t *testing.T) {
+	doc, err := apikeys.LoadSpec(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	inSpec := numbers(t, regexp.MustCompile(`(?m)^(\d+)\. \*\*`), doc.Info.Description)
+	if len(inSpec) == 0 {
+		t.Fatal("info.description lists no numbered discrepancy")
+	}
+	for i, n := range inSpec {
+		if n != i+1 {
+			t.Fatalf("info.description numbers its discrepancies %v, want 1 to %d in order", inSpec, len(inSpec))
+		}
+	}
+
+	page, err := os.ReadFile("docs/discrepancies.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := strings.Split(string(page), "\n## ")[1:]
+	if len(tables) != 2 {
+		t.Fatalf("docs/discrepancies.md has %d sections, want 2 (how the spec resolves them, what they mean for a client)", len(tables))
+	}
+	row := regexp.MustCompile(`(?m)^\| (\d+) \|`)
+	for _, section := range tables {
+		title, _, _ := strings.Cut(section, "\n")
+		if got := numbers(t, row, section); !slices.Equal(got, inSpec) {
+			t.Errorf("docs/discrepancies.md %q numbers its rows %v; info.description lists %v", title, got, inSpec)
+		}
+	}
+}
+
+// TestDocLinksResolve fails on a relative link in the README or a docs page
+// to a file that does not exist, so that moving a page cannot strand a link.
+func TestDocLinksResolve(t *testing.T) {
+	link := regexp.MustCompile(`\]\(([^)#\s]+)(#[^)\s]*)?\)`)
+	for _, page := range docPages(t) {
+		text, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(text), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(filepath.Dir(page), target)); err != nil {
+				t.Errorf("%s links to %s, which does not exist", page, target)
+			}
+		}
+	}
+}
