@@ -18,7 +18,9 @@
 // or dropped connections, and mutations of the JSON it would have sent.
 //
 // The request log (Requests, RequestCount) records what clients sent, with
-// Authorization and Cookie headers redacted.
+// Authorization and Cookie headers redacted: the last DefaultRequestLogSize
+// requests unless WithRequestLog says otherwise, so that a long run's memory
+// stays bounded. Live tokens are bounded too (WithMaxTokens).
 //
 // A typical test:
 //

@@ -27,6 +27,8 @@ type config struct {
 	validate  bool
 	onRequest func(Request)
 	errorLog  *log.Logger
+	logSize   int
+	maxTokens int
 }
 
 // WithAddr sets the listen address; the default is "127.0.0.1:0", a free
@@ -137,13 +139,40 @@ func WithErrorLog(l *log.Logger) Option {
 
 // WithRequestHook calls f after each request with its (redacted) log entry,
 // status included. f runs on the request's goroutine and must be safe for
-// concurrent use.
+// concurrent use. The entry's Header is the log's own: f must not change it.
 func WithRequestHook(f func(Request)) Option {
 	return func(c *config) error {
 		if f == nil {
 			return errors.New("flexapitest: WithRequestHook: nil func")
 		}
 		c.onRequest = f
+		return nil
+	}
+}
+
+// WithRequestLog sets how many requests the request log keeps: the last n,
+// older ones dropped (DefaultRequestLogSize unless set). With 0 the log
+// keeps none and a request costs no copy of its headers; RequestCount still
+// counts every request.
+func WithRequestLog(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("flexapitest: WithRequestLog: %d is negative", n)
+		}
+		c.logSize = n
+		return nil
+	}
+}
+
+// WithMaxTokens sets how many live tokens the server holds
+// (DefaultMaxTokens unless set). Issuing one more drops the oldest, whose
+// next call answers 401.
+func WithMaxTokens(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("flexapitest: WithMaxTokens: %d is not positive", n)
+		}
+		c.maxTokens = n
 		return nil
 	}
 }

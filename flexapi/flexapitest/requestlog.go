@@ -3,8 +3,14 @@ package flexapitest
 import (
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
+
+// DefaultRequestLogSize is how many requests a Server's log keeps unless
+// WithRequestLog says otherwise: the most recent ones, older ones dropped.
+const DefaultRequestLogSize = 10000
 
 // Request is one entry of the request log. Secrets stay out of it: the
 // Authorization, Proxy-Authorization and Cookie headers keep only their
@@ -30,37 +36,128 @@ type Request struct {
 // Redacted is what replaces a secret in the request log.
 const Redacted = "[REDACTED]"
 
-// Requests returns a copy of the request log, oldest first.
+// requestLog is a ring of the last size requests, with counts per route
+// that are kept whatever the size. It has its own lock, so that logging
+// never waits on the server's data, and with size 0 and no hook a request
+// costs three atomic adds: no entry is made, no header copied.
+type requestLog struct {
+	size int
+
+	mu    sync.Mutex
+	ring  []Request // grows up to size, then wraps
+	seqs  []uint64  // seqs[i] is the number of ring[i]'s request
+	next  uint64    // the number of the next request
+	start uint64    // the number of the first request since the last reset
+
+	token, list, other atomic.Int64
+}
+
+func newRequestLog(size int) *requestLog {
+	return &requestLog{size: size}
+}
+
+func (l *requestLog) count(route Route) *atomic.Int64 {
+	switch route {
+	case RouteToken:
+		return &l.token
+	case RouteList:
+		return &l.list
+	}
+	return &l.other
+}
+
+// add keeps e, dropping the oldest entry when the ring is full, and returns
+// its number for setStatus.
+func (l *requestLog) add(e Request) uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	seq := l.next
+	l.next++
+	i := int((seq - l.start) % uint64(l.size))
+	if i == len(l.ring) {
+		l.ring = append(l.ring, e)
+		l.seqs = append(l.seqs, seq)
+	} else {
+		l.ring[i], l.seqs[i] = e, seq
+	}
+	return seq
+}
+
+// setStatus records the status of request seq, unless it has been dropped
+// or reset since.
+func (l *requestLog) setStatus(seq uint64, status int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if seq < l.start {
+		return
+	}
+	i := int((seq - l.start) % uint64(l.size))
+	if i < len(l.seqs) && l.seqs[i] == seq {
+		l.ring[i].Status = status
+	}
+}
+
+// Requests returns a copy of the request log, oldest first: the last
+// requests the server received, as many as WithRequestLog allows
+// (DefaultRequestLogSize unless set).
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.log))
-	for i, e := range s.log {
+	l := s.log
+	if l.size == 0 {
+		return []Request{}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]Request, 0, len(l.ring))
+	// The oldest entry is the one after the newest, once the ring wraps.
+	oldest := 0
+	if len(l.ring) == l.size {
+		oldest = int((l.next - l.start) % uint64(l.size))
+	}
+	for k := range len(l.ring) {
+		e := l.ring[(oldest+k)%len(l.ring)]
 		e.Header = e.Header.Clone()
-		out[i] = e
+		out = append(out, e)
 	}
 	return out
 }
 
-// RequestCount returns how many requests the route has received.
+// RequestCount returns how many requests the route has received, whether
+// or not the log still holds them.
 func (s *Server) RequestCount(route Route) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[route]
+	return int(s.log.count(route).Load())
 }
 
 // ResetRequests empties the request log and its counts.
 func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log = nil
-	s.logGen++
-	clear(s.counts)
+	l := s.log
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	clear(l.ring)
+	clear(l.seqs)
+	l.ring, l.seqs = l.ring[:0], l.seqs[:0]
+	l.start = l.next
+	l.token.Store(0)
+	l.list.Store(0)
+	l.other.Store(0)
 }
 
-// logRequest records r and returns its place in the log for finishRequest.
+// logRef is a request's place in the log: its entry (made only when the
+// log keeps entries or a hook reads them) and its number in the ring.
+type logRef struct {
+	entry *Request
+	seq   uint64
+	kept  bool
+}
+
+// logRequest counts r and, when someone will read it, makes its entry: the
+// one copy of its headers, redacted.
 func (s *Server) logRequest(route Route, r *http.Request) logRef {
-	e := Request{
+	l := s.log
+	l.count(route).Add(1)
+	if l.size == 0 && s.cfg.onRequest == nil {
+		return logRef{}
+	}
+	e := &Request{
 		Route:  route,
 		Method: r.Method,
 		Path:   r.URL.EscapedPath(),
@@ -68,29 +165,24 @@ func (s *Server) logRequest(route Route, r *http.Request) logRef {
 		Header: redact(r.Header),
 		Time:   s.cfg.now(),
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log = append(s.log, e)
-	s.counts[route]++
-	return logRef{gen: s.logGen, idx: len(s.log) - 1}
+	ref := logRef{entry: e}
+	if l.size > 0 {
+		ref.seq, ref.kept = l.add(*e), true
+	}
+	return ref
 }
 
-// logRef is a request's place in the log; gen tells a log since reset.
-type logRef struct{ gen, idx int }
-
-// finishRequest records the status of the request at idx and calls the hook.
+// finishRequest records the status of the request and calls the hook.
 func (s *Server) finishRequest(ref logRef, status int) {
-	s.mu.Lock()
-	var e Request
-	ok := ref.gen == s.logGen && ref.idx < len(s.log)
-	if ok {
-		s.log[ref.idx].Status = status
-		e = s.log[ref.idx]
-		e.Header = e.Header.Clone()
+	if ref.entry == nil {
+		return
 	}
-	s.mu.Unlock()
-	if ok && s.cfg.onRequest != nil {
-		s.cfg.onRequest(e)
+	if ref.kept {
+		s.log.setStatus(ref.seq, status)
+	}
+	if s.cfg.onRequest != nil {
+		ref.entry.Status = status
+		s.cfg.onRequest(*ref.entry)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,13 +33,17 @@ type Server struct {
 	served    chan struct{}      // closed when Serve has returned
 	closeOnce sync.Once
 
+	// tokens and log have their own locks: a list call waits neither on a
+	// token being issued nor on another request being logged.
+	tokens *tokenStore
+	log    *requestLog
+
 	mu     sync.Mutex
 	data   Data
-	tokens map[string]time.Time // token -> expiry
 	faults map[Route][]*Fault
-	log    []Request
-	logGen int
-	counts map[Route]int
+	// nfaults is how many faults are injected, so that a request finds
+	// none without taking mu.
+	nfaults atomic.Int64
 }
 
 // NewServer starts a double on a free loopback port, like
@@ -57,10 +62,12 @@ func NewServer(opts ...Option) *Server {
 // of listening. Call Close when done.
 func Start(opts ...Option) (*Server, error) {
 	cfg := config{
-		addr: "127.0.0.1:0",
-		ttl:  DefaultTokenTTL,
-		now:  time.Now,
-		data: DefaultData(),
+		addr:      "127.0.0.1:0",
+		ttl:       DefaultTokenTTL,
+		now:       time.Now,
+		data:      DefaultData(),
+		logSize:   DefaultRequestLogSize,
+		maxTokens: DefaultMaxTokens,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -82,9 +89,9 @@ func Start(opts ...Option) (*Server, error) {
 		AppSecret: cfg.appSecret,
 		cfg:       cfg,
 		data:      cfg.data,
-		tokens:    map[string]time.Time{},
+		tokens:    newTokenStore(cfg.maxTokens),
+		log:       newRequestLog(cfg.logSize),
 		faults:    map[Route][]*Fault{},
-		counts:    map[Route]int{},
 		served:    make(chan struct{}),
 		transport: http.DefaultTransport.(*http.Transport).Clone(),
 	}
@@ -152,9 +159,7 @@ func (s *Server) IssueToken() string {
 // RevokeTokens invalidates every token issued so far, as a server restart
 // would: the next call with one answers 401.
 func (s *Server) RevokeTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.tokens)
+	s.tokens.clear()
 }
 
 // SetKeys replaces the keys of one merchant while the server runs (see
@@ -182,6 +187,16 @@ func (s *Server) Inject(route Route, faults ...Fault) {
 	for _, f := range faults {
 		s.faults[route] = append(s.faults[route], &f)
 	}
+	s.countFaults()
+}
+
+// countFaults updates nfaults; mu is held.
+func (s *Server) countFaults() {
+	n := 0
+	for _, list := range s.faults {
+		n += len(list)
+	}
+	s.nfaults.Store(int64(n))
 }
 
 // ClearFaults removes the faults of the given routes, or of every route
@@ -189,6 +204,7 @@ func (s *Server) Inject(route Route, faults ...Fault) {
 func (s *Server) ClearFaults(routes ...Route) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.countFaults()
 	if len(routes) == 0 {
 		clear(s.faults)
 		return
@@ -209,6 +225,9 @@ func (s *Server) PendingFaults(route Route) int {
 // takeFault returns the first fault of route that applies to a faithful
 // answer with the given status, and counts it as used.
 func (s *Server) takeFault(route Route, status int) *Fault {
+	if s.nfaults.Load() == 0 {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	list := s.faults[route]
@@ -220,6 +239,7 @@ func (s *Server) takeFault(route Route, status int) *Fault {
 			f.times--
 			if f.times == 0 {
 				s.faults[route] = append(list[:i:i], list[i+1:]...)
+				s.countFaults()
 			}
 		}
 		return f
@@ -232,25 +252,13 @@ func (s *Server) issue() (string, time.Time) {
 	now := s.cfg.now()
 	exp := now.Add(s.cfg.ttl)
 	tok := newJWTLike(s.AppKey, now, exp)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	// Forget tokens long expired, so that a long run does not grow forever.
-	for t, e := range s.tokens {
-		if now.Sub(e) > s.cfg.ttl {
-			delete(s.tokens, t)
-		}
-	}
-	s.tokens[tok] = exp
+	s.tokens.add(tok, now, exp)
 	return tok, exp
 }
 
 // validToken reports whether tok was issued and has not expired.
 func (s *Server) validToken(tok string) bool {
-	now := s.cfg.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	exp, ok := s.tokens[tok]
-	return ok && now.Before(exp)
+	return s.tokens.valid(tok, s.cfg.now())
 }
 
 // newJWTLike makes a random token shaped like FlexFactor's JWTs (three

@@ -346,6 +346,8 @@ func TestInvalidOptions(t *testing.T) {
 		"empty address":        flexapitest.WithAddr(""),
 		"unlistenable address": flexapitest.WithAddr("256.0.0.1:0"),
 		"nil hook":             flexapitest.WithRequestHook(nil),
+		"negative log size":    flexapitest.WithRequestLog(-1),
+		"no tokens":            flexapitest.WithMaxTokens(0),
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv, err := flexapitest.Start(opt)

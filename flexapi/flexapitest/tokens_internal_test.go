@@ -1,0 +1,74 @@
+package flexapitest
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestTokensPastTheCapDropTheOldest(t *testing.T) {
+	srv := NewServer(WithMaxTokens(3))
+	defer srv.Close()
+	var toks []string
+	for range 5 {
+		toks = append(toks, srv.IssueToken())
+	}
+	for i, tok := range toks {
+		if want := i >= 2; srv.validToken(tok) != want {
+			t.Errorf("token %d valid = %t, want %t", i, !want, want)
+		}
+	}
+	if n := srv.tokens.len(); n != 3 {
+		t.Errorf("the store holds %d tokens, want the cap, 3", n)
+	}
+}
+
+func TestExpiredTokensAreForgottenAsNewOnesAreIssued(t *testing.T) {
+	clock := NewFakeClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	srv := NewServer(WithClock(clock.Now), WithTokenTTL(time.Minute))
+	defer srv.Close()
+	for range 100 {
+		srv.IssueToken()
+	}
+	clock.Advance(2 * time.Minute)
+	var fresh string
+	for range 100 {
+		fresh = srv.IssueToken()
+	}
+	// Each issue forgets up to sweepBatch expired tokens, so the 100
+	// expired ones are gone long before 100 new ones are issued.
+	if n := srv.tokens.len(); n != 100 {
+		t.Errorf("the store holds %d tokens, want the 100 live ones", n)
+	}
+	if !srv.validToken(fresh) {
+		t.Error("the newest token is not valid")
+	}
+	srv.RevokeTokens()
+	if srv.validToken(fresh) || srv.tokens.len() != 0 {
+		t.Error("RevokeTokens left a token")
+	}
+}
+
+// A list call checks its token without the lock that issuing takes: with
+// that lock held, as by a token call in progress, it still answers.
+func TestListDoesNotWaitOnTokenIssue(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	tok := srv.IssueToken()
+	srv.tokens.mu.Lock()
+	defer srv.tokens.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api-keys/"+DefaultMID, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := srv.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatalf("a list call while a token is being issued: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status %d, want 200", resp.StatusCode)
+	}
+}
