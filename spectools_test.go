@@ -1,6 +1,8 @@
 package apikeys_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -67,5 +69,32 @@ func TestSpecLintersCatchWarnings(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("the report lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestNodeToolsReusedOnceInstalled proves that .ci/node/install leaves
+// installed tools alone: with them in place, a second run must not start npm
+// at all (a fake npm first on PATH records any start and fails), so it needs
+// no registry and no network.
+func TestNodeToolsReusedOnceInstalled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("installs the Node tools with npm ci")
+	}
+	if passed, out := runCommand(t, ".", nil, "bash", ".ci/node/install"); !passed {
+		t.Fatalf("the first install failed:\n%s", out)
+	}
+	bin := t.TempDir()
+	record := filepath.Join(bin, "npm-started")
+	fake := "#!/bin/sh\necho \"$@\" >>" + record + "\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "npm"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	passed, out := runCommand(t, ".", []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")},
+		"bash", ".ci/node/install")
+	if started, err := os.ReadFile(record); err == nil {
+		t.Errorf("the second install started npm (%s):\n%s", strings.TrimSpace(string(started)), out)
+	}
+	if !passed {
+		t.Errorf("the second install failed:\n%s", out)
 	}
 }
