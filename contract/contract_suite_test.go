@@ -2,6 +2,7 @@ package contract_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -28,9 +29,19 @@ var (
 	double *flexapitest.Server
 )
 
+// readEnv is the opt-in to the FLEXFACTOR_* environment (see
+// contract.FlagReadEnv); lookupEnv reads it, or nothing without the flag.
+var (
+	readEnv   = flag.Bool(contract.FlagReadEnv, false, "read the target from the FLEXFACTOR_* environment (make contract sets it)")
+	lookupEnv = contract.NoEnv
+)
+
 func TestContract(t *testing.T) {
 	RegisterFailHandler(Fail)
-	cfg, cfgErr = contract.ConfigFromEnv(os.LookupEnv)
+	if *readEnv {
+		lookupEnv = os.LookupEnv
+	}
+	cfg, cfgErr = contract.ConfigFromEnv(lookupEnv)
 	if cfgErr == nil {
 		fmt.Fprintf(os.Stderr, "contract target: %s\n", cfg)
 		for _, n := range cfg.Notes {
@@ -69,7 +80,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 // JUnit report (or in FLEXFACTOR_REPORT_DIR).
 var _ = ReportAfterSuite("contract-report.md", func(report Report) {
 	_, reporterConfig := GinkgoConfiguration()
-	dir := contract.ReportDir(reporterConfig.JUnitReport)
+	dir := contract.ReportDir(reporterConfig.JUnitReport, lookupEnv)
 	if dir == "" {
 		return
 	}

@@ -63,11 +63,11 @@ type ReportData struct {
 	Notes     []string
 }
 
-// ReportDir is where the reports of a run go: FLEXFACTOR_REPORT_DIR, else
-// the directory of the JUnit report the ginkgo CLI was asked for, else ""
-// (a plain `go test` run writes no report).
-func ReportDir(junitReport string) string {
-	if d := os.Getenv(EnvReportDir); d != "" {
+// ReportDir is where the reports of a run go: FLEXFACTOR_REPORT_DIR as
+// lookup finds it, else the directory of the JUnit report the ginkgo CLI was
+// asked for, else "" (a plain `go test` run writes no report).
+func ReportDir(junitReport string, lookup func(string) (string, bool)) string {
+	if d, _ := lookup(EnvReportDir); d != "" {
 		return d
 	}
 	if junitReport != "" {

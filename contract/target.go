@@ -158,6 +158,17 @@ func (e *ConfigError) Error() string {
 	return "contract: the target is misconfigured: " + strings.Join(parts, "; ")
 }
 
+// FlagReadEnv is the suite's command-line opt-in to the FLEXFACTOR_*
+// environment (`make contract` passes it). Without it the suite reads no
+// FLEXFACTOR_* variable and tests the embedded double, so that `go test
+// ./...` run in a shell with sandbox credentials exported never sends a
+// request anywhere. A flag rather than a variable: no environment can turn
+// it on behind a unit-test run's back.
+const FlagReadEnv = "contract.env"
+
+// NoEnv is the lookup of a run without FlagReadEnv: it finds nothing.
+func NoEnv(string) (string, bool) { return "", false }
+
 // ConfigFromEnv reads the target from the environment through lookup
 // (os.LookupEnv in a run). With neither FLEXFACTOR_BASE_URL nor
 // FLEXFACTOR_ENV set the target is the embedded double; otherwise it is a

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
 )
 
@@ -100,7 +101,7 @@ func runSuite(t *testing.T, srv *flexapitest.Server, creds credentials, extraEnv
 	defer cancel()
 	junitPath := filepath.Join(dir, "junit.xml")
 	cmd := exec.CommandContext(ctx, suiteBinary,
-		"-test.run=^TestContract$", "-ginkgo.no-color", "-ginkgo.v",
+		"-test.run=^TestContract$", "-"+contract.FlagReadEnv, "-ginkgo.no-color", "-ginkgo.v",
 		"-ginkgo.junit-report="+junitPath)
 	cmd.Env = env
 	cmd.Dir = dir
@@ -318,7 +319,7 @@ func TestAMisconfiguredLiveTargetFailsAtOnce(t *testing.T) {
 	defer srv.Close()
 	// No credentials and no mid: the run must fail, naming both.
 	dir := t.TempDir()
-	cmd := exec.Command(suiteBinary, "-test.run=^TestContract$", "-ginkgo.no-color",
+	cmd := exec.Command(suiteBinary, "-test.run=^TestContract$", "-"+contract.FlagReadEnv, "-ginkgo.no-color",
 		"-ginkgo.junit-report="+filepath.Join(dir, "junit.xml"))
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "FLEXFACTOR_BASE_URL=" + srv.URL, "FLEXFACTOR_REPORT_DIR=" + dir}
 	cmd.Dir = dir
