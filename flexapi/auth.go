@@ -98,6 +98,19 @@ func (a *exchangeAuth) token(ctx context.Context) (string, error) {
 	if tok, ok := a.fresh(); ok {
 		return tok, nil
 	}
+	tok, err := a.exchange(ctx)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		// The exchange this call joined ran out of its own time, which
+		// started before this call did: a server that has since recovered
+		// deserves one new exchange rather than the old one's failure.
+		tok, err = a.exchange(ctx)
+	}
+	return tok, err
+}
+
+// exchange joins the exchange under way, or starts one, and waits for it
+// as long as ctx allows.
+func (a *exchangeAuth) exchange(ctx context.Context) (string, error) {
 	ch := a.flight.DoChan("token", func() (any, error) {
 		// A caller that waited for the lock of an exchange that just ended
 		// finds its result here.

@@ -28,7 +28,17 @@ func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.rc.Do(rreq)
+	resp, err := d.rc.Do(rreq)
+	if resp != nil && resp.StatusCode == http.StatusSwitchingProtocols {
+		// No request asks for an upgrade. The body of a 101 is the raw
+		// connection, which no deadline or context governs: reading it
+		// (for an error excerpt, or to drain it) would wait for as long as
+		// the server keeps it open. Close it unread; the 101 becomes an
+		// *APIError like any other unexpected status.
+		_ = resp.Body.Close()
+		resp.Body = http.NoBody
+	}
+	return resp, err
 }
 
 // retryPolicy decides which answers are tried again and how long to wait.
