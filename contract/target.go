@@ -326,5 +326,8 @@ func isProduction(base string) bool {
 	}
 	prod, _ := url.Parse(oapi.ServerURLProduction)
 	hosts := []string{prod.Hostname(), "api.flexfactor.io", "api.flexfactor.com"}
-	return slices.Contains(hosts, strings.ToLower(u.Hostname()))
+	// A fully qualified name's trailing dot names the same host; Hostname
+	// has already dropped any port.
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	return slices.Contains(hosts, host)
 }

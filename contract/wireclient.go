@@ -47,12 +47,19 @@ type WireClient struct {
 // NewWireClient returns a client for base (with /v1) that sends at most
 // budget requests, each bounded by timeout.
 func NewWireClient(base string, timeout time.Duration, budget int) *WireClient {
+	// HTTP/1.1 only: over HTTP/2 net/http resends a request on a stream the
+	// server refused (REFUSED_STREAM, GOAWAY), a second request that neither
+	// the budget nor Exchange.Attempts would see. An explicit set of
+	// protocols wins over ForceAttemptHTTP2 and net/http's defaults.
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
 	transport := &http.Transport{
 		Proxy:                  http.ProxyFromEnvironment,
 		DisableKeepAlives:      true,
 		TLSHandshakeTimeout:    timeout,
 		ResponseHeaderTimeout:  timeout,
 		MaxResponseHeaderBytes: 64 << 10,
+		Protocols:              &protocols,
 	}
 	return &WireClient{
 		base:   strings.TrimSuffix(base, "/"),
