@@ -36,7 +36,8 @@ contract:
 	@mkdir -p reports
 	@# -contract.env: only this target reads the FLEXFACTOR_* variables; go test
 	@# ./contract (make test) ignores them and tests the embedded double.
-	$(GO) run github.com/onsi/ginkgo/v2/ginkgo --junit-report=junit.xml --output-dir=reports -v ./contract -- -contract.env
+	@# No colour codes when the output is not a terminal (CI logs, a saved console).
+	$(GO) run github.com/onsi/ginkgo/v2/ginkgo $$([ -t 1 ] || echo --no-color) --junit-report=junit.xml --output-dir=reports -v ./contract -- -contract.env
 
 ## mock: the FlexFactor double as a standalone server
 mock:

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 )
@@ -26,16 +25,20 @@ func expectErrorsBody(ex *contract.Exchange) {
 	var body struct {
 		Errors []string `json:"errors"`
 	}
-	Expect(json.Unmarshal(ex.Body, &body)).To(Succeed(), "the body is not the documented {\"errors\": [string]}")
-	Expect(body.Errors).NotTo(BeEmpty(), "the errors array is empty")
+	if json.Unmarshal(ex.Body, &body) != nil {
+		Fail(ex.Summary() + `: the body is not the documented {"errors": [string]}`)
+	}
+	if len(body.Errors) == 0 {
+		Fail(ex.Summary() + ": /errors is empty or absent; expected at least one message")
+	}
 }
 
 var _ = Describe("Authentication", Label("auth", "live"), func() {
 	DescribeTable("a list request without a valid token answers 401 with the documented errors body",
 		func(ctx SpecContext, auth func() contract.Auth) {
 			ex, err := run.Wire.ListAPIKeys(ctx, cfg.MID, auth())
-			Expect(err).NotTo(HaveOccurred())
-			Expect(ex.Status).To(Equal(401), "%s", ex.Summary())
+			must(err, "listing without a valid token")
+			expectStatus(ex, 401)
 			expectValid(ex)
 			expectErrorsBody(ex)
 		},
@@ -53,15 +56,17 @@ var _ = Describe("Authentication", Label("auth", "live"), func() {
 
 		It("answers the token call with 200 and the documented token body", func() {
 			ex := run.TokenExchange()
-			Expect(ex).NotTo(BeNil())
-			Expect(ex.Status).To(Equal(200), "%s", ex.Summary())
+			if ex == nil {
+				Fail("the run made no token call")
+			}
+			expectStatus(ex, 200)
 			expectValid(ex)
 		})
 
 		It("answers 401 with the documented errors body to unknown credentials", func(ctx SpecContext) {
 			ex, err := run.Wire.CreateToken(ctx, "contract-suite-unknown-app-"+randomHex(4), randomHex(16))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(ex.Status).To(Equal(401), "%s", ex.Summary())
+			must(err, "the token call with unknown credentials")
+			expectStatus(ex, 401)
 			expectValid(ex)
 			expectErrorsBody(ex)
 		}, SpecTimeout(cfg.RequestTimeout+requestSlack))

@@ -5,11 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
@@ -19,6 +22,10 @@ import (
 // mid but flexapitest.DefaultMID.
 const emptyMIDOfTheDouble = "mid_without_keys"
 
+// targetLabel marks the one check that stands for the target itself: it
+// runs when the target is broken, and fails with the cause.
+const targetLabel = "target"
+
 var (
 	// cfg is the target, read from the environment before the specs run.
 	cfg    contract.Config
@@ -27,6 +34,12 @@ var (
 	run *contract.Run
 	// double is the in-process double, nil against a live target.
 	double *flexapitest.Server
+	// configRedactor knows the configuration's secrets; once the run
+	// exists, its redactor (which also learns from responses) takes over.
+	configRedactor *contract.Redactor
+	// junitPath is where the suite writes junit.xml itself, through the
+	// redactor; Ginkgo is asked for none.
+	junitPath string
 )
 
 // readEnv is the opt-in to the FLEXFACTOR_* environment (see
@@ -36,26 +49,48 @@ var (
 	lookupEnv = contract.NoEnv
 )
 
+// redactor is the run's one redactor.
+func redactor() *contract.Redactor {
+	if run != nil {
+		return run.Redactor
+	}
+	return configRedactor
+}
+
 func TestContract(t *testing.T) {
-	RegisterFailHandler(Fail)
 	if *readEnv {
 		lookupEnv = os.LookupEnv
 	}
 	cfg, cfgErr = contract.ConfigFromEnv(lookupEnv)
+	configRedactor = contract.NewRedactor(cfg.Secrets()...)
+	// Every failure message, Gomega's included, passes through the
+	// redactor before Ginkgo prints or records it.
+	gomega.RegisterFailHandler(func(message string, callerSkip ...int) {
+		skip := 1
+		if len(callerSkip) > 0 {
+			skip += callerSkip[0]
+		}
+		Fail(redactor().Redact(message), skip)
+	})
+	suiteConfig, reporterConfig := GinkgoConfiguration()
+	junitPath, reporterConfig.JUnitReport = reporterConfig.JUnitReport, ""
+	if !contract.ColorWanted(os.Stdout) {
+		reporterConfig.NoColor = true
+	}
 	if cfgErr == nil {
-		fmt.Fprintf(os.Stderr, "contract target: %s\n", cfg)
+		fmt.Fprintf(os.Stderr, "contract target: %s\n", configRedactor.Redact(cfg.String()))
 		for _, n := range cfg.Notes {
-			fmt.Fprintf(os.Stderr, "contract note: %s\n", n)
+			fmt.Fprintf(os.Stderr, "contract note: %s\n", configRedactor.Redact(n))
 		}
 	}
-	RunSpecs(t, "FlexFactor contract")
+	RunSpecs(t, "FlexFactor contract", suiteConfig, reporterConfig)
 }
 
 var _ = BeforeSuite(func(ctx SpecContext) {
 	// A misconfigured live target fails the run here, naming the missing
 	// variables: never a skip, never a green run.
 	if cfgErr != nil {
-		Fail(cfgErr.Error())
+		Fail(configRedactor.Redact(cfgErr.Error()))
 	}
 	if cfg.Mode == contract.ModeDouble {
 		double = flexapitest.NewServer()
@@ -67,77 +102,155 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	}
 	var err error
 	run, err = contract.NewRun(cfg)
-	Expect(err).NotTo(HaveOccurred())
+	must(err, "preparing the run")
 	DeferCleanup(run.Wire.Close)
-	AddReportEntry("target", cfg.String())
-	AddReportEntry("spec version", run.Validator.SpecVersion())
-	if err := run.Authenticate(ctx); err != nil {
-		Fail(run.Redactor.Redact(err.Error()))
+	entry("target", cfg.String())
+	entry("spec version", run.Validator.SpecVersion())
+	// The token and the shared listing, once, before any spec: a broken
+	// target is said here, once, and its specs are then not run.
+	if broken := run.Preflight(ctx); broken != nil {
+		fmt.Fprintf(os.Stderr, "contract: %s: %s\n", contract.VerdictBroken, redactor().Redact(broken.Error()))
 	}
 }, NodeTimeout(time.Minute))
 
-// The Markdown report is written after every run, green or red, beside the
-// JUnit report (or in FLEXFACTOR_REPORT_DIR).
-var _ = ReportAfterSuite("contract-report.md", func(report Report) {
-	_, reporterConfig := GinkgoConfiguration()
-	dir := contract.ReportDir(reporterConfig.JUnitReport, lookupEnv)
-	if dir == "" {
+// Every spec but the target's own needs a working target: when it is
+// broken, they are marked not run because of it.
+var _ = BeforeEach(func() {
+	if run == nil || run.Broken() == nil || slices.Contains(CurrentSpecReport().Labels(), targetLabel) {
 		return
 	}
-	data := contract.ReportData{Target: cfg.String(), Host: cfg.Host()}
-	red := contract.NewRedactor(cfg.Secrets()...)
-	if cfgErr != nil {
-		data.Notes = append(data.Notes, cfgErr.Error())
-	}
-	if run != nil {
-		data = run.ReportData()
-		red = run.Redactor
-	}
-	path, err := contract.WriteReportFile(dir, report, data, red)
-	Expect(err).NotTo(HaveOccurred())
-	fmt.Fprintf(os.Stderr, "contract report: %s\n", path)
+	Skip(contract.NotRunPrefix + "the target is broken (see the check \"The target\")")
 })
 
-// listing returns the run's one listing of the mid, failing the spec when
-// the request could not be made.
+// The reports are written after every run, green or red: the verdict on
+// the console, contract-report.md beside the JUnit report (or in
+// FLEXFACTOR_REPORT_DIR), and junit.xml where Ginkgo was asked for it.
+var _ = ReportAfterSuite("contract reports", func(report Report) {
+	red := redactor()
+	data := contract.ReportData{
+		Target: cfg.String(), Host: cfg.Host(), Strict: cfg.Strict, Notes: cfg.Notes,
+		Stats: contract.Stats{Budget: cfg.MaxRequests},
+	}
+	var broken *contract.TargetError
+	if run != nil {
+		data = run.ReportData()
+		broken = run.Broken()
+	}
+	data.SpecVersion = contract.EmbeddedSpecVersion()
+	data.Verdict = contract.Decide(contract.Checks(report), cfgErr, broken, report.SpecialSuiteFailureReasons)
+	fmt.Fprintf(os.Stderr, "contract verdict: %s\ncontract read first: %s\n", red.Redact(data.Verdict.Line()), red.Redact(data.Verdict.ReadFirst))
+
+	// A run that proved nothing is not green, though no spec failed.
+	inconclusive := data.Verdict.Kind != contract.VerdictPassed && report.SuiteSucceeded
+	if inconclusive {
+		report.SpecReports = append(report.SpecReports, types.SpecReport{
+			LeafNodeType: types.NodeTypeReportAfterSuite, LeafNodeText: "verdict",
+			State: types.SpecStateFailed, Failure: types.Failure{Message: data.Verdict.Line()},
+		})
+	}
+	if dir := contract.ReportDir(junitPath, lookupEnv); dir != "" {
+		path, err := contract.WriteReportFile(dir, report, data, red)
+		must(err, "writing the report")
+		fmt.Fprintf(os.Stderr, "contract report: %s\n", path)
+	}
+	if junitPath != "" {
+		must(contract.WriteJUnit(junitPath, report, red), "writing junit.xml")
+	}
+	if inconclusive {
+		Fail(red.Redact(data.Verdict.Line()))
+	}
+})
+
+// must fails the spec with err's message, never a dump of its fields.
+func must(err error, doing string) {
+	GinkgoHelper()
+	if err != nil {
+		Fail(redactor().Redact(doing + ": " + err.Error()))
+	}
+}
+
+// entry adds a report entry through the redactor.
+func entry(name string, value any) {
+	AddReportEntry(name, redactor().Redact(fmt.Sprint(value)))
+}
+
+// inconclusive ends a spec that cannot prove what it checks: no data to
+// check it on. The run's verdict is INCONCLUSIVE unless something failed.
+func inconclusive(why string) {
+	GinkgoHelper()
+	AddReportEntry(contract.EntryInconclusive, redactor().Redact(why))
+	Skip(redactor().Redact(why))
+}
+
+// recorded marks a spec that records what it saw without holding the
+// target to it: the report says "recorded", not "passed".
+func recorded(what string) {
+	AddReportEntry(contract.EntryRecorded, redactor().Redact(what))
+}
+
+// expectStatus fails when ex's status is not want, in words.
+func expectStatus(ex *contract.Exchange, want int) {
+	GinkgoHelper()
+	if ex.Status != want {
+		Fail(fmt.Sprintf("%s; expected %d", ex.Summary(), want))
+	}
+}
+
+// listing returns the run's one listing of the mid. Preflight made it:
+// a spec that gets here has a 200 JSON listing.
 func listing(ctx context.Context) *contract.Exchange {
 	GinkgoHelper()
 	ex, err := run.Listing(ctx)
-	Expect(err).NotTo(HaveOccurred(), "listing the keys of %s", cfg.MID)
+	must(err, "listing the keys of "+cfg.MID)
 	return ex
 }
 
-// listedKeys returns the raw key objects of a valid 200 listing, skipping
-// the spec when the merchant has none: a check of each key proves nothing
-// on an empty list, and says so.
+// listedKeys returns the raw key objects of a valid 200 listing. When the
+// merchant has none, the spec is inconclusive: a check of each key proves
+// nothing on an empty list, and says so.
 func listedKeys(ctx context.Context) []map[string]any {
 	GinkgoHelper()
 	ex := listing(ctx)
-	Expect(ex.Status).To(Equal(200), "listing: %s", ex.Summary())
+	expectStatus(ex, 200)
 	keys, err := contract.DecodeKeys(ex.Body)
-	Expect(err).NotTo(HaveOccurred())
+	must(err, "the listing")
 	if len(keys) == 0 {
-		Skip(fmt.Sprintf("mid %s has no keys: nothing to check per key", cfg.MID))
+		inconclusive(fmt.Sprintf("mid %s has no keys: nothing to check per key", cfg.MID))
 	}
 	return keys
 }
 
-// failuresText renders failures for a Gomega message: pointers and
-// reasons, never values.
+// failuresText renders failures for a message: pointers and reasons,
+// never values.
 func failuresText(failures []contract.Failure) string {
-	s := ""
+	var b strings.Builder
 	for _, f := range failures {
-		s += "\n  " + f.String()
+		b.WriteString("\n  " + f.String())
 	}
-	return s
+	return b.String()
+}
+
+// expectNoFailures fails with what, followed by each failure.
+func expectNoFailures(failures []contract.Failure, what string) {
+	GinkgoHelper()
+	if len(failures) > 0 {
+		Fail(what + ":" + failuresText(failures))
+	}
 }
 
 // expectValid fails the spec when the wire validation finds anything.
 func expectValid(ex *contract.Exchange) {
 	GinkgoHelper()
-	failures := run.Check(ex)
-	Expect(failures).To(BeEmpty(), "%s does not match openapi.yaml:%s", ex.Summary(), failuresText(failures))
+	expectNoFailures(run.Check(ex), ex.Summary()+" does not match openapi.yaml")
 }
 
 // requestSlack is what a spec may take beyond one request's timeout.
 const requestSlack = 10 * time.Second
+
+var _ = Describe("The target", Label(targetLabel, "live"), func() {
+	It("gives the run a token and a JSON listing of the merchant, which every other check needs", func() {
+		if broken := run.Broken(); broken != nil {
+			Fail(redactor().Redact(contract.VerdictBroken + ": " + broken.Error()))
+		}
+	})
+})

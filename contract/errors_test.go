@@ -2,7 +2,6 @@ package contract_test
 
 import (
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
@@ -16,8 +15,8 @@ var _ = Describe("Server errors", Label("errors"), func() {
 		double.Inject(flexapitest.RouteList, flexapitest.InternalError().Once())
 		DeferCleanup(double.ClearFaults, flexapitest.RouteList)
 		ex, err := run.Wire.ListAPIKeys(ctx, cfg.MID, contract.Bearer(run.Token()))
-		Expect(err).NotTo(HaveOccurred())
-		Expect(ex.Status).To(Equal(500), "%s", ex.Summary())
+		must(err, "listing while the double fails")
+		expectStatus(ex, 500)
 		expectValid(ex)
 		expectErrorsBody(ex)
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))

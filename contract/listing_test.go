@@ -1,11 +1,9 @@
 package contract_test
 
 import (
-	"encoding/json"
 	"fmt"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 )
@@ -13,22 +11,28 @@ import (
 var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 	It("answers 200 to a GET without a body, with a response that matches openapi.yaml", func(ctx SpecContext) {
 		ex := listing(ctx)
-		AddReportEntry("listing", ex.Summary())
-		Expect(ex.Request.ContentLength).To(BeZero(), "the page says the call needs no body")
-		Expect(ex.Status).To(Equal(200), "%s", ex.Summary())
+		entry("listing", ex.Summary())
+		if ex.Request.ContentLength != 0 {
+			Fail("the listing request carried a body; the page says the call needs none")
+		}
+		expectStatus(ex, 200)
 		expectValid(ex)
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 
 	It("answers JSON to the page's accept: application/json", func(ctx SpecContext) {
 		ex := listing(ctx)
-		Expect(ex.Request.Header.Get("Accept")).To(Equal("application/json"))
-		Expect(ex.MediaType()).To(Equal("application/json"), "%s", ex.Summary())
+		if ex.Request.Header.Get("Accept") != "application/json" {
+			Fail("the listing request did not send the page's accept: application/json")
+		}
+		if ex.MediaType() != "application/json" {
+			Fail(ex.Summary() + "; expected application/json")
+		}
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 
 	It("accepts the bearer scheme in the page's lower case", Label("auth"), func(ctx SpecContext) {
 		ex, err := run.Wire.ListAPIKeys(ctx, cfg.MID, contract.Auth{Header: "bearer " + run.Token()})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(ex.Status).To(Equal(200), "%s", ex.Summary())
+		must(err, "listing with a lower-case bearer scheme")
+		expectStatus(ex, 200)
 		expectValid(ex)
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 
@@ -37,20 +41,23 @@ var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 			Skip(contract.EnvEmptyMID + " is not set: no merchant without keys is known on this target")
 		}
 		ex, err := run.Wire.ListAPIKeys(ctx, cfg.EmptyMID, contract.Bearer(run.Token()))
-		Expect(err).NotTo(HaveOccurred())
-		Expect(ex.Status).To(Equal(200), "%s", ex.Summary())
+		must(err, "listing the merchant without keys")
+		expectStatus(ex, 200)
 		expectValid(ex)
-		var body map[string]json.RawMessage
-		Expect(json.Unmarshal(ex.Body, &body)).To(Succeed())
-		Expect(body).To(HaveKey("keys"))
-		Expect(string(body["keys"])).To(MatchJSON(`[]`), `"keys" must be an empty array, not null or absent`)
+		// Pointers and counts only: the keys a broken server lists here
+		// are real keys, and their values must not reach a report.
+		keys, err := contract.DecodeKeys(ex.Body)
+		must(err, ex.Summary())
+		if len(keys) > 0 {
+			Fail(fmt.Sprintf("%s: /keys holds %d keys for %s, which names a merchant without keys; expected an empty array",
+				ex.Summary(), len(keys), contract.EnvEmptyMID))
+		}
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 
 	It("decodes with the generated client, losing nothing but undocumented fields", func(ctx SpecContext) {
 		ex := listing(ctx)
-		Expect(ex.Status).To(Equal(200), "%s", ex.Summary())
-		losses := contract.DecodingLosses(ex)
-		Expect(losses).To(BeEmpty(), "the generated client lost:%s", failuresText(losses))
-		AddReportEntry("dropped by the generated client (undocumented)", fmt.Sprint(run.Undocumented(ex)))
+		expectStatus(ex, 200)
+		expectNoFailures(contract.DecodingLosses(ex), "the generated client lost")
+		entry("dropped by the generated client (undocumented)", run.Undocumented(ex))
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 })

@@ -36,6 +36,8 @@ type Observed struct {
 	DuplicatePairs int
 	// MediaTypes counts the media types of all responses.
 	MediaTypes map[string]int
+	// Checked counts the responses validated, whose fields were looked at.
+	Checked int
 }
 
 // Observer collects Observed during a run; it is safe for concurrent use.
@@ -109,6 +111,7 @@ func (ob *Observer) RecordMediaType(mt string) {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	ob.o.MediaTypes[printableMediaType(mt)]++
+	ob.o.Checked++
 }
 
 // DecodeKeys decodes a listing body into its raw key objects, keeping
@@ -223,7 +226,7 @@ func KeySecurityProblems(keys []map[string]any) []Failure {
 				slices.Sort(names)
 				for _, name := range names {
 					p := path + "/" + name
-					norm := strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))
+					norm := normalizeFieldName(name)
 					if slices.Contains(secretFieldNames, norm) {
 						out = append(out, Failure{Where: WhereBody, Pointer: p, Reason: fmt.Sprintf("a key object carries a member named %q, which may hold the full key value", name)})
 						continue

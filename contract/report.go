@@ -16,40 +16,6 @@ import (
 // ReportFile is the name of the report written for a person.
 const ReportFile = "contract-report.md"
 
-// Redactor replaces known secrets in text. Every string the suite writes
-// to a report goes through one, as a last line of defence: the checks
-// themselves never put a value from a response into a message.
-type Redactor struct{ secrets []string }
-
-// NewRedactor redacts the given secrets; empty ones are ignored.
-func NewRedactor(secrets ...string) *Redactor {
-	r := &Redactor{}
-	r.Add(secrets...)
-	return r
-}
-
-// Add registers more secrets, such as a token obtained during the run.
-func (r *Redactor) Add(secrets ...string) {
-	for _, s := range secrets {
-		if len(s) >= 4 && !slices.Contains(r.secrets, s) {
-			r.secrets = append(r.secrets, s)
-		}
-	}
-	// Longest first, so that a secret containing another is hidden whole.
-	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
-}
-
-// Redact returns s with every secret replaced by [REDACTED].
-func (r *Redactor) Redact(s string) string {
-	if r == nil {
-		return s
-	}
-	for _, secret := range r.secrets {
-		s = strings.ReplaceAll(s, secret, "[REDACTED]")
-	}
-	return s
-}
-
 // ReportData is what the report says beyond the specs' results.
 type ReportData struct {
 	Target      string
@@ -61,6 +27,8 @@ type ReportData struct {
 	// SpecTypes are the type values openapi.yaml declares.
 	SpecTypes []string
 	Notes     []string
+	// Verdict is the run's verdict (Decide).
+	Verdict Verdict
 }
 
 // ReportDir is where the reports of a run go: FLEXFACTOR_REPORT_DIR as
@@ -95,58 +63,19 @@ func WriteReportFile(dir string, r types.Report, d ReportData, red *Redactor) (s
 	return path, f.Close()
 }
 
-// A CheckResult is one spec's outcome, as the report shows it.
-type CheckResult struct {
-	Name   string
-	Labels []string
-	State  string
-	Detail string
-}
-
-// Checks lists every spec of the run with its outcome; setup failures
-// (BeforeSuite) come first.
-func Checks(r types.Report) []CheckResult {
-	var out []CheckResult
-	for _, s := range r.SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt && !s.State.Is(types.SpecStateFailureStates) {
-			continue
-		}
-		name := s.FullText()
-		if name == "" {
-			name = s.LeafNodeType.String()
-		}
-		c := CheckResult{Name: name, Labels: s.Labels(), State: s.State.String()}
-		if s.State.Is(types.SpecStateFailureStates) || s.State == types.SpecStateSkipped {
-			c.Detail = s.Failure.Message
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// WriteMarkdown renders the report for a person. Every string passes
-// through red.
+// WriteMarkdown renders the report for a person. Its first line is the
+// verdict, its second the line to read first. Every string passes through
+// red.
 func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red *Redactor) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, "%s", red.Redact(fmt.Sprintf(format, args...))) }
 	checks := Checks(r)
-	passed, failed, skipped := 0, 0, 0
-	for _, c := range checks {
-		switch {
-		case c.State == types.SpecStatePassed.String():
-			passed++
-		case c.State == types.SpecStateSkipped.String() || c.State == types.SpecStatePending.String():
-			skipped++
-		default:
-			failed++
-		}
-	}
-	result := "PASSED"
-	if !r.SuiteSucceeded {
-		result = "FAILED"
-	}
+	t := Tally(checks)
 
-	p("# FlexFactor contract report\n\n")
-	p("- **Result:** %s: %d passed, %d failed, %d skipped\n", result, passed, failed, skipped)
+	p("# %s\n\n", oneLine(d.Verdict.Line()))
+	p("**Read first:** %s\n\n", oneLine(d.Verdict.ReadFirst))
+	p("## FlexFactor contract report\n\n")
+	p("- **Checks:** %d passed, %d recorded, %d failed, %d inconclusive, %d not run, %d skipped\n",
+		t[OutcomePassed], t[OutcomeRecorded], t[OutcomeFailed], t[OutcomeInconclusive], t[OutcomeNotRun], t[OutcomeSkipped])
 	p("- **Target:** %s\n", d.Target)
 	p("- **Spec:** openapi.yaml version %s\n", orDash(d.SpecVersion))
 	mode := "default (undocumented fields and type values are reported, not failed)"
@@ -166,7 +95,7 @@ func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red *Redactor) {
 
 	p("\n## Checks\n\n| Check | Labels | Result | Detail |\n|---|---|---|---|\n")
 	for _, c := range checks {
-		p("| %s | %s | %s | %s |\n", cell(c.Name), cell(strings.Join(c.Labels, ", ")), c.State, cell(c.Detail))
+		p("| %s | %s | %s | %s |\n", cell(c.Name), cell(strings.Join(c.Labels, ", ")), c.Outcome, cell(c.Detail))
 	}
 
 	o := d.Observed
@@ -175,9 +104,26 @@ func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red *Redactor) {
 		strings.Join(TableTypes, ", "), strings.Join(d.SpecTypes, ", "), typesObserved(o, d.SpecTypes))
 	p("| `last_used` null | field table: DateTime only; page example: null for a never-used key | %s |\n", nullObserved(o))
 	p("| undocumented fields | none (clients must tolerate added fields) | %s |\n", undocumentedObserved(o))
-	p("| host | endpoint tables: api-sandbox.flex-charge.com / api.flex-charge.com; curl example: api-sandbox.flexfactor.com; auth page: flexfactor.io | %s |\n", cell(d.Host))
-	p("| response media types | application/json | %s |\n", countsCell(o.MediaTypes))
+	p("| host | endpoint tables: api-sandbox.flex-charge.com / api.flex-charge.com; curl example: api-sandbox.flexfactor.com; auth page: flexfactor.io | %s |\n", hostObserved(d))
+	p("| response media types | application/json | %s |\n", mediaTypesObserved(o))
 	p("| (name, last_four) pairs | \"use last_four and name to identify keys\" | %s |\n", pairsObserved(o))
+}
+
+// oneLine keeps a verdict line on one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func hostObserved(d ReportData) string {
+	if d.Stats.Sent == 0 {
+		return "not contacted"
+	}
+	return cell(d.Host)
+}
+
+func mediaTypesObserved(o Observed) string {
+	if len(o.MediaTypes) == 0 {
+		return "not observed (no response was checked)"
+	}
+	return countsCell(o.MediaTypes)
 }
 
 func typesObserved(o Observed, specTypes []string) string {
@@ -220,8 +166,11 @@ func nullObserved(o Observed) string {
 }
 
 func undocumentedObserved(o Observed) string {
-	if len(o.Undocumented) == 0 {
-		return "none"
+	switch {
+	case o.Checked == 0:
+		return "not observed (no response was checked)"
+	case len(o.Undocumented) == 0:
+		return fmt.Sprintf("none in %s", plural(o.Checked, "response"))
 	}
 	return countsCell(o.Undocumented)
 }

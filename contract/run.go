@@ -3,7 +3,7 @@ package contract
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"sync"
 )
 
@@ -18,6 +18,7 @@ type Run struct {
 
 	token         string
 	tokenExchange *Exchange
+	broken        *TargetError
 
 	listingOnce sync.Once
 	listing     *Exchange
@@ -27,24 +28,64 @@ type Run struct {
 	checked   map[*Exchange][]Failure
 }
 
-// NewRun prepares a run against cfg.BaseURL; it sends nothing yet.
+// NewRun prepares a run against cfg.BaseURL; it sends nothing yet. The
+// run's redactor knows cfg's secrets and learns the values in every
+// response body the wire client receives.
 func NewRun(cfg Config) (*Run, error) {
 	v, err := NewValidator(cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
-	return &Run{
+	r := &Run{
 		Config:    cfg,
 		Wire:      NewWireClient(cfg.BaseURL, cfg.RequestTimeout, cfg.MaxRequests),
 		Validator: v,
 		Observer:  NewObserver(),
 		Redactor:  NewRedactor(cfg.Secrets()...),
-	}, nil
+	}
+	r.Wire.OnResponse(func(ex *Exchange) { r.Redactor.LearnBody(ex.Body) })
+	return r, nil
 }
+
+// Preflight gets the run's token and its shared listing, before any spec
+// runs. When either fails (unreachable, timed out, TLS, 401, 404, 5xx, a
+// body that is not JSON) it returns the one cause, also kept as Broken, so
+// that the specs that need the target are marked not run because of it
+// instead of failing one by one.
+func (r *Run) Preflight(ctx context.Context) *TargetError {
+	if err := r.Authenticate(ctx); err != nil {
+		r.broken = asTargetError(tokenStep, r, err)
+		return r.broken
+	}
+	ex, err := r.Listing(ctx)
+	switch {
+	case err != nil:
+		r.broken = asTargetError(listingStep, r, err)
+	default:
+		s := listingStep
+		if r.Config.UsesAppCredentials() {
+			s.credentials = "the token the token call gave for " + EnvAppKey
+		}
+		r.broken = responseCause(s, ex, r.Config.BaseURL)
+	}
+	return r.broken
+}
+
+func asTargetError(s step, r *Run, err error) *TargetError {
+	var te *TargetError
+	if errors.As(err, &te) {
+		return te
+	}
+	return transportCause(s, r.Config.Host(), r.Config.RequestTimeout, err)
+}
+
+// Broken is the cause Preflight found, or nil when the target answered.
+func (r *Run) Broken() *TargetError { return r.broken }
 
 // Authenticate gets the run's bearer token: the static one, or one
 // exchanged for the app's credentials (one request, kept for the token
-// specs to check). It fails when the exchange yields no token.
+// specs to check). It fails with a *TargetError when the exchange yields
+// no token, and with the wire client's error when it could not be made.
 func (r *Run) Authenticate(ctx context.Context) error {
 	if !r.Config.UsesAppCredentials() {
 		r.token = r.Config.Token
@@ -55,11 +96,14 @@ func (r *Run) Authenticate(ctx context.Context) error {
 		return err
 	}
 	r.tokenExchange = ex
+	if te := responseCause(tokenStep, ex, r.Config.BaseURL); te != nil {
+		return te
+	}
 	var body struct {
 		AccessToken string `json:"accessToken"`
 	}
-	if ex.Status != 200 || json.Unmarshal(ex.Body, &body) != nil || body.AccessToken == "" {
-		return fmt.Errorf("contract: the token call (%s) gave no accessToken", ex.Summary())
+	if json.Unmarshal(ex.Body, &body) != nil || body.AccessToken == "" {
+		return &TargetError{Cause: "the token call answered 200 without an accessToken", Hint: "see the token checks below"}
 	}
 	r.token = body.AccessToken
 	r.Redactor.Add(body.AccessToken)

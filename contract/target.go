@@ -77,21 +77,34 @@ type Config struct {
 // AppSecret for its token.
 func (c Config) UsesAppCredentials() bool { return c.AppKey != "" && c.AppSecret != "" }
 
-// Secrets are the values that must never appear in output.
+// Secrets are the values of the configuration that must never appear in
+// output: the token, the AppSecret, the AppKey (String shows only its
+// first characters), and the userinfo and query values of the base URL.
 func (c Config) Secrets() []string {
 	var s []string
-	for _, v := range []string{c.Token, c.AppSecret} {
+	for _, v := range []string{c.Token, c.AppSecret, c.AppKey} {
 		if v != "" {
 			s = append(s, v)
 		}
 	}
-	return s
+	return append(s, URLSecrets(c.BaseURL)...)
+}
+
+// displayURL is a URL as it may be printed: without userinfo, query or
+// fragment, which may carry secrets.
+func displayURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(an unparsable URL)"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
 }
 
 // Host is the target's host, or "in-process double" before it starts.
 func (c Config) Host() string {
 	if u, err := url.Parse(c.BaseURL); err == nil && u.Host != "" {
-		return u.Host
+		return u.Host // Host never holds the userinfo
 	}
 	return "in-process double"
 }
@@ -104,12 +117,12 @@ func (c Config) String() string {
 	case c.Mode == ModeDouble:
 		b.WriteString("in-process flexapitest double (no FLEXFACTOR_BASE_URL or FLEXFACTOR_ENV set)")
 		if c.BaseURL != "" {
-			b.WriteString(" at " + c.BaseURL)
+			b.WriteString(" at " + displayURL(c.BaseURL))
 		}
 	case c.Environment != "":
-		fmt.Fprintf(&b, "live %s, %s", c.Environment, c.BaseURL)
+		fmt.Fprintf(&b, "live %s, %s", c.Environment, displayURL(c.BaseURL))
 	default:
-		b.WriteString("live " + c.BaseURL)
+		b.WriteString("live " + displayURL(c.BaseURL))
 	}
 	switch {
 	case c.UsesAppCredentials():
@@ -197,7 +210,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if v := get(EnvMaxRequests); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			problems = append(problems, EnvMaxRequests+" must be a whole number from 1 to 1000")
+			problems = append(problems, fmt.Sprintf("%s=%s must be a whole number from 1 to 1000", EnvMaxRequests, quoteValue(v)))
 		} else {
 			cfg.MaxRequests = n
 		}
@@ -206,7 +219,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if v := get(EnvRequestTimeout); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 || d > 5*time.Minute {
-			problems = append(problems, EnvRequestTimeout+` must be a duration such as "15s", at most 5m`)
+			problems = append(problems, fmt.Sprintf(`%s=%s must be a duration such as "15s", at most 5m`, EnvRequestTimeout, quoteValue(v)))
 		} else {
 			cfg.RequestTimeout = d
 		}
@@ -242,7 +255,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		case "production":
 			cfg.BaseURL = oapi.ServerURLProduction
 		default:
-			problems = append(problems, EnvEnvironment+` must be "sandbox" or "production"`)
+			problems = append(problems, fmt.Sprintf(`%s=%s must be "sandbox" or "production"`, EnvEnvironment, quoteValue(env)))
 		}
 	default:
 		cfg.Mode = ModeLive
@@ -289,15 +302,31 @@ func parseBool(name, v string) (bool, error) {
 	case "1", "true", "yes":
 		return true, nil
 	}
-	return false, fmt.Errorf("%s must be 1 or 0", name)
+	return false, fmt.Errorf("%s=%s must be 1 or 0", name, quoteValue(v))
+}
+
+// quoteValue shows a variable's value in a configuration error. Only
+// variables that never hold a secret are shown this way: the token, the
+// AppSecret and the AppKey are never quoted, and the base URL only as
+// displayURL prints it.
+func quoteValue(v string) string {
+	if len(v) > 40 {
+		v = v[:40] + "…"
+	}
+	return strconv.Quote(v)
 }
 
 // checkBaseURL accepts https anywhere and http on loopback only: the
 // bearer token must not cross a network in clear text.
 func checkBaseURL(base string) error {
 	u, err := url.Parse(base)
-	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+	if err != nil || u.Host == "" {
 		return fmt.Errorf("%s must be an absolute http(s) URL such as https://api-sandbox.flex-charge.com/v1", EnvBaseURL)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		// The rejected parts are not printed: they are where a secret hides.
+		return fmt.Errorf("%s (%s) must carry no user:password@, ?query or #fragment: give credentials through %s or %s and %s",
+			EnvBaseURL, displayURL(base), EnvToken, EnvAppKey, EnvAppSecret)
 	}
 	switch u.Scheme {
 	case "https":

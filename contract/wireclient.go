@@ -37,6 +37,9 @@ type WireClient struct {
 	http   *http.Client
 	budget int
 
+	// onResponse, when set, sees every response before anyone else.
+	onResponse func(*Exchange)
+
 	mu       sync.Mutex
 	sent     int
 	refused  int
@@ -84,6 +87,11 @@ func (c *WireClient) Stats() Stats {
 	defer c.mu.Unlock()
 	return Stats{Sent: c.sent, Budget: c.budget, Refused: c.refused, Retries: c.retries, TransportErrors: c.failures}
 }
+
+// OnResponse registers f to see every response the client receives, before
+// it is returned: the run's redactor learns the values in each body there.
+// Call it before sending anything.
+func (c *WireClient) OnResponse(f func(*Exchange)) { c.onResponse = f }
 
 // Close releases idle connections.
 func (c *WireClient) Close() { c.http.CloseIdleConnections() }
@@ -162,14 +170,18 @@ func (c *WireClient) do(req *http.Request, op string) (*Exchange, error) {
 	// The captured request keeps no body and no trace: it is only routed.
 	captured := req.Clone(context.Background())
 	captured.Body = http.NoBody
-	return &Exchange{
+	ex := &Exchange{
 		Operation: op,
 		Request:   captured,
 		Status:    resp.StatusCode,
 		Header:    resp.Header.Clone(),
 		Body:      body,
 		Attempts:  attempts,
-	}, nil
+	}
+	if c.onResponse != nil {
+		c.onResponse(ex)
+	}
+	return ex, nil
 }
 
 func (c *WireClient) countRetries(attempts int) {

@@ -1,0 +1,207 @@
+package contract
+
+import (
+	"encoding/json"
+	"html"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Redactor is the one place every output of a run passes through: the
+// console's failure messages and report entries, junit.xml,
+// contract-report.md and observations.json. It replaces two kinds of text
+// with [REDACTED]:
+//
+//   - values it was told or has learnt: the token and refresh token, the
+//     AppSecret, the AppKey, the base URL's userinfo and query values, and
+//     every key value seen in a response body (LearnBody);
+//   - shapes that are secrets whoever sent them: JWTs and sk_/pk_ keys.
+//
+// The checks themselves never put a value from a response into a message;
+// the redactor is the last line of defence for the day one does. It is
+// safe for concurrent use.
+type Redactor struct {
+	mu      sync.RWMutex
+	secrets []string
+}
+
+// Redacted is what a secret is replaced with.
+const Redacted = "[REDACTED]"
+
+// minSecretLen keeps short values (a "1", a "key") from turning every
+// occurrence of a common word into [REDACTED].
+const minSecretLen = 6
+
+// secretShapes match secrets by their form: a JWT (three base64url parts,
+// the first a JSON object, so "eyJ"), and sk_/pk_ keys (sk_live_...,
+// pk_test_...).
+var secretShapes = []*regexp.Regexp{
+	regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`),
+	regexp.MustCompile(`\b(?:sk|pk)_[A-Za-z0-9_-]{8,}`),
+}
+
+// NewRedactor redacts the given secrets; empty and short ones are ignored.
+func NewRedactor(secrets ...string) *Redactor {
+	r := &Redactor{}
+	r.Add(secrets...)
+	return r
+}
+
+// Add registers more secrets, such as a token obtained during the run.
+// Each is also known in its JSON- and XML-escaped forms, which is how it
+// would appear inside junit.xml or a JSON file.
+func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range secrets {
+		if len(s) < minSecretLen {
+			continue
+		}
+		for _, form := range []string{s, html.EscapeString(s), jsonEscaped(s)} {
+			if !slices.Contains(r.secrets, form) {
+				r.secrets = append(r.secrets, form)
+			}
+		}
+	}
+	// Longest first, so that a secret containing another is hidden whole.
+	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
+}
+
+func jsonEscaped(s string) string {
+	b, _ := json.Marshal(s)
+	return strings.TrimSuffix(strings.TrimPrefix(string(b), `"`), `"`)
+}
+
+// Redact returns s with every known secret and every secret-shaped string
+// replaced by [REDACTED].
+func (r *Redactor) Redact(s string) string {
+	if r == nil {
+		return s
+	}
+	r.mu.RLock()
+	for _, secret := range r.secrets {
+		s = strings.ReplaceAll(s, secret, Redacted)
+	}
+	r.mu.RUnlock()
+	for _, re := range secretShapes {
+		s = re.ReplaceAllString(s, Redacted)
+	}
+	return s
+}
+
+// AddURL registers the secrets a URL may carry: its userinfo (user and
+// password) and every query value.
+func (r *Redactor) AddURL(raw string) {
+	r.Add(URLSecrets(raw)...)
+}
+
+// URLSecrets are the userinfo and query values of raw, also when raw does
+// not parse as a whole.
+func URLSecrets(raw string) []string {
+	var out []string
+	if u, err := url.Parse(raw); err == nil {
+		if u.User != nil {
+			out = append(out, u.User.Username())
+			if p, ok := u.User.Password(); ok {
+				out = append(out, p)
+			}
+			out = append(out, u.User.String())
+		}
+		for _, vs := range u.Query() {
+			out = append(out, vs...)
+		}
+		if u.RawQuery != "" {
+			out = append(out, u.RawQuery)
+		}
+		return out
+	}
+	// Unparsable: take what sits between "//" and "@", and after "?".
+	if i := strings.Index(raw, "//"); i >= 0 {
+		if j := strings.LastIndex(raw, "@"); j > i {
+			out = append(out, raw[i+2:j])
+		}
+	}
+	if i := strings.Index(raw, "?"); i >= 0 {
+		out = append(out, raw[i+1:])
+		for _, kv := range strings.Split(raw[i+1:], "&") {
+			if _, v, ok := strings.Cut(kv, "="); ok {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// tokenFieldNames are the members of a token answer that hold secrets,
+// compared like secretFieldNames.
+var tokenFieldNames = []string{"accesstoken", "refreshtoken", "idtoken"}
+
+// LearnBody registers every value in a response body that may be a key or
+// a credential: the string value of any member named like a key value
+// (value, key, secret, token, ... as KeySecurityProblems names them) or a
+// token, and every string KeySecurityProblems flags in a "keys" array. A
+// body that is not JSON teaches nothing: it is never printed.
+func (r *Redactor) LearnBody(body []byte) {
+	v, err := DecodeJSON(body)
+	if err != nil {
+		return
+	}
+	var learnt []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for name, member := range v {
+				norm := normalizeFieldName(name)
+				if s, ok := member.(string); ok && (slices.Contains(secretFieldNames, norm) || slices.Contains(tokenFieldNames, norm)) {
+					learnt = append(learnt, s)
+				}
+				walk(member)
+			}
+		case []any:
+			for _, item := range v {
+				walk(item)
+			}
+		}
+	}
+	walk(v)
+	if keys, err := DecodeKeys(body); err == nil {
+		for _, f := range KeySecurityProblems(keys) {
+			if s, ok := pointerValue(v, f.Pointer).(string); ok {
+				learnt = append(learnt, s)
+			}
+		}
+	}
+	r.Add(learnt...)
+}
+
+func normalizeFieldName(name string) string {
+	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))
+}
+
+// pointerValue resolves an RFC 6901 pointer in v, or returns nil.
+func pointerValue(v any, pointer string) any {
+	if pointer == "" || pointer == "/" {
+		return v
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		switch c := v.(type) {
+		case map[string]any:
+			v = c[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil
+			}
+			v = c[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}

@@ -1,0 +1,71 @@
+package contract
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+func spec(containers []string, text string, state types.SpecState, message string, entries ...string) types.SpecReport {
+	s := types.SpecReport{ContainerHierarchyTexts: containers, LeafNodeText: text, LeafNodeType: types.NodeTypeIt, State: state}
+	s.Failure.Message = message
+	for _, e := range entries {
+		s.ReportEntries = append(s.ReportEntries, types.ReportEntry{Name: e})
+	}
+	return s
+}
+
+func TestChecksAreStableAndNamedWithSeparators(t *testing.T) {
+	a := spec([]string{"Listing", "when x"}, "answers 200", types.SpecStatePassed, "")
+	b := spec([]string{"Auth"}, "answers 401", types.SpecStateFailed, "expected 401")
+	c := spec(nil, "", types.SpecStateFailed, "misconfigured")
+	c.LeafNodeType = types.NodeTypeBeforeSuite
+	one := Checks(types.Report{SpecReports: []types.SpecReport{a, b, c}})
+	two := Checks(types.Report{SpecReports: []types.SpecReport{b, c, a}})
+	var names []string
+	for i := range one {
+		if one[i].Name != two[i].Name {
+			t.Fatalf("the order depends on the run's order: %v vs %v", one, two)
+		}
+		names = append(names, one[i].Name)
+	}
+	want := []string{"BeforeSuite", "Auth › answers 401", "Listing › when x › answers 200"}
+	if strings.Join(names, "|") != strings.Join(want, "|") {
+		t.Errorf("names %q, want %q", names, want)
+	}
+}
+
+func TestDecide(t *testing.T) {
+	passed := spec([]string{"A"}, "passes", types.SpecStatePassed, "")
+	rec := spec([]string{"A"}, "records", types.SpecStatePassed, "", EntryRecorded)
+	failed := spec([]string{"B"}, "fails", types.SpecStateFailed, "GET /v1/x -> 500; expected 200\nmore")
+	notRun := spec([]string{"C"}, "not run", types.SpecStateSkipped, NotRunPrefix+"the target is broken")
+	inc := spec([]string{"D"}, "no data", types.SpecStateSkipped, "mid m has no keys", EntryInconclusive)
+	checks := func(s ...types.SpecReport) []CheckResult { return Checks(types.Report{SpecReports: s}) }
+	tests := []struct {
+		name            string
+		checks          []CheckResult
+		cfgErr          error
+		broken          *TargetError
+		line, readFirst string
+	}{
+		{"misconfigured", nil, errors.New("missing FLEXFACTOR_MID"), nil,
+			"INCONCLUSIVE: the run is misconfigured, nothing was checked", "missing FLEXFACTOR_MID"},
+		{"broken target", checks(notRun, failed), nil, &TargetError{Cause: "token rejected: the listing answered 401", Hint: "check FLEXFACTOR_TOKEN"},
+			"BROKEN TARGET: token rejected: the listing answered 401", "check FLEXFACTOR_TOKEN"},
+		{"a failed check", checks(passed, failed, inc), nil, nil, "FAILED: 1 check", "B › fails: GET /v1/x -> 500; expected 200"},
+		{"an inconclusive check", checks(passed, inc), nil, nil, "INCONCLUSIVE: 1 check could not prove anything", "D › no data: mid m has no keys"},
+		{"only recordings", checks(rec), nil, nil, "INCONCLUSIVE: no check passed", "nothing was proved: see the checks below"},
+		{"green", checks(passed, rec), nil, nil, "PASSED", "1 check passed, 1 recorded what they observed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Decide(tt.checks, tt.cfgErr, tt.broken, nil)
+			if v.Line() != tt.line || v.ReadFirst != tt.readFirst {
+				t.Errorf("Decide = %q / %q, want %q / %q", v.Line(), v.ReadFirst, tt.line, tt.readFirst)
+			}
+		})
+	}
+}
