@@ -204,3 +204,69 @@ func TestBreakingGateComparesWithTheLatestTag(t *testing.T) {
 		}
 	}
 }
+
+// TestBreakingGateDemandsARecordedAcceptance shows that a breaking change
+// passes the gate only through an acceptance recorded for the spec's version
+// with a reason, that the gate prints what it accepted, and that a stale or
+// reasonless acceptance fails it.
+func TestBreakingGateDemandsARecordedAcceptance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs oasdiff")
+	}
+	const change = "GET /api-keys/{mid} removed the required property `keys/items/last_four` from the response with the `200` status"
+	breaks := []edit{
+		{lastFour, ""},
+		{"        - last_used\n        - last_four\n", "        - last_used\n"},
+		{"  version: 0.2.0\n", "  version: 1.0.0\n"},
+	}
+	cases := []struct {
+		name     string
+		edits    []edit
+		accepted string
+		pass     bool
+		report   string
+	}{
+		{
+			name:     "a break accepted for its version with a reason passes, said aloud",
+			edits:    breaks,
+			accepted: "version: 1.0.0\nreason: a test of the gate\n" + change + "\n",
+			pass:     true,
+			report:   "breaking: ACCEPTED breaking change: " + change,
+		},
+		{
+			name:     "an acceptance without a reason fails",
+			edits:    breaks,
+			accepted: "version: 1.0.0\n" + change + "\n",
+			report:   "gives no reason",
+		},
+		{
+			name:     "an acceptance for another version does not apply",
+			edits:    breaks,
+			accepted: "version: 0.9.0\nreason: an older break\n" + change + "\n",
+			report:   "response-required-property-removed",
+		},
+		{
+			name:     "an acceptance that matches no change fails",
+			edits:    []edit{{"  version: 0.2.0\n", "  version: 1.0.0\n"}},
+			accepted: "version: 1.0.0\nreason: a test of the gate\n" + change + "\n",
+			report:   "stale or mistyped",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			spec := editedSpec(t, dir, tc.edits...)
+			accepted := filepath.Join(dir, "accepted")
+			if err := os.WriteFile(accepted, []byte(tc.accepted), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			passed, out := runMake(t, ".", "breaking", "SPEC="+spec, "BASE=openapi.yaml", "ACCEPTED="+accepted)
+			if passed != tc.pass {
+				t.Fatalf("make breaking passed = %v, want %v:\n%s", passed, tc.pass, out)
+			}
+			if !strings.Contains(out, tc.report) {
+				t.Errorf("the report lacks %q:\n%s", tc.report, out)
+			}
+		})
+	}
+}

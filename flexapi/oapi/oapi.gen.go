@@ -47,6 +47,45 @@ func (e APIKeyType) Valid() bool {
 	}
 }
 
+// Defines values for NewAPIKeyType.
+const (
+	NewAPIKeyTypePublic       NewAPIKeyType = "public"
+	NewAPIKeyTypeSecret       NewAPIKeyType = "secret"
+	NewAPIKeyTypeTokenization NewAPIKeyType = "tokenization"
+)
+
+// Valid indicates whether the value is a known member of the NewAPIKeyType enum.
+func (e NewAPIKeyType) Valid() bool {
+	switch e {
+	case NewAPIKeyTypePublic:
+		return true
+	case NewAPIKeyTypeSecret:
+		return true
+	case NewAPIKeyTypeTokenization:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeAPIKeyResultStatus.
+const (
+	RevokeAPIKeyResultStatusFAILED  RevokeAPIKeyResultStatus = "FAILED"
+	RevokeAPIKeyResultStatusSUCCESS RevokeAPIKeyResultStatus = "SUCCESS"
+)
+
+// Valid indicates whether the value is a known member of the RevokeAPIKeyResultStatus enum.
+func (e RevokeAPIKeyResultStatus) Valid() bool {
+	switch e {
+	case RevokeAPIKeyResultStatusFAILED:
+		return true
+	case RevokeAPIKeyResultStatusSUCCESS:
+		return true
+	default:
+		return false
+	}
+}
+
 // APIKey One API key, without its value: for security the full value of a
 // `secret` key is never returned by the list call. All five fields
 // are always present; `last_used` is `null` for a key never used.
@@ -129,6 +168,105 @@ type APIKeyType string
 // one of the JSON types, the first of which allows `null`.
 type AnyValue = interface{}
 
+// CreateAPIKeyFailure The create page's failure answer: the key's fields `null` (or
+// absent) and the reasons in `errors`.
+type CreateAPIKeyFailure struct {
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// Errors Why the key was not created.
+	Errors []string  `json:"errors"`
+	ID     *string   `json:"id,omitempty"`
+	Mid    *string   `json:"mid,omitempty"`
+	Name   *string   `json:"name,omitempty"`
+	Scopes *[]string `json:"scopes,omitempty"`
+	Type   *string   `json:"type,omitempty"`
+	Value  *string   `json:"value,omitempty"`
+}
+
+// CreateAPIKeyRequest A key to create, as the create page's request table and example give it.
+type CreateAPIKeyRequest struct {
+	// Mid The merchant the key is for.
+	//
+	// Example: mid_123456
+	Mid string `json:"mid"`
+
+	// Name The name or description of the key; `<` and `>` are not allowed.
+	//
+	// Example: My API Key
+	Name string `json:"name"`
+
+	// Scopes What the key may do, such as `customers:read`. The page's
+	// example sends it; its request table does not list it.
+	Scopes *[]string `json:"scopes,omitempty"`
+
+	// Type The type of key to create, as the create page lists them: `secret`
+	// (server-side, keep it secret), `public` (client-side) or
+	// `tokenization` (card tokenization). The list call may name a
+	// `public` key `publishable` (discrepancy 1).
+	//
+	//
+	// Example: secret
+	Type NewAPIKeyType `json:"type"`
+}
+
+// CreatedAPIKey A key just created, with its full `value`: the only answer that
+// carries it. The page's example has no `id`; the table lists it,
+// and this document requires it (discrepancy 12).
+type CreatedAPIKey struct {
+	// CreatedAt When the key was created (RFC 3339).
+	//
+	// Example: 2024-11-16T12:00:00Z
+	CreatedAt time.Time `json:"created_at"`
+
+	// Errors Messages; empty on success.
+	Errors *[]string `json:"errors,omitempty"`
+
+	// ID The key's identifier, for revoking it.
+	//
+	// Example: key_abc123
+	ID string `json:"id"`
+
+	// Mid The merchant the key is for.
+	//
+	// Example: mid_123456
+	Mid string `json:"mid"`
+
+	// Name The name given at creation.
+	//
+	// Example: My API Key
+	Name string `json:"name"`
+
+	// Scopes What the key may do.
+	Scopes *[]string `json:"scopes,omitempty"`
+
+	// Type The type of a key. FlexFactor's pages disagree on the values: the
+	// list page's field table says `secret` or `public`, the same page's
+	// JSON example returns `publishable`, and the create and get pages
+	// add `tokenization`. This enum accepts every documented value:
+	//
+	// - `secret`: a server-side key; its value is never listed.
+	// - `public`: a client-side key that may be shown to browsers, as the
+	//   field table names it.
+	// - `publishable`: the name the page's example gives a client-side
+	//   key; the same kind of key as `public`.
+	// - `tokenization`: a key for card tokenization, from the create and
+	//   get pages.
+	//
+	// Clients must treat `publishable` and `public` alike and must not
+	// fail on a value they do not know.
+	//
+	//
+	// Example: secret
+	Type APIKeyType `json:"type"`
+
+	// Value The full key. Shown only in this answer; never log it. Its last
+	// four characters are the list call's `last_four`.
+	//
+	//
+	// Example: sk_test_4eC39HqLyjWDarjtT1zdp7dc
+	Value string `json:"value"`
+}
+
 // ErrorList The error body of the list page: one or more messages for a person.
 type ErrorList struct {
 	Errors []string `json:"errors"`
@@ -157,6 +295,37 @@ type ModelStateError struct {
 	// Example: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00
 	TraceID *string `json:"traceId,omitempty"`
 }
+
+// NewAPIKeyType The type of key to create, as the create page lists them: `secret`
+// (server-side, keep it secret), `public` (client-side) or
+// `tokenization` (card tokenization). The list call may name a
+// `public` key `publishable` (discrepancy 1).
+//
+// Example: secret
+type NewAPIKeyType string
+
+// RevokeAPIKeyResult FlexFactor's envelope, the revoke page's answer to a success and to
+// a failure alike.
+type RevokeAPIKeyResult struct {
+	// Errors Why the key was not revoked; empty on success.
+	Errors []string `json:"errors"`
+
+	// Result A confirmation on success, `null` on failure.
+	Result *string `json:"result,omitempty"`
+
+	// Status `SUCCESS` or `FAILED`.
+	//
+	// Example: SUCCESS
+	Status *RevokeAPIKeyResultStatus `json:"status,omitempty"`
+
+	// Success Whether the key was revoked.
+	Success bool `json:"success"`
+}
+
+// RevokeAPIKeyResultStatus `SUCCESS` or `FAILED`.
+//
+// Example: SUCCESS
+type RevokeAPIKeyResultStatus string
 
 // TokenRequest An app's credentials.
 type TokenRequest struct {
@@ -210,8 +379,14 @@ type TokenResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
+// KeyID defines model for keyId.
+type KeyID = string
+
 // Mid defines model for mid.
 type Mid = string
+
+// CreateAPIKeyJSONRequestBody defines body for CreateAPIKey for application/json ContentType.
+type CreateAPIKeyJSONRequestBody = CreateAPIKeyRequest
 
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = TokenRequest
@@ -290,6 +465,57 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// CreateAPIKeyWithBody Create an API key
+	//
+	// Creates a key of the given type for the merchant `mid` and answers
+	// with its full `value`. The value of a `secret` key is shown only in
+	// this answer and can never be fetched again: store it, never log it.
+	//
+	// No page gives the status of a success; 200 and 201 are both
+	// declared. A failure carries `CreateAPIKeyFailure` (its fields
+	// `null` beside `errors`) with a status no page gives. Creating is
+	// not idempotent: a client must not repeat a create whose answer it
+	// did not get, or the merchant may end with two keys.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api-keys (the `CreateAPIKey` operationId).
+	CreateAPIKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAPIKey Create an API key
+	//
+	// Creates a key of the given type for the merchant `mid` and answers
+	// with its full `value`. The value of a `secret` key is shown only in
+	// this answer and can never be fetched again: store it, never log it.
+	//
+	// No page gives the status of a success; 200 and 201 are both
+	// declared. A failure carries `CreateAPIKeyFailure` (its fields
+	// `null` beside `errors`) with a status no page gives. Creating is
+	// not idempotent: a client must not repeat a create whose answer it
+	// did not get, or the merchant may end with two keys.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api-keys (the `CreateAPIKey` operationId).
+	CreateAPIKey(ctx context.Context, body CreateAPIKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeAPIKey Revoke an API key
+	//
+	// Revokes (the revoke page's title says deletes) the key whose `id`
+	// the create call answered. A revoked key cannot be recovered.
+	//
+	// The path is the list call's: OpenAPI allows one path item for
+	// `/api-keys/{id}` and `/api-keys/{mid}` (discrepancy 11), so the
+	// parameter that carries the key's id is named `mid`.
+	//
+	// The revoke page answers 200 with an envelope; the errors page says
+	// a successful DELETE answers 204 with no body. A failure (such as
+	// "key not found" or "no permission") carries the envelope with
+	// `success: false` and a status no page gives.
+	//
+	// Corresponds with DELETE /api-keys/{mid} (the `RevokeAPIKey` operationId).
+	RevokeAPIKey(ctx context.Context, mid KeyID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAPIKeys List the API keys of a merchant
 	//
 	// Lists every API key of the authenticated FlexFactor account and the
@@ -340,6 +566,87 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /oauth2/token (the `CreateToken` operationId).
 	CreateToken(ctx context.Context, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// CreateAPIKeyWithBody Create an API key
+//
+// Creates a key of the given type for the merchant `mid` and answers
+// with its full `value`. The value of a `secret` key is shown only in
+// this answer and can never be fetched again: store it, never log it.
+//
+// No page gives the status of a success; 200 and 201 are both
+// declared. A failure carries `CreateAPIKeyFailure` (its fields
+// `null` beside `errors`) with a status no page gives. Creating is
+// not idempotent: a client must not repeat a create whose answer it
+// did not get, or the merchant may end with two keys.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api-keys (the `CreateAPIKey` operationId).
+func (c *Client) CreateAPIKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAPIKeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAPIKey Create an API key
+//
+// Creates a key of the given type for the merchant `mid` and answers
+// with its full `value`. The value of a `secret` key is shown only in
+// this answer and can never be fetched again: store it, never log it.
+//
+// No page gives the status of a success; 200 and 201 are both
+// declared. A failure carries `CreateAPIKeyFailure` (its fields
+// `null` beside `errors`) with a status no page gives. Creating is
+// not idempotent: a client must not repeat a create whose answer it
+// did not get, or the merchant may end with two keys.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api-keys (the `CreateAPIKey` operationId).
+func (c *Client) CreateAPIKey(ctx context.Context, body CreateAPIKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAPIKeyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeAPIKey Revoke an API key
+//
+// Revokes (the revoke page's title says deletes) the key whose `id`
+// the create call answered. A revoked key cannot be recovered.
+//
+// The path is the list call's: OpenAPI allows one path item for
+// `/api-keys/{id}` and `/api-keys/{mid}` (discrepancy 11), so the
+// parameter that carries the key's id is named `mid`.
+//
+// The revoke page answers 200 with an envelope; the errors page says
+// a successful DELETE answers 204 with no body. A failure (such as
+// "key not found" or "no permission") carries the envelope with
+// `success: false` and a status no page gives.
+//
+// Corresponds with DELETE /api-keys/{mid} (the `RevokeAPIKey` operationId).
+func (c *Client) RevokeAPIKey(ctx context.Context, mid KeyID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeAPIKeyRequest(c.Server, mid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // ListAPIKeys List the API keys of a merchant
@@ -421,6 +728,80 @@ func (c *Client) CreateToken(ctx context.Context, body CreateTokenJSONRequestBod
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewCreateAPIKeyRequest calls the generic CreateAPIKey builder with application/json body
+func NewCreateAPIKeyRequest(server string, body CreateAPIKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAPIKeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateAPIKeyRequestWithBody constructs an http.Request for the CreateAPIKey method, with any body, and a specified content type
+func NewCreateAPIKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-keys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRevokeAPIKeyRequest constructs an http.Request for the RevokeAPIKey method
+func NewRevokeAPIKeyRequest(server string, mid KeyID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mid", mid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-keys/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewListAPIKeysRequest constructs an http.Request for the ListAPIKeys method
@@ -541,6 +922,59 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// CreateAPIKeyWithBodyWithResponse Create an API key
+	//
+	// Creates a key of the given type for the merchant `mid` and answers
+	// with its full `value`. The value of a `secret` key is shown only in
+	// this answer and can never be fetched again: store it, never log it.
+	//
+	// No page gives the status of a success; 200 and 201 are both
+	// declared. A failure carries `CreateAPIKeyFailure` (its fields
+	// `null` beside `errors`) with a status no page gives. Creating is
+	// not idempotent: a client must not repeat a create whose answer it
+	// did not get, or the merchant may end with two keys.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-keys (the `CreateAPIKey` operationId).
+	CreateAPIKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAPIKeyResponse, error)
+
+	// CreateAPIKeyWithResponse Create an API key
+	//
+	// Creates a key of the given type for the merchant `mid` and answers
+	// with its full `value`. The value of a `secret` key is shown only in
+	// this answer and can never be fetched again: store it, never log it.
+	//
+	// No page gives the status of a success; 200 and 201 are both
+	// declared. A failure carries `CreateAPIKeyFailure` (its fields
+	// `null` beside `errors`) with a status no page gives. Creating is
+	// not idempotent: a client must not repeat a create whose answer it
+	// did not get, or the merchant may end with two keys.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-keys (the `CreateAPIKey` operationId).
+	CreateAPIKeyWithResponse(ctx context.Context, body CreateAPIKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAPIKeyResponse, error)
+
+	// RevokeAPIKeyWithResponse Revoke an API key
+	//
+	// Revokes (the revoke page's title says deletes) the key whose `id`
+	// the create call answered. A revoked key cannot be recovered.
+	//
+	// The path is the list call's: OpenAPI allows one path item for
+	// `/api-keys/{id}` and `/api-keys/{mid}` (discrepancy 11), so the
+	// parameter that carries the key's id is named `mid`.
+	//
+	// The revoke page answers 200 with an envelope; the errors page says
+	// a successful DELETE answers 204 with no body. A failure (such as
+	// "key not found" or "no permission") carries the envelope with
+	// `success: false` and a status no page gives.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api-keys/{mid} (the `RevokeAPIKey` operationId).
+	RevokeAPIKeyWithResponse(ctx context.Context, mid KeyID, reqEditors ...RequestEditorFn) (*RevokeAPIKeyResponse, error)
+
 	// ListAPIKeysWithResponse List the API keys of a merchant
 	//
 	// Lists every API key of the authenticated FlexFactor account and the
@@ -593,6 +1027,123 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /oauth2/token (the `CreateToken` operationId).
 	CreateTokenWithResponse(ctx context.Context, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
+}
+
+type CreateAPIKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreatedAPIKey
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedAPIKey
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ErrorList
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CreateAPIKeyFailure
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateAPIKeyResponse) GetJSON200() *CreatedAPIKey {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAPIKeyResponse) GetJSON201() *CreatedAPIKey {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateAPIKeyResponse) GetJSON401() *ErrorList {
+	return r.JSON401
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateAPIKeyResponse) GetJSONDefault() *CreateAPIKeyFailure {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAPIKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAPIKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAPIKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAPIKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RevokeAPIKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RevokeAPIKeyResult
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ErrorList
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *RevokeAPIKeyResult
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RevokeAPIKeyResponse) GetJSON200() *RevokeAPIKeyResult {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeAPIKeyResponse) GetJSON401() *ErrorList {
+	return r.JSON401
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RevokeAPIKeyResponse) GetJSONDefault() *RevokeAPIKeyResult {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeAPIKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeAPIKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeAPIKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeAPIKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type ListAPIKeysResponse struct {
@@ -705,6 +1256,77 @@ func (r CreateTokenResponse) ContentType() string {
 	return ""
 }
 
+// CreateAPIKeyWithBodyWithResponse Create an API key
+//
+// Creates a key of the given type for the merchant `mid` and answers
+// with its full `value`. The value of a `secret` key is shown only in
+// this answer and can never be fetched again: store it, never log it.
+//
+// No page gives the status of a success; 200 and 201 are both
+// declared. A failure carries `CreateAPIKeyFailure` (its fields
+// `null` beside `errors`) with a status no page gives. Creating is
+// not idempotent: a client must not repeat a create whose answer it
+// did not get, or the merchant may end with two keys.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-keys (the `CreateAPIKey` operationId).
+func (c *ClientWithResponses) CreateAPIKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAPIKeyResponse, error) {
+	rsp, err := c.CreateAPIKeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAPIKeyResponse(rsp)
+}
+
+// CreateAPIKeyWithResponse Create an API key
+//
+// Creates a key of the given type for the merchant `mid` and answers
+// with its full `value`. The value of a `secret` key is shown only in
+// this answer and can never be fetched again: store it, never log it.
+//
+// No page gives the status of a success; 200 and 201 are both
+// declared. A failure carries `CreateAPIKeyFailure` (its fields
+// `null` beside `errors`) with a status no page gives. Creating is
+// not idempotent: a client must not repeat a create whose answer it
+// did not get, or the merchant may end with two keys.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-keys (the `CreateAPIKey` operationId).
+func (c *ClientWithResponses) CreateAPIKeyWithResponse(ctx context.Context, body CreateAPIKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAPIKeyResponse, error) {
+	rsp, err := c.CreateAPIKey(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAPIKeyResponse(rsp)
+}
+
+// RevokeAPIKeyWithResponse Revoke an API key
+//
+// Revokes (the revoke page's title says deletes) the key whose `id`
+// the create call answered. A revoked key cannot be recovered.
+//
+// The path is the list call's: OpenAPI allows one path item for
+// `/api-keys/{id}` and `/api-keys/{mid}` (discrepancy 11), so the
+// parameter that carries the key's id is named `mid`.
+//
+// The revoke page answers 200 with an envelope; the errors page says
+// a successful DELETE answers 204 with no body. A failure (such as
+// "key not found" or "no permission") carries the envelope with
+// `success: false` and a status no page gives.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api-keys/{mid} (the `RevokeAPIKey` operationId).
+func (c *ClientWithResponses) RevokeAPIKeyWithResponse(ctx context.Context, mid KeyID, reqEditors ...RequestEditorFn) (*RevokeAPIKeyResponse, error) {
+	rsp, err := c.RevokeAPIKey(ctx, mid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeAPIKeyResponse(rsp)
+}
+
 // ListAPIKeysWithResponse List the API keys of a merchant
 //
 // Lists every API key of the authenticated FlexFactor account and the
@@ -774,6 +1396,96 @@ func (c *ClientWithResponses) CreateTokenWithResponse(ctx context.Context, body 
 		return nil, err
 	}
 	return ParseCreateTokenResponse(rsp)
+}
+
+// ParseCreateAPIKeyResponse parses an HTTP response from a CreateAPIKeyWithResponse call
+func ParseCreateAPIKeyResponse(rsp *http.Response) (*CreateAPIKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAPIKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreatedAPIKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedAPIKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest CreateAPIKeyFailure
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRevokeAPIKeyResponse parses an HTTP response from a RevokeAPIKeyWithResponse call
+func ParseRevokeAPIKeyResponse(rsp *http.Response) (*RevokeAPIKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeAPIKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RevokeAPIKeyResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest RevokeAPIKeyResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseListAPIKeysResponse parses an HTTP response from a ListAPIKeysWithResponse call
