@@ -102,9 +102,18 @@ func post(t *testing.T, c *http.Client, url, contentType, body string) (int, []b
 
 func get(t *testing.T, c *http.Client, url, auth string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	return call(t, c, http.MethodGet, url, auth, "")
+}
+
+// call sends a request with an optional Authorization header and JSON body.
+func call(t *testing.T, c *http.Client, method, url, auth, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -222,6 +231,8 @@ func TestRunFailures(t *testing.T) {
 		{"missing data file", []string{"-data", filepath.Join(dir, "none.yaml")}, 1, "none.yaml: no such file"},
 		{"bad data file", []string{"-data", bad}, 1, `bad.json:1: merchant "m1", key 0: missing field "type"`},
 		{"bad address", []string{"-addr", "256.1.1.1:1"}, 1, "listen on 256.1.1.1:1"},
+		{"bad public type", []string{"-public-type", "Public"}, 1, `want "public" or "publishable"`},
+		{"no room for keys", []string{"-max-keys-per-merchant", "0"}, 1, "limits must be positive"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -296,5 +307,66 @@ func TestSignals(t *testing.T) {
 				t.Errorf("last line %q", last)
 			}
 		})
+	}
+}
+
+// TestRunCreatesAndRevokes drives the create and revoke calls of the program
+// with its flags: the public type's listed name and the key limit. The
+// created value reaches neither stdout nor stderr.
+func TestRunCreatesAndRevokes(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "keys.yaml")
+	data := "m1:\n  - {name: K, type: secret, created_at: \"2024-01-01T00:00:00Z\", last_used: null, last_four: wxyz}\n"
+	if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, stdout, stderr, stop := startRun(t, "-data", p, "-public-type", "publishable", "-max-keys-per-merchant", "2")
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr}
+	if want := `public keys listed as "publishable"; at most 2 keys a merchant`; !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout)
+	}
+	_, body := post(t, c, base+"/oauth2/token", "application/json", `{"AppKey":"mock-app-key","AppSecret":"mock-app-secret"}`)
+	var tok struct{ AccessToken string }
+	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("token: %s", body)
+	}
+	do := func(method, url, body string) (int, []byte) {
+		t.Helper()
+		return call(t, c, method, url, "Bearer "+tok.AccessToken, body)
+	}
+	_, before := do(http.MethodGet, base+"/api-keys/m1", "")
+	status, body := do(http.MethodPost, base+"/api-keys", `{"mid":"m1","name":"Frontend","type":"public"}`)
+	var key struct{ ID, Value string }
+	if err := json.Unmarshal(body, &key); status != 201 || err != nil || key.ID == "" || !strings.HasPrefix(key.Value, "pk_test_") {
+		t.Fatalf("create: %d", status)
+	}
+	if status, body := do(http.MethodGet, base+"/api-keys/m1", ""); status != 200 ||
+		!strings.Contains(string(body), `"type":"publishable","created_at"`) ||
+		!strings.Contains(string(body), `"last_four":"`+key.Value[len(key.Value)-4:]+`"`) {
+		t.Errorf("the listing does not show the created key as publishable: %d", status)
+	}
+	if status, _ := do(http.MethodPost, base+"/api-keys", `{"mid":"m1","name":"More","type":"secret"}`); status != 409 {
+		t.Errorf("a create beyond the limit: %d, want 409", status)
+	}
+	if status, body := do(http.MethodDelete, base+"/api-keys/"+key.ID, ""); status != 200 || !strings.Contains(string(body), `"success":true`) {
+		t.Errorf("revoke: %d %s", status, body)
+	}
+	if status, body := do(http.MethodDelete, base+"/api-keys/"+key.ID, ""); status != 404 || !strings.Contains(string(body), `"success":false`) {
+		t.Errorf("revoke again: %d %s", status, body)
+	}
+	if _, after := do(http.MethodGet, base+"/api-keys/m1", ""); string(after) != string(before) {
+		t.Errorf("after revoke the listing is %s, want %s", after, before)
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	for _, want := range []string{"POST /v1/api-keys -> 201", "POST /v1/api-keys -> 409", "DELETE /v1/api-keys/" + key.ID + " -> 200"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("the request log lacks %q", want)
+		}
+	}
+	if strings.Contains(stdout.String()+stderr.String(), key.Value[len(key.Value)-12:]) {
+		t.Errorf("the program's output holds the created key's value")
 	}
 }

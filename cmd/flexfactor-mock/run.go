@@ -30,8 +30,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	dataFile := fs.String("data", "", "JSON or YAML `file` mapping merchant ids to their keys (default: mid_123456 with the documentation's two keys)")
 	ttl := fs.Duration("token-ttl", flexapitest.DefaultTokenTTL, "token lifetime")
 	quiet := fs.Bool("quiet", false, "do not log requests")
+	publicType := fs.String("public-type", "public", "how the listing names the type of a key created as public: `public` (the field table) or publishable (the page's example)")
+	maxKeys := fs.Int("max-keys-per-merchant", flexapitest.DefaultMaxKeysPerMerchant, "how many keys one merchant may hold; a create beyond it answers 409")
+	maxMerchants := fs.Int("max-merchants", flexapitest.DefaultMaxMerchants, "how many merchants may hold keys; a create beyond it answers 409")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: flexfactor-mock [flags]\n\nA local FlexFactor API-keys double: POST /v1/oauth2/token, GET /v1/api-keys/{mid}.\n\nFlags:")
+		fmt.Fprintln(fs.Output(), "Usage: flexfactor-mock [flags]\n\nA local FlexFactor API-keys double: POST /v1/oauth2/token, GET /v1/api-keys/{mid},\nPOST /v1/api-keys, DELETE /v1/api-keys/{id}.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -54,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// each entry is a copy of a request's headers: keep none. The
 		// lines on stderr are the program's record.
 		flexapitest.WithRequestLog(0),
+		flexapitest.WithPublicTypeListedAs(*publicType),
+		flexapitest.WithKeyLimits(*maxKeys, *maxMerchants),
 	}
 	dataDesc := "built in"
 	if *dataFile != "" {
@@ -85,6 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  AppSecret:  %s\n", srv.AppSecret)
 	fmt.Fprintf(stdout, "  token TTL:  %v\n", *ttl)
 	fmt.Fprintf(stdout, "  data:       %s (%s)\n", dataDesc, describeData(srv))
+	fmt.Fprintf(stdout, "  created:    public keys listed as %q; at most %d keys a merchant, %d merchants\n", *publicType, *maxKeys, *maxMerchants)
 	fmt.Fprintf(stdout, "Stop with Ctrl-C.\n")
 
 	<-ctx.Done()

@@ -1,11 +1,20 @@
 // Package flexapitest runs a local FlexFactor double for tests, in the spirit
 // of net/http/httptest.
 //
-// NewServer starts a loopback server that answers the two calls of
-// openapi.yaml the way FlexFactor's documentation says it does:
+// NewServer starts a loopback server that answers the calls of openapi.yaml
+// the way FlexFactor's documentation says it does:
 //
-//	POST {URL}/oauth2/token     AppKey + AppSecret -> a bearer token
-//	GET  {URL}/api-keys/{mid}   the keys of a merchant, behind that token
+//	POST   {URL}/oauth2/token     AppKey + AppSecret -> a bearer token
+//	GET    {URL}/api-keys/{mid}   the keys of a merchant, behind that token
+//	POST   {URL}/api-keys         create a key: its value, once
+//	DELETE {URL}/api-keys/{id}    revoke a key the create call made
+//
+// Create mints a value with a prefix per type (sk_test_, pk_test_, tk_test_)
+// and a random body; the listing then shows the key with last_four the
+// value's last four characters, last_used null and created_at the clock's
+// time. How the listing names a public key's type is an option
+// (WithPublicTypeListedAs), and WithKeyLimits bounds how many keys create may
+// add. Neither the request log nor any error holds a value.
 //
 // It is stateful where FlexFactor is: tokens expire after the token lifetime
 // (10 minutes by default) as seen by an injectable clock, so expiry is tested

@@ -21,6 +21,10 @@ const (
 	RouteToken Route = "token"
 	// RouteList is GET /v1/api-keys/{mid}.
 	RouteList Route = "list"
+	// RouteCreate is POST /v1/api-keys.
+	RouteCreate Route = "create"
+	// RouteRevoke is DELETE /v1/api-keys/{id}.
+	RouteRevoke Route = "revoke"
 	// RouteOther is every request that matches neither route (404, 405). It
 	// appears in the request log; faults cannot be injected on it.
 	RouteOther Route = "other"

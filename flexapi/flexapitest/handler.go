@@ -10,11 +10,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
 const (
 	tokenPath  = "/v1/oauth2/token"
+	createPath = "/v1/api-keys"
 	listPrefix = "/v1/api-keys/"
 	maxBody    = 64 << 10
 )
@@ -30,13 +32,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.finishRequest(ref, status)
 }
 
-// match names the route of r; mid is the list route's decoded mid; allow is
-// the method the path accepts, for 405s.
+// match names the route of r; mid is the decoded path segment of the list
+// route (a mid) and of the revoke route (a key id), which share one path;
+// allow is the methods the path accepts, for 405s.
 func match(r *http.Request) (route Route, mid, allow string) {
 	p := r.URL.EscapedPath()
 	switch {
 	case p == tokenPath:
 		return RouteToken, "", http.MethodPost
+	case p == createPath:
+		return RouteCreate, "", http.MethodPost
 	case strings.HasPrefix(p, listPrefix):
 		seg := strings.TrimPrefix(p, listPrefix)
 		if seg == "" || strings.Contains(seg, "/") {
@@ -46,7 +51,10 @@ func match(r *http.Request) (route Route, mid, allow string) {
 		if err != nil {
 			return RouteOther, "", ""
 		}
-		return RouteList, m, http.MethodGet
+		if r.Method == http.MethodDelete {
+			return RouteRevoke, m, http.MethodDelete
+		}
+		return RouteList, m, http.MethodGet + ", " + http.MethodDelete
 	}
 	return RouteOther, "", ""
 }
@@ -58,7 +66,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, mid,
 		resp.write(w)
 		return resp.status
 	}
-	if r.Method != allow {
+	if !slices.Contains(strings.Split(allow, ", "), r.Method) {
 		resp := errorResponse(http.StatusMethodNotAllowed, "The "+r.Method+" method is not allowed here; use "+allow+".")
 		resp.header.Set("Allow", allow)
 		resp.write(w)
@@ -66,7 +74,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, mid,
 	}
 	if s.validator != nil {
 		var params map[string]string
-		if route == RouteList {
+		if route == RouteList || route == RouteRevoke {
 			params = map[string]string{"mid": mid}
 		}
 		if resp := s.validator.check(r, route, params); resp != nil {
@@ -75,18 +83,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, mid,
 		}
 	}
 
-	var resp *response
-	if route == RouteToken {
-		resp = s.token(r)
-	} else {
-		resp = s.list(r, mid, false)
-	}
+	resp := s.answer(route, r, mid)
 	f := s.takeFault(route, resp.status)
 	if f == nil {
 		resp.write(w)
 		return resp.status
 	}
-	if f.authOff {
+	if f.authOff && route == RouteList {
 		resp = s.list(r, mid, true)
 	}
 	if f.refuse != nil && f.refuse(r) {
@@ -108,6 +111,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, mid,
 	return resp.status
 }
 
+// answer is the faithful answer to a request of route.
+func (s *Server) answer(route Route, r *http.Request, mid string) *response {
+	switch route {
+	case RouteToken:
+		return s.token(r)
+	case RouteCreate:
+		return s.create(r)
+	case RouteRevoke:
+		return s.revoke(r, mid)
+	}
+	return s.list(r, mid, false)
+}
+
 // tokenAnswer is the token call's answer: the token fields and FlexFactor's
 // envelope, in the documented example's order.
 type tokenAnswer struct {
@@ -125,13 +141,9 @@ type tokenAnswer struct {
 
 // token answers POST /v1/oauth2/token.
 func (s *Server) token(r *http.Request) *response {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return errorResponse(http.StatusRequestEntityTooLarge, "The request body is too large.")
-		}
-		return modelStateResponse(fieldErrors{bodyField: {"The request body could not be read."}})
+	body, fail := readBody(r)
+	if fail != nil {
+		return fail
 	}
 	appKey, appSecret, invalid := parseTokenRequest(body)
 	if invalid != nil {
@@ -168,40 +180,11 @@ func parseTokenRequest(body []byte) (appKey, appSecret string, invalid fieldErro
 		invalid.add(bodyField, "A non-empty request body is required.")
 		return "", "", invalid
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			invalid.add(bodyField, "The request body must be a JSON object.")
-		} else {
-			invalid.add(bodyField, "The request body is not valid JSON.")
-		}
-		return "", "", invalid
-	}
+	obj := jsonObject(body, invalid)
 	if obj == nil {
-		invalid.add(bodyField, "The request body must be a JSON object.")
 		return "", "", invalid
 	}
-	field := func(name string) string {
-		var raw json.RawMessage
-		for k, v := range obj {
-			if strings.EqualFold(k, name) {
-				raw = v
-				break
-			}
-		}
-		var s string
-		switch {
-		case raw == nil || string(raw) == "null":
-			invalid.add(name, "The "+name+" field is required.")
-		case json.Unmarshal(raw, &s) != nil:
-			invalid.add(name, "The "+name+" field must be a JSON string.")
-		case s == "":
-			invalid.add(name, "The "+name+" field is required.")
-		}
-		return s
-	}
-	appKey, appSecret = field("AppKey"), field("AppSecret")
+	appKey, appSecret = stringField(obj, "AppKey", invalid), stringField(obj, "AppSecret", invalid)
 	if len(invalid) > 0 {
 		return "", "", invalid
 	}
@@ -244,4 +227,65 @@ func uuid() string {
 	b[12] = '4'
 	b[16] = "89ab"[b[16]%4]
 	return string(b[0:8]) + "-" + string(b[8:12]) + "-" + string(b[12:16]) + "-" + string(b[16:20]) + "-" + string(b[20:32])
+}
+
+// jsonObject parses a request body that must be a JSON object, or adds why
+// it is not to invalid and returns nil.
+func jsonObject(body []byte, invalid fieldErrors) map[string]json.RawMessage {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			invalid.add(bodyField, "The request body must be a JSON object.")
+		} else {
+			invalid.add(bodyField, "The request body is not valid JSON.")
+		}
+		return nil
+	}
+	if obj == nil {
+		invalid.add(bodyField, "The request body must be a JSON object.")
+	}
+	return obj
+}
+
+// fieldFold returns the member of obj whose name matches name in any case,
+// as ASP.NET's JSON binding matches them, or nil.
+func fieldFold(obj map[string]json.RawMessage, name string) json.RawMessage {
+	for k, v := range obj {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return nil
+}
+
+// stringField returns obj's required string field name, or adds why it is
+// missing or invalid to invalid, never with its value. An empty string is
+// missing, as ASP.NET's [Required] has it.
+func stringField(obj map[string]json.RawMessage, name string, invalid fieldErrors) string {
+	raw := fieldFold(obj, name)
+	var s string
+	switch {
+	case raw == nil || string(raw) == "null":
+		invalid.add(name, "The "+name+" field is required.")
+	case json.Unmarshal(raw, &s) != nil:
+		invalid.add(name, "The "+name+" field must be a JSON string.")
+	case s == "":
+		invalid.add(name, "The "+name+" field is required.")
+	}
+	return s
+}
+
+// readBody reads a request body of at most maxBody bytes, or returns the
+// answer to one it cannot read.
+func readBody(r *http.Request) ([]byte, *response) {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, errorResponse(http.StatusRequestEntityTooLarge, "The request body is too large.")
+		}
+		return nil, modelStateResponse(fieldErrors{bodyField: {"The request body could not be read."}})
+	}
+	return body, nil
 }

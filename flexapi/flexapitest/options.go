@@ -29,6 +29,10 @@ type config struct {
 	errorLog  *log.Logger
 	logSize   int
 	maxTokens int
+	// publicListedAs is the type the listing gives a created public key.
+	publicListedAs string
+	// maxKeys and maxMerchants bound the keys the create call may add.
+	maxKeys, maxMerchants int
 }
 
 // WithAddr sets the listen address; the default is "127.0.0.1:0", a free
@@ -164,6 +168,20 @@ func WithRequestLog(n int) Option {
 	}
 }
 
+// WithPublicTypeListedAs sets how the listing names the type of a key
+// created as "public": "public" (the default, as the list page's field table
+// says) or "publishable" (as the page's JSON example shows), so that tests
+// can exercise both answers of that discrepancy.
+func WithPublicTypeListedAs(typ string) Option {
+	return func(c *config) error {
+		if typ != "public" && typ != "publishable" {
+			return fmt.Errorf("flexapitest: WithPublicTypeListedAs(%q): want \"public\" or \"publishable\"", typ)
+		}
+		c.publicListedAs = typ
+		return nil
+	}
+}
+
 // WithMaxTokens sets how many live tokens the server holds
 // (DefaultMaxTokens unless set). Issuing one more drops the oldest, whose
 // next call answers 401.
@@ -173,6 +191,21 @@ func WithMaxTokens(n int) Option {
 			return fmt.Errorf("flexapitest: WithMaxTokens: %d is not positive", n)
 		}
 		c.maxTokens = n
+		return nil
+	}
+}
+
+// WithKeyLimits bounds what the create call may add: at most perMerchant
+// keys for one merchant and keys for at most merchants merchants (seeded
+// ones included). A create beyond either answers 409 with the create page's
+// failure body. The defaults are DefaultMaxKeysPerMerchant and
+// DefaultMaxMerchants, so that memory stays bounded under any load.
+func WithKeyLimits(perMerchant, merchants int) Option {
+	return func(c *config) error {
+		if perMerchant <= 0 || merchants <= 0 {
+			return fmt.Errorf("flexapitest: WithKeyLimits(%d, %d): limits must be positive", perMerchant, merchants)
+		}
+		c.maxKeys, c.maxMerchants = perMerchant, merchants
 		return nil
 	}
 }

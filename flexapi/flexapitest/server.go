@@ -38,9 +38,12 @@ type Server struct {
 	tokens *tokenStore
 	log    *requestLog
 
-	mu     sync.Mutex
-	data   Data
-	faults map[Route][]*Fault
+	mu   sync.Mutex
+	data Data
+	// created maps the id of each key the create call made, and not yet
+	// revoked, to where it lives in data; bounded by the key limits.
+	created map[string]createdKey
+	faults  map[Route][]*Fault
 	// nfaults is how many faults are injected, so that a request finds
 	// none without taking mu.
 	nfaults atomic.Int64
@@ -62,12 +65,15 @@ func NewServer(opts ...Option) *Server {
 // of listening. Call Close when done.
 func Start(opts ...Option) (*Server, error) {
 	cfg := config{
-		addr:      "127.0.0.1:0",
-		ttl:       DefaultTokenTTL,
-		now:       time.Now,
-		data:      DefaultData(),
-		logSize:   DefaultRequestLogSize,
-		maxTokens: DefaultMaxTokens,
+		addr:           "127.0.0.1:0",
+		ttl:            DefaultTokenTTL,
+		now:            time.Now,
+		data:           DefaultData(),
+		logSize:        DefaultRequestLogSize,
+		maxTokens:      DefaultMaxTokens,
+		publicListedAs: "public",
+		maxKeys:        DefaultMaxKeysPerMerchant,
+		maxMerchants:   DefaultMaxMerchants,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -172,6 +178,7 @@ func (s *Server) SetKeys(mid string, keys ...any) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.data[mid] = raw
+	s.forgetCreated(mid)
 	return nil
 }
 
@@ -179,7 +186,7 @@ func (s *Server) SetKeys(mid string, keys ...any) error {
 // the first fault of its route that applies to it. Faults on RouteOther are
 // ignored.
 func (s *Server) Inject(route Route, faults ...Fault) {
-	if route != RouteToken && route != RouteList {
+	if route == RouteOther {
 		return
 	}
 	s.mu.Lock()

@@ -223,8 +223,9 @@ func TestRouting(t *testing.T) {
 		{"empty mid", "GET", "/v1/api-keys/", 404, ""},
 		{"two segments", "GET", "/v1/api-keys/a/b", 404, ""},
 		{"trailing slash", "GET", "/v1/api-keys/mid_123456/", 404, ""},
-		{"list with POST", "POST", "/v1/api-keys/mid_123456", 405, "GET"},
-		{"list with DELETE", "DELETE", "/v1/api-keys/mid_123456", 405, "GET"},
+		{"list with POST", "POST", "/v1/api-keys/mid_123456", 405, "GET, DELETE"},
+		{"create with GET", "GET", "/v1/api-keys", 405, "POST"},
+		{"create with a trailing slash", "POST", "/v1/api-keys/", 404, ""},
 		{"token with GET", "GET", "/v1/oauth2/token", 405, "POST"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

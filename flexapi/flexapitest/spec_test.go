@@ -66,6 +66,8 @@ func specRoute(t testing.TB, method, escapedPath string) *routers.Route {
 	switch {
 	case escapedPath == "/v1/oauth2/token":
 		p = "/oauth2/token"
+	case escapedPath == "/v1/api-keys":
+		p = "/api-keys"
 	case strings.HasPrefix(escapedPath, "/v1/api-keys/") && len(escapedPath) > len("/v1/api-keys/") &&
 		!strings.Contains(strings.TrimPrefix(escapedPath, "/v1/api-keys/"), "/"):
 		p = "/api-keys/{mid}"

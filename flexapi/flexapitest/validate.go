@@ -40,8 +40,10 @@ func newRequestValidator() (*requestValidator, error) {
 		},
 	}
 	for route, op := range map[Route]struct{ method, path string }{
-		RouteToken: {http.MethodPost, "/oauth2/token"},
-		RouteList:  {http.MethodGet, "/api-keys/{mid}"},
+		RouteToken:  {http.MethodPost, "/oauth2/token"},
+		RouteList:   {http.MethodGet, "/api-keys/{mid}"},
+		RouteCreate: {http.MethodPost, "/api-keys"},
+		RouteRevoke: {http.MethodDelete, "/api-keys/{mid}"},
 	} {
 		item := doc.Paths.Value(op.path)
 		if item == nil || item.GetOperation(op.method) == nil {

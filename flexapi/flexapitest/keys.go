@@ -1,0 +1,231 @@
+package flexapitest
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The double's default bounds on created keys: memory stays bounded by
+// these whatever a test or a load sends (see WithKeyLimits).
+const (
+	// DefaultMaxKeysPerMerchant is how many keys one merchant may hold.
+	DefaultMaxKeysPerMerchant = 100
+	// DefaultMaxMerchants is how many merchants may hold keys.
+	DefaultMaxMerchants = 1000
+)
+
+// The answers' messages for a create or revoke that fails.
+const (
+	msgKeyNotFound = "Key not found."
+)
+
+// valuePrefix is the prefix of a minted key's value, per type, after the
+// create page's example (sk_test_...).
+var valuePrefix = map[string]string{
+	"secret":       "sk_test_",
+	"public":       "pk_test_",
+	"tokenization": "tk_test_",
+}
+
+// createdKey is where a key made by the create call lives, for revoke: its
+// merchant and its raw listing entry, found again by identity.
+type createdKey struct {
+	mid string
+	raw json.RawMessage
+}
+
+// createRequest is the create call's body, as far as the double reads it.
+type createRequest struct {
+	MID    string   `json:"mid"`
+	Name   string   `json:"name"`
+	Type   string   `json:"type"`
+	Scopes []string `json:"scopes"`
+}
+
+// createdAnswer is the create call's success body, in the page's field
+// order, with the table's id first.
+type createdAnswer struct {
+	ID        string   `json:"id"`
+	Type      string   `json:"type"`
+	Value     string   `json:"value"`
+	MID       string   `json:"mid"`
+	Name      string   `json:"name"`
+	Scopes    []string `json:"scopes"`
+	CreatedAt string   `json:"created_at"`
+	Errors    []string `json:"errors"`
+}
+
+// listedKey is a created key as the list call shows it: never its value.
+type listedKey struct {
+	Name      string  `json:"name"`
+	Type      string  `json:"type"`
+	CreatedAt string  `json:"created_at"`
+	LastUsed  *string `json:"last_used"`
+	LastFour  string  `json:"last_four"`
+}
+
+// create answers POST /v1/api-keys: it mints a key, keeps it for the
+// listing and answers with its value, the only time the value is sent.
+func (s *Server) create(r *http.Request) *response {
+	if !s.validToken(bearerToken(r.Header.Get("Authorization"))) {
+		return errorResponse(http.StatusUnauthorized, msgInvalidToken)
+	}
+	body, fail := readBody(r)
+	if fail != nil {
+		return fail
+	}
+	req, invalid := parseCreateRequest(body)
+	if invalid != nil {
+		return modelStateResponse(invalid)
+	}
+
+	now := s.cfg.now().UTC().Truncate(time.Second)
+	created := now.Format(time.RFC3339)
+	// 26 random base32 characters, 130 bits.
+	value := valuePrefix[req.Type] + rand.Text()
+	listedType := req.Type
+	if req.Type == "public" {
+		listedType = s.cfg.publicListedAs
+	}
+	raw, _ := json.Marshal(listedKey{
+		Name: req.Name, Type: listedType, CreatedAt: created,
+		LastFour: value[len(value)-4:],
+	})
+	id := "key_" + randomHex(12)
+
+	s.mu.Lock()
+	keys, known := s.data[req.MID]
+	switch {
+	case !known && len(s.data) >= s.cfg.maxMerchants:
+		s.mu.Unlock()
+		return createFailure(http.StatusConflict, fmt.Sprintf("The double holds keys for its limit of %d merchants.", s.cfg.maxMerchants))
+	case len(keys) >= s.cfg.maxKeys:
+		s.mu.Unlock()
+		return createFailure(http.StatusConflict, fmt.Sprintf("The merchant holds its limit of %d keys.", s.cfg.maxKeys))
+	}
+	s.data[req.MID] = append(keys, raw)
+	if s.created == nil {
+		s.created = map[string]createdKey{}
+	}
+	s.created[id] = createdKey{mid: req.MID, raw: raw}
+	s.mu.Unlock()
+
+	scopes := req.Scopes
+	if scopes == nil {
+		scopes = []string{}
+	}
+	b, _ := json.Marshal(createdAnswer{
+		ID: id, Type: req.Type, Value: value, MID: req.MID, Name: req.Name,
+		Scopes: scopes, CreatedAt: created, Errors: []string{},
+	})
+	return jsonResponse(http.StatusCreated, b)
+}
+
+// revoke answers DELETE /v1/api-keys/{id}: it removes a key the create call
+// made, or answers the revoke page's failure for an id it does not know.
+func (s *Server) revoke(r *http.Request, id string) *response {
+	if !s.validToken(bearerToken(r.Header.Get("Authorization"))) {
+		return errorResponse(http.StatusUnauthorized, msgInvalidToken)
+	}
+	s.mu.Lock()
+	k, ok := s.created[id]
+	if ok {
+		delete(s.created, id)
+		s.removeKey(k)
+	}
+	s.mu.Unlock()
+	if !ok {
+		return revokeAnswer(http.StatusNotFound, false, msgKeyNotFound)
+	}
+	return revokeAnswer(http.StatusOK, true, "The API key was revoked.")
+}
+
+// removeKey takes k out of its merchant's listing, found by identity (two
+// keys may list alike), and forgets a merchant left with none, so that
+// revoked keys free their merchant's place under the limit. s.mu is held.
+func (s *Server) removeKey(k createdKey) {
+	keys := s.data[k.mid]
+	for i, raw := range keys {
+		if len(raw) > 0 && len(k.raw) > 0 && &raw[0] == &k.raw[0] {
+			keys = append(keys[:i:i], keys[i+1:]...)
+			break
+		}
+	}
+	if len(keys) == 0 {
+		delete(s.data, k.mid)
+		return
+	}
+	s.data[k.mid] = keys
+}
+
+// forgetCreated drops the revoke handles of mid's created keys, whose
+// listing a caller has replaced. s.mu is held.
+func (s *Server) forgetCreated(mid string) {
+	for id, k := range s.created {
+		if k.mid == mid {
+			delete(s.created, id)
+		}
+	}
+}
+
+// parseCreateRequest reads the create call's body, or returns each invalid
+// field with its messages, never with a value sent. Field names match
+// case-insensitively, as ASP.NET's JSON binding does.
+func parseCreateRequest(body []byte) (createRequest, fieldErrors) {
+	invalid := fieldErrors{}
+	obj := jsonObject(body, invalid)
+	if obj == nil {
+		return createRequest{}, invalid
+	}
+	req := createRequest{
+		MID:  stringField(obj, "mid", invalid),
+		Name: stringField(obj, "name", invalid),
+		Type: stringField(obj, "type", invalid),
+	}
+	if strings.ContainsAny(req.Name, "<>") {
+		invalid.add("name", "The name field must not contain < or >.")
+	}
+	if _, known := valuePrefix[req.Type]; req.Type != "" && !known {
+		invalid.add("type", "The type field must be one of secret, public, tokenization.")
+	}
+	if raw := fieldFold(obj, "scopes"); raw != nil && string(raw) != "null" && json.Unmarshal(raw, &req.Scopes) != nil {
+		invalid.add("scopes", "The scopes field must be a JSON array of strings.")
+	}
+	if len(invalid) > 0 {
+		return createRequest{}, invalid
+	}
+	return req, nil
+}
+
+// createFailure is the create page's failure answer: the key's fields null
+// beside the reasons.
+func createFailure(status int, messages ...string) *response {
+	b, _ := json.Marshal(struct {
+		Type      *string  `json:"type"`
+		Value     *string  `json:"value"`
+		Name      *string  `json:"name"`
+		Scopes    []string `json:"scopes"`
+		CreatedAt *string  `json:"created_at"`
+		Errors    []string `json:"errors"`
+	}{Errors: messages})
+	return jsonResponse(status, b)
+}
+
+// revokeAnswer is the revoke page's envelope, for success and failure.
+func revokeAnswer(status int, ok bool, message string) *response {
+	env := struct {
+		Status  string   `json:"status"`
+		Success bool     `json:"success"`
+		Result  *string  `json:"result"`
+		Errors  []string `json:"errors"`
+	}{Status: "FAILED", Errors: []string{message}}
+	if ok {
+		env.Status, env.Success, env.Result, env.Errors = "SUCCESS", true, &message, []string{}
+	}
+	b, _ := json.Marshal(env)
+	return jsonResponse(status, b)
+}
