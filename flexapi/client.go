@@ -191,16 +191,18 @@ func (c *Client) CloseIdleConnections() {
 	c.hc.CloseIdleConnections()
 }
 
-// String describes the client without its credentials.
-func (c *Client) String() string {
+// String describes the client without its credentials. It and GoString and
+// Format have value receivers, so that a copied Client (fmt of *c) formats
+// itself too rather than printing its fields.
+func (c Client) String() string {
 	return fmt.Sprintf("flexapi.Client{base: %q, auth: %s}", c.base.Redacted(), c.authKind)
 }
 
 // GoString is String: %#v must not print the fields, which hold secrets.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // Format prints String for every verb, so that no verb reaches the fields.
-func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+func (c Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 // IsPublicKeyType reports whether t is a client-side key type: public, or
 // publishable, the name the list page's example gives the same kind of key.

@@ -43,6 +43,9 @@ type redactor struct {
 	secrets []string
 }
 
+// Format keeps the secrets out of any output.
+func (r *redactor) Format(f fmt.State, _ rune) { fmt.Fprint(f, "flexapi.redactor{"+redacted+"}") }
+
 func newRedactor(secrets ...string) *redactor {
 	r := &redactor{}
 	for _, s := range secrets {

@@ -110,7 +110,8 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("error %v: want *APIError", err)
 			}
-			for _, v := range []any{err, *apiErr, apiErr.Messages, c} {
+			// *c: a copied Client formats itself as the pointer does.
+			for _, v := range []any{err, *apiErr, apiErr.Messages, c, *c} {
 				assertNoSecret(t, v, jwt, keyValue, "short-secret-value", `"tiny"`)
 			}
 			if !strings.Contains(apiErr.Body, "[REDACTED]") {
