@@ -34,6 +34,14 @@ var (
 	ErrBodyTooLarge = errors.New("flexapi: response body too large")
 )
 
+// Caps on the server's text in an error: each message of an *APIError, and
+// the whole of an error's Error(), so that a server cannot flood a log.
+const (
+	maxMessageBytes   = 256
+	maxErrorTextBytes = 1024
+	errorPrefix       = "flexapi: "
+)
+
 // errorReadBytes caps what is read of a non-2xx body: enough for any error
 // message, small enough that a hostile gateway page costs nothing.
 const errorReadBytes = 64 << 10
@@ -56,9 +64,12 @@ type APIError struct {
 	Body        string
 }
 
+// Error is one printable line of at most about 1 KiB: the client fills
+// Messages and FieldErrors with printable text already, and Error cleans
+// what a caller may have set by hand too.
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "flexapi: %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	if len(e.Messages) > 0 {
 		b.WriteString(": ")
 		b.WriteString(strings.Join(e.Messages, "; "))
@@ -76,7 +87,7 @@ func (e *APIError) Error() string {
 	if len(e.Messages) == 0 && len(e.FieldErrors) == 0 && e.Body != "" {
 		fmt.Fprintf(&b, " (%s): %s", e.ContentType, e.Body)
 	}
-	return b.String()
+	return errorPrefix + printable(b.String(), maxErrorTextBytes-len(errorPrefix))
 }
 
 // DecodeError is a 2xx answer the client could not use: a body that is not
@@ -91,12 +102,12 @@ type DecodeError struct {
 }
 
 func (e *DecodeError) Error() string {
-	s := fmt.Sprintf("flexapi: malformed %d response (%s): %s", e.StatusCode, e.ContentType,
+	s := fmt.Sprintf("malformed %d response (%s): %s", e.StatusCode, e.ContentType,
 		strings.TrimPrefix(e.Err.Error(), "flexapi: "))
 	if e.Body != "" {
 		s += ": body: " + e.Body
 	}
-	return s
+	return errorPrefix + printable(s, maxErrorTextBytes-len(errorPrefix))
 }
 
 // Unwrap gives the cause.
@@ -152,7 +163,7 @@ func parseErrorBody(e *APIError, body []byte, red *redactor, extra []string) {
 	if json.Unmarshal(trimmed, &shape) != nil {
 		return
 	}
-	clean := func(s string) string { return red.redact(s, extra...) }
+	clean := func(s string) string { return printable(red.redact(s, extra...), maxMessageBytes) }
 	if shape.Title != "" {
 		e.Messages = append(e.Messages, clean(shape.Title))
 	} else if shape.Message != "" {

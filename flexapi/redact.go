@@ -80,21 +80,29 @@ func (r *redactor) redact(s string, extra ...string) string {
 // it cuts, so that no secret survives as a prefix cut at the limit.
 func (r *redactor) excerpt(body []byte, extra ...string) string {
 	s := strings.ToValidUTF8(string(body), "\uFFFD")
-	s = r.redact(s, extra...)
+	return printable(r.redact(s, extra...), excerptBytes)
+}
+
+// printable makes text a server sent fit for one line of a log: valid
+// UTF-8, line breaks and tabs as spaces, no other control or format
+// character (ESC and the terminal codes it starts, C1 controls, bidi
+// overrides), at most max bytes, a cut marked with an ellipsis.
+func printable(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
 			return ' '
-		}
-		if unicode.IsControl(r) {
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
 			return -1
 		}
 		return r
 	}, s)
 	s = strings.TrimSpace(s)
-	if len(s) <= excerptBytes {
+	if len(s) <= max {
 		return s
 	}
-	cut := excerptBytes
+	cut := max
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
