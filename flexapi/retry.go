@@ -41,6 +41,10 @@ func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// keepIdle is a RoundTripper without CloseIdleConnections, which
+// http.Client.CloseIdleConnections therefore leaves alone.
+type keepIdle struct{ http.RoundTripper }
+
 // retryPolicy decides which answers are tried again and how long to wait.
 type retryPolicy struct {
 	maxRetryWait time.Duration
@@ -51,9 +55,22 @@ type retryPolicy struct {
 // no logger (its messages would go to stderr and name URLs), the last
 // response handed back as it is (PassthroughErrorHandler: the caller turns
 // it into an *APIError and closes it), our retry decision and backoff.
+//
+// retryablehttp closes its http.Client's idle connections whenever it gives
+// up (retries run out, a transport error, a context ended in a wait): one
+// caller's bad answer would drop every other caller's kept-alive
+// connections, and with a caller's http.Client on the default transport,
+// the whole process's. It gets a copy of hc whose transport cannot close
+// idle connections; Client.CloseIdleConnections still can.
 func newRetryClient(hc *http.Client, s *settings, check retryablehttp.CheckRetry, p retryPolicy) *retryablehttp.Client {
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	kept := *hc
+	kept.Transport = keepIdle{rt}
 	return &retryablehttp.Client{
-		HTTPClient:   hc,
+		HTTPClient:   &kept,
 		Logger:       nil,
 		RetryWaitMin: s.retryWaitMin,
 		RetryWaitMax: s.retryWaitMax,

@@ -167,6 +167,10 @@ func TestEveryStallEndsWithinTheTimeout(t *testing.T) {
 				if stage == stallConnect {
 					tlsConf = certSrv.TLS
 					tr := certSrv.Client().Transport.(*http.Transport).Clone()
+					// net/http lets a dial outlive the request that started
+					// it, so that the connection can serve the next one; the
+					// transport's own handshake timeout ends it.
+					tr.TLSHandshakeTimeout = timeout
 					t.Cleanup(tr.CloseIdleConnections)
 					opts = append(opts, flexapi.WithHTTPClient(&http.Client{Transport: tr}))
 				}
