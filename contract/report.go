@@ -113,8 +113,11 @@ func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red *Redactor) {
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func hostObserved(d ReportData) string {
-	if d.Stats.Sent == 0 {
+	switch {
+	case d.Stats.Sent == 0:
 		return "not contacted"
+	case d.Stats.Sent <= d.Stats.TransportErrors:
+		return "not observed: no response came back"
 	}
 	return cell(d.Host)
 }

@@ -69,3 +69,27 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+func TestTheReportIsHonestWhenNothingWasObserved(t *testing.T) {
+	var b strings.Builder
+	d := ReportData{Host: "127.0.0.1:1", SpecVersion: "0.1.0", Stats: Stats{Budget: 20}, Observed: NewObserver().Snapshot(),
+		Verdict: Verdict{Kind: VerdictInconclusive, Why: "the run is misconfigured, nothing was checked", ReadFirst: "missing FLEXFACTOR_MID"}}
+	WriteMarkdown(&b, types.Report{}, d, NewRedactor())
+	got := b.String()
+	for _, want := range []string{
+		"# INCONCLUSIVE: the run is misconfigured, nothing was checked\n\n**Read first:** missing FLEXFACTOR_MID\n",
+		"openapi.yaml version 0.1.0", "0 sent of a budget of 20",
+		"| undocumented fields | none (clients must tolerate added fields) | not observed (no response was checked) |",
+		"| not contacted |", "| application/json | not observed (no response was checked) |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the report lacks %q:\n%s", want, got)
+		}
+	}
+	d.Stats.Sent, d.Stats.TransportErrors = 1, 1
+	b.Reset()
+	WriteMarkdown(&b, types.Report{}, d, NewRedactor())
+	if strings.Contains(b.String(), "127.0.0.1:1") {
+		t.Errorf("the report names a host that never answered:\n%s", b.String())
+	}
+}

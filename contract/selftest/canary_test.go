@@ -1,0 +1,84 @@
+package selftest
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+)
+
+// Canaries: distinctive values seeded into every double the self-test
+// runs the suite against (its credentials, its keys' names), into the
+// breaks it injects, into the merchant without keys and into the base URL.
+// Each must appear in no output of any run: not the console, not
+// junit.xml, not contract-report.md.
+const (
+	canaryAppKey = "app_CANARYappkey0c4f"
+	canarySecret = "CANARYsecret9d2e71"
+	// canaryName is in the name of every key the double lists.
+	canaryName = "CANARYname5e1f0b"
+	// canaryBreak is in the values the breaks inject.
+	canaryBreak = "CANARYbreak3b7a9c"
+	// canaryEmpty is in the keys a broken double lists for the merchant
+	// that has none.
+	canaryEmpty = "CANARYempty84d0e2"
+	// leakedKey is a full key value in a key's "value": shaped like no
+	// known secret, so only the redactor's learning hides it.
+	leakedKey = "CANARYvalue0123456789abcdef7dc0"
+	// canaryUser, canaryPass and canaryQuery are in a rejected base URL.
+	canaryUser  = "CANARYuser61a"
+	canaryPass  = "CANARYpass7f3"
+	canaryQuery = "CANARYquery2c8"
+)
+
+var canaries = []string{canaryAppKey, canarySecret, canaryName, canaryBreak, canaryEmpty, leakedKey, canaryUser, canaryPass, canaryQuery}
+
+// newCanaryDouble is a faithful double whose credentials and key names
+// are canaries.
+func newCanaryDouble(t *testing.T) *flexapitest.Server {
+	t.Helper()
+	srv := flexapitest.NewServer(flexapitest.WithAppCredentials(canaryAppKey, canarySecret))
+	t.Cleanup(srv.Close)
+	keys := flexapitest.DefaultData()[flexapitest.DefaultMID]
+	renamed := make([]any, len(keys))
+	for i, k := range keys {
+		var m map[string]any
+		if err := json.Unmarshal(k, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["name"] = m["name"].(string) + " " + canaryName
+		renamed[i] = m
+	}
+	if err := srv.SetKeys(flexapitest.DefaultMID, renamed...); err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+// dumpMarks are what Gomega's dump of an error or struct looks like.
+var dumpMarks = regexp.MustCompile(`<\*[a-z]+\.[A-Za-z]+ \| 0x|\{Op: "|Err: <|<syscall\.Errno>`)
+
+// assertClean greps everything a run left for every canary, the secrets
+// it used, any JWT (the tokens the double issues are JWT-shaped), colour
+// codes and Gomega's dumps of error structs.
+func assertClean(t *testing.T, r run, secrets ...string) {
+	t.Helper()
+	for name, text := range map[string]string{"output": r.output, "junit.xml": r.junit, "contract-report.md": r.report} {
+		for _, s := range append(secrets, canaries...) {
+			if strings.Contains(text, s) {
+				t.Errorf("%s carries %s", name, s)
+			}
+		}
+		if strings.Contains(text, "eyJhbGci") {
+			t.Errorf("%s carries a JWT", name)
+		}
+		if strings.Contains(text, "\x1b[") {
+			t.Errorf("%s carries colour codes", name)
+		}
+		if m := dumpMarks.FindString(text); m != "" {
+			t.Errorf("%s carries a dump of an error struct (%q)", name, m)
+		}
+	}
+}
