@@ -13,12 +13,13 @@ import (
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
-// Client calls FlexFactor's list-API-keys endpoint. It is safe for concurrent
+// Client calls FlexFactor's API-keys endpoints: list, create and revoke. It is safe for concurrent
 // use; create one and share it, so that calls share its token and its
 // connections.
 type Client struct {
 	base         *url.URL
-	api          *oapi.Client // the list call, with its retry policy
+	api          *oapi.Client // the list and revoke calls, with their retry policy
+	create       *oapi.Client // the create call, with its own (createRetry)
 	auth         authenticator
 	hc           *http.Client
 	red          *redactor
@@ -59,9 +60,17 @@ func New(opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("flexapi: %w", err)
 	}
 
+	create, err := oapi.NewClient(s.baseURL.String(),
+		oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s, policy.createRetry, policy)}),
+		oapi.WithRequestEditorFn(userAgent))
+	if err != nil {
+		return nil, fmt.Errorf("flexapi: %w", err)
+	}
+
 	c := &Client{
 		base:         s.baseURL,
 		api:          api,
+		create:       create,
 		hc:           hc,
 		timeout:      s.timeout,
 		maxBodyBytes: s.maxBodyBytes,
@@ -120,24 +129,14 @@ func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, erro
 	if err := validateMID(mid); err != nil {
 		return nil, err
 	}
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
 
-	resp, tok, err := c.list(ctx, mid)
+	resp, tok, err := c.authorized(ctx, "list API keys", func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
+		return c.api.ListAPIKeys(ctx, mid, bearer)
+	})
 	if err != nil {
 		return nil, err
-	}
-	if resp.StatusCode == http.StatusUnauthorized && c.auth != nil && c.auth.renew(tok) {
-		// The docs' policy: reuse a token until a call answers 401, then get
-		// a new one, once. A 401 with the new token is final.
-		drainAndClose(resp.Body)
-		resp, tok, err = c.list(ctx, mid)
-		if err != nil {
-			return nil, err
-		}
 	}
 	defer drainAndClose(resp.Body)
 
@@ -160,29 +159,6 @@ func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, erro
 		}
 	}
 	return &APIKeyList{Keys: *body.Keys}, nil
-}
-
-// list sends one list request (with the retries of its policy) and returns
-// the answer and the token it was sent with.
-func (c *Client) list(ctx context.Context, mid string) (*http.Response, string, error) {
-	var tok string
-	if c.auth != nil {
-		var err error
-		if tok, err = c.auth.token(ctx); err != nil {
-			return nil, "", err
-		}
-	}
-	bearer := func(_ context.Context, req *http.Request) error {
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
-		return nil
-	}
-	resp, err := c.api.ListAPIKeys(ctx, mid, bearer)
-	if err != nil {
-		return nil, "", closeOnError(resp, fmt.Errorf("flexapi: list API keys: %w", err))
-	}
-	return resp, tok, nil
 }
 
 // CloseIdleConnections closes the idle connections of the client's

@@ -21,15 +21,21 @@ import (
 // (url.PathEscape) as one segment, so "/", "?", "#" and "%" in it never reach
 // another path or add a query.
 func validateMID(mid string) error {
+	return validateSegment(ErrInvalidMID, mid)
+}
+
+// validateSegment applies validateMID's rules to any value that becomes one
+// path segment, such as a key id, failing with sentinel.
+func validateSegment(sentinel error, seg string) error {
 	switch {
-	case strings.TrimSpace(mid) == "":
-		return fmt.Errorf("%w: empty or blank", ErrInvalidMID)
-	case mid == "." || mid == "..":
-		return fmt.Errorf("%w: %q is a dot segment", ErrInvalidMID, mid)
-	case !utf8.ValidString(mid):
-		return fmt.Errorf("%w: not valid UTF-8", ErrInvalidMID)
-	case hasControl(mid):
-		return fmt.Errorf("%w: contains control characters", ErrInvalidMID)
+	case strings.TrimSpace(seg) == "":
+		return fmt.Errorf("%w: empty or blank", sentinel)
+	case seg == "." || seg == "..":
+		return fmt.Errorf("%w: %q is a dot segment", sentinel, seg)
+	case !utf8.ValidString(seg):
+		return fmt.Errorf("%w: not valid UTF-8", sentinel)
+	case hasControl(seg):
+		return fmt.Errorf("%w: contains control characters", sentinel)
 	}
 	return nil
 }

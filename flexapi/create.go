@@ -1,0 +1,202 @@
+package flexapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+)
+
+// NewAPIKeyType is the type of a key to create: secret, public or
+// tokenization. The list call may name a public key publishable.
+type NewAPIKeyType = oapi.NewAPIKeyType
+
+// The types a key can be created with.
+const (
+	NewAPIKeyTypeSecret       = oapi.NewAPIKeyTypeSecret
+	NewAPIKeyTypePublic       = oapi.NewAPIKeyTypePublic
+	NewAPIKeyTypeTokenization = oapi.NewAPIKeyTypeTokenization
+)
+
+// ErrInvalidKeyRequest: a create request the server could only refuse (a
+// name holding < or > or a control character, a type the create page does
+// not list). No request was sent.
+var ErrInvalidKeyRequest = errors.New("flexapi: invalid key request")
+
+// ErrNoKeyID: a create answer without the key's id. The key exists, but it
+// cannot be revoked through the API; CreateAPIKey returns it beside the error
+// so that the caller can name it (Name, Value.LastFour) for removal by hand.
+var ErrNoKeyID = errors.New("flexapi: the create answer has no key id")
+
+// NewAPIKey is what CreateAPIKey asks for.
+type NewAPIKey struct {
+	// MID is the merchant the key is for.
+	MID string
+	// Name names the key; < and > are not allowed.
+	Name string
+	// Type is the key's type.
+	Type NewAPIKeyType
+	// Scopes, optional, say what the key may do (such as "customers:read").
+	Scopes []string
+}
+
+// CreatedAPIKey is a key just created. Value is its full value, shown by
+// FlexFactor only in this answer: it prints masked (see KeyValue).
+type CreatedAPIKey struct {
+	ID        string
+	MID       string
+	Name      string
+	Type      APIKeyType
+	Value     KeyValue
+	Scopes    []string
+	CreatedAt time.Time
+}
+
+// CreateAPIKey creates a key and returns it with its value.
+//
+// It is a POST that is not idempotent, and a duplicate key is worse than an
+// error: the request is sent again only when it cannot have reached the
+// server (the connection was never made), or after a 401, with a new token,
+// since a refused request created nothing. A reset, a timeout, a 429, a 5xx
+// are returned as they are; the caller that must know whether a key was made
+// lists the merchant and looks for the key's name.
+//
+// The merchant is checked as ListAPIKeys checks it (ErrInvalidMID), the name
+// and type as the create page states them (ErrInvalidKeyRequest). An answer
+// that says the key was not made, at any status (a non-2xx, or a 2xx whose
+// body has errors or success false), is an *APIError. A 2xx that is not a
+// complete key is a *DecodeError; when it holds part of a key, CreateAPIKey
+// returns that part too: without an id (ErrNoKeyID) the key cannot be
+// revoked, and the caller should report it. The value never reaches an error.
+func (c *Client) CreateAPIKey(ctx context.Context, key NewAPIKey) (*CreatedAPIKey, error) {
+	if ctx == nil {
+		return nil, errNilContext
+	}
+	if err := validateNewKey(key); err != nil {
+		return nil, err
+	}
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+
+	body := oapi.CreateAPIKeyRequest{Mid: key.MID, Name: key.Name, Type: key.Type}
+	if key.Scopes != nil {
+		scopes := append([]string(nil), key.Scopes...)
+		body.Scopes = &scopes
+	}
+	resp, tok, err := c.authorized(ctx, "create API key", func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
+		return c.create.CreateAPIKey(ctx, body, bearer)
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer drainAndClose(resp.Body)
+	if err := checkResponse(resp, c.red, tok); err != nil {
+		return nil, err
+	}
+	var raw json.RawMessage
+	if err := decodeJSON(resp, c.maxBodyBytes, c.red, &raw, tok); err != nil {
+		return nil, err
+	}
+	return decodeCreated(resp, raw, c.red, tok)
+}
+
+// createdAnswer is the create call's 2xx body as the client reads it:
+// pointers tell a missing field from an empty one.
+type createdAnswer struct {
+	ID        *string         `json:"id"`
+	MID       string          `json:"mid"`
+	Name      string          `json:"name"`
+	Type      APIKeyType      `json:"type"`
+	Value     *string         `json:"value"`
+	Scopes    []string        `json:"scopes"`
+	CreatedAt *time.Time      `json:"created_at"`
+	Errors    json.RawMessage `json:"errors"`
+	Success   *bool           `json:"success"`
+}
+
+// decodeCreated turns a 2xx create answer into the key, an *APIError when
+// the body says the key was not made, or a *DecodeError (with what part of
+// the key it holds) when it is incomplete.
+func decodeCreated(resp *http.Response, raw []byte, red *redactor, tok string) (*CreatedAPIKey, error) {
+	var a createdAnswer
+	// The value is not known yet: the excerpt relies on the redactor's
+	// patterns ("value" members, long key-like runs).
+	malformed := func(secret string, err error) *DecodeError {
+		return &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
+			Body: red.excerpt(raw, tok, secret), Err: err}
+	}
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, malformed("", errors.New("decoding JSON: "+red.excerpt([]byte(err.Error()), tok)))
+	}
+	value := ""
+	if a.Value != nil {
+		value = *a.Value
+	}
+	if failed(a.Success, a.Errors) {
+		e := &APIError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: red.excerpt(raw, tok, value)}
+		parseErrorBody(e, raw, red, []string{tok, value})
+		return nil, e
+	}
+	key := &CreatedAPIKey{MID: a.MID, Name: a.Name, Type: a.Type, Value: newKeyValue(value), Scopes: a.Scopes}
+	if a.ID != nil {
+		key.ID = *a.ID
+	}
+	if a.CreatedAt != nil {
+		key.CreatedAt = *a.CreatedAt
+	}
+	switch {
+	case key.ID == "":
+		return key, malformed(value, ErrNoKeyID)
+	case value == "":
+		return key, malformed(value, errors.New(`"value" is missing or empty`))
+	case a.CreatedAt == nil:
+		return key, malformed(value, errors.New(`"created_at" is missing`))
+	}
+	return key, nil
+}
+
+// failed reports whether a 2xx body says the call failed: success false, or
+// errors that are not empty (a list page array or a ModelState object).
+func failed(success *bool, errs json.RawMessage) bool {
+	if success != nil && !*success {
+		return true
+	}
+	s := strings.TrimSpace(string(errs))
+	return s != "" && s != "null" && s != "[]" && s != "{}"
+}
+
+// validateNewKey rejects, before any request, what the create page forbids.
+func validateNewKey(key NewAPIKey) error {
+	if err := validateMID(key.MID); err != nil {
+		return err
+	}
+	switch {
+	case strings.ContainsAny(key.Name, "<>"):
+		return fmt.Errorf("%w: the name holds < or >", ErrInvalidKeyRequest)
+	case hasControl(key.Name):
+		return fmt.Errorf("%w: the name holds control characters", ErrInvalidKeyRequest)
+	case strings.TrimSpace(key.Name) == "":
+		return fmt.Errorf("%w: the name is empty or blank", ErrInvalidKeyRequest)
+	case !key.Type.Valid():
+		return fmt.Errorf("%w: type %q is not secret, public or tokenization", ErrInvalidKeyRequest, key.Type)
+	}
+	return nil
+}
+
+// createRetry is the create call's policy: sent again only when the request
+// never left (a dial error). Anything later, even a 429 or a 503 with
+// Retry-After, may come after the server made the key, or from a gateway that
+// passed the request on.
+func (p retryPolicy) createRetry(ctx context.Context, _ *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	var op *net.OpError
+	return err != nil && errors.As(err, &op) && op.Op == "dial", nil
+}

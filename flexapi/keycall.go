@@ -1,0 +1,62 @@
+package flexapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+)
+
+// sendFunc sends one request of a call through the generated client; bearer
+// adds the token.
+type sendFunc func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error)
+
+// withTimeout bounds ctx by the client's timeout, if it has one.
+func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.timeout > 0 {
+		return context.WithTimeout(ctx, c.timeout)
+	}
+	return ctx, func() {}
+}
+
+// authorized sends a call with the client's token and, when the answer is
+// 401 and a new token can be had, once more with a new one (the docs'
+// policy: reuse a token until a call answers 401, then get a new one, once;
+// a 401 with the new token is final). A 401 means the server refused the
+// request, so even a call that must not be repeated may be sent again. It
+// returns the answer, whose body the caller closes, and the token sent.
+func (c *Client) authorized(ctx context.Context, what string, send sendFunc) (*http.Response, string, error) {
+	resp, tok, err := c.sendOnce(ctx, what, send)
+	if err != nil {
+		return nil, "", err
+	}
+	if resp.StatusCode == http.StatusUnauthorized && c.auth != nil && c.auth.renew(tok) {
+		drainAndClose(resp.Body)
+		return c.sendOnce(ctx, what, send)
+	}
+	return resp, tok, nil
+}
+
+// sendOnce sends one request of a call (with the retries of its policy) and
+// returns the answer and the token it was sent with.
+func (c *Client) sendOnce(ctx context.Context, what string, send sendFunc) (*http.Response, string, error) {
+	var tok string
+	if c.auth != nil {
+		var err error
+		if tok, err = c.auth.token(ctx); err != nil {
+			return nil, "", err
+		}
+	}
+	bearer := func(_ context.Context, req *http.Request) error {
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		return nil
+	}
+	resp, err := send(ctx, bearer)
+	if err != nil {
+		return nil, "", closeOnError(resp, fmt.Errorf("flexapi: %s: %w", what, err))
+	}
+	return resp, tok, nil
+}
