@@ -34,7 +34,7 @@ func expectErrorsBody(ex *contract.Exchange) {
 }
 
 var _ = Describe("Authentication", Label("auth", "live"), func() {
-	DescribeTable("a list request without a valid token answers 401 with the documented errors body",
+	DescribeTable("a list request without a valid token answers 401 with the documented errors body", Label("D4"),
 		func(ctx SpecContext, auth func() contract.Auth) {
 			ex, err := run.Wire.ListAPIKeys(ctx, cfg.MID, auth())
 			must(err, "listing without a valid token")
@@ -54,7 +54,7 @@ var _ = Describe("Authentication", Label("auth", "live"), func() {
 			}
 		})
 
-		It("answers the token call with 200 and the documented token body", func() {
+		It("answers the token call with 200 and the documented token body", Label("D6"), func() {
 			ex := run.TokenExchange()
 			if ex == nil {
 				Fail("the run made no token call")
@@ -63,7 +63,7 @@ var _ = Describe("Authentication", Label("auth", "live"), func() {
 			expectValid(ex)
 		})
 
-		It("answers 401 with the documented errors body to unknown credentials", func(ctx SpecContext) {
+		It("answers 401 with the documented errors body to unknown credentials", Label("D9"), func(ctx SpecContext) {
 			ex, err := run.Wire.CreateToken(ctx, "contract-suite-unknown-app-"+randomHex(4), randomHex(16))
 			must(err, "the token call with unknown credentials")
 			expectStatus(ex, 401)

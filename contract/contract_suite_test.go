@@ -137,7 +137,25 @@ var _ = ReportAfterSuite("contract reports", func(report Report) {
 		broken = run.Broken()
 	}
 	data.SpecVersion = contract.EmbeddedSpecVersion()
-	data.Verdict = contract.Decide(contract.Checks(report), cfgErr, broken, report.SpecialSuiteFailureReasons)
+	checks := contract.Checks(report)
+	data.Verdict = contract.Decide(checks, cfgErr, broken, report.SpecialSuiteFailureReasons)
+	discrepancies, err := contract.Discrepancies()
+	must(err, "reading the discrepancies of openapi.yaml")
+	data.Ledger = contract.BuildLedger(discrepancies, checks, data.Observed, data.ContactedHost())
+	var previous *contract.Observations
+	if cfg.PreviousObservations != "" {
+		p, err := contract.ReadObservations(cfg.PreviousObservations)
+		if err != nil {
+			data.Notes = append(data.Notes, "the previous observations could not be read: "+err.Error())
+		} else {
+			previous = &p
+		}
+	}
+	contract.CarrySince(data.Ledger, previous, report.StartTime.UTC().Format(time.RFC3339))
+	observations := contract.BuildObservations(data, cfg.Mode, cfg.Environment, data.Ledger, report.StartTime)
+	if previous != nil {
+		data.Since = &contract.SinceSection{PreviousTime: previous.Time, Changes: contract.Diff(*previous, observations)}
+	}
 	fmt.Fprintf(os.Stderr, "contract verdict: %s\ncontract read first: %s\n", red.Redact(data.Verdict.Line()), red.Redact(data.Verdict.ReadFirst))
 
 	// A run that proved nothing is not green, though no spec failed.
@@ -152,6 +170,9 @@ var _ = ReportAfterSuite("contract reports", func(report Report) {
 		path, err := contract.WriteReportFile(dir, report, data, red)
 		must(err, "writing the report")
 		fmt.Fprintf(os.Stderr, "contract report: %s\n", path)
+		path, err = contract.WriteObservationsFile(dir, observations, red)
+		must(err, "writing the observations")
+		fmt.Fprintf(os.Stderr, "contract observations: %s\n", path)
 	}
 	if junitPath != "" {
 		must(contract.WriteJUnit(junitPath, report, red), "writing junit.xml")

@@ -10,7 +10,7 @@ import (
 )
 
 var _ = Describe("Where the page contradicts itself", Label("discrepancy", "live"), func() {
-	It("records the key types the server returns and names those the field table leaves out", Label("strict"), func(ctx SpecContext) {
+	It("records the key types the server returns and names those the field table leaves out", Label("strict", "D1"), func(ctx SpecContext) {
 		expectStatus(listing(ctx), 200)
 		counts := run.Observer.Snapshot().Types
 		outside := contract.TypesOutside(counts, contract.TableTypes)
@@ -26,7 +26,7 @@ var _ = Describe("Where the page contradicts itself", Label("discrepancy", "live
 		}
 	})
 
-	It("records how many keys were never used (null last_used)", func(ctx SpecContext) {
+	It("records how many keys were never used (null last_used)", Label("D3"), func(ctx SpecContext) {
 		expectStatus(listing(ctx), 200)
 		o := run.Observer.Snapshot()
 		if o.NullLastUsed == 0 {

@@ -43,13 +43,13 @@ var _ = Describe("Each listed key", Label("live"), func() {
 				Fail(fmt.Sprintf("%d of %d keys break it:\n  %s", len(problems), len(keys), strings.Join(problems, "\n  ")))
 			}
 		},
-		Entry("created_at is an RFC 3339 date-time", keyCheck(func(k map[string]any) string {
+		Entry("created_at is an RFC 3339 date-time", Label("D7"), keyCheck(func(k map[string]any) string {
 			if !isRFC3339(k["created_at"]) {
 				return "created_at is missing or not an RFC 3339 date-time"
 			}
 			return ""
 		})),
-		Entry("last_used is never absent, and is null or an RFC 3339 date-time", keyCheck(func(k map[string]any) string {
+		Entry("last_used is never absent, and is null or an RFC 3339 date-time", Label("D3"), keyCheck(func(k map[string]any) string {
 			v, present := k["last_used"]
 			switch {
 			case !present:
@@ -59,14 +59,14 @@ var _ = Describe("Each listed key", Label("live"), func() {
 			}
 			return ""
 		})),
-		Entry("last_four is exactly four characters", keyCheck(func(k map[string]any) string {
+		Entry("last_four is exactly four characters", Label("D10"), keyCheck(func(k map[string]any) string {
 			s, ok := k["last_four"].(string)
 			if !ok || utf8.RuneCountInString(s) != 4 {
 				return "last_four is missing or not four characters"
 			}
 			return ""
 		})),
-		Entry("type is a value openapi.yaml declares", keyCheck(func(k map[string]any) string {
+		Entry("type is a value openapi.yaml declares", Label("D1"), keyCheck(func(k map[string]any) string {
 			t, _ := k["type"].(string)
 			if !slices.Contains(run.Validator.EnumValues("APIKeyType"), t) {
 				return "type is not one of " + strings.Join(run.Validator.EnumValues("APIKeyType"), ", ")
@@ -81,7 +81,7 @@ var _ = Describe("Each listed key", Label("live"), func() {
 		})),
 	)
 
-	It("decodes a null last_used to nil in the generated client", func(ctx SpecContext) {
+	It("decodes a null last_used to nil in the generated client", Label("D3"), func(ctx SpecContext) {
 		keys := listedKeys(ctx)
 		nulls := 0
 		for _, k := range keys {

@@ -9,7 +9,7 @@ import (
 )
 
 var _ = Describe("Listing a merchant's keys", Label("live"), func() {
-	It("answers 200 to a GET without a body, with a response that matches openapi.yaml", func(ctx SpecContext) {
+	It("answers 200 to a GET without a body, with a response that matches openapi.yaml", Label("D15"), func(ctx SpecContext) {
 		ex := listing(ctx)
 		entry("listing", ex.Summary())
 		if ex.Request.ContentLength != 0 {
@@ -29,7 +29,7 @@ var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 		}
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 
-	It("accepts the bearer scheme in the page's lower case", Label("auth"), func(ctx SpecContext) {
+	It("accepts the bearer scheme in the page's lower case", Label("auth", "D5"), func(ctx SpecContext) {
 		ex, err := run.Wire.ListAPIKeys(ctx, cfg.MID, contract.Auth{Header: "bearer " + run.Token()})
 		must(err, "listing with a lower-case bearer scheme")
 		expectStatus(ex, 200)

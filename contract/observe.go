@@ -38,6 +38,15 @@ type Observed struct {
 	MediaTypes map[string]int
 	// Checked counts the responses validated, whose fields were looked at.
 	Checked int
+	// Responses counts every response by "operation status media-type",
+	// as "listApiKeys 200 application/json".
+	Responses map[string]int
+	// ErrorShapes is the shape (BodyShape) of the body of each error
+	// status, by "operation status".
+	ErrorShapes map[string]string
+	// GroundTruth is what the run proved by making the data itself (a key
+	// it created, then revoked), by fact.
+	GroundTruth map[string]string
 }
 
 // Observer collects Observed during a run; it is safe for concurrent use.
@@ -48,7 +57,8 @@ type Observer struct {
 
 // NewObserver returns an observer that has seen nothing.
 func NewObserver() *Observer {
-	return &Observer{o: Observed{Types: map[string]int{}, Undocumented: map[string]int{}, MediaTypes: map[string]int{}}}
+	return &Observer{o: Observed{Types: map[string]int{}, Undocumented: map[string]int{}, MediaTypes: map[string]int{},
+		Responses: map[string]int{}, ErrorShapes: map[string]string{}, GroundTruth: map[string]string{}}}
 }
 
 // Snapshot is a copy of what was observed, for the report.
@@ -57,11 +67,12 @@ func (ob *Observer) Snapshot() Observed {
 	defer ob.mu.Unlock()
 	o := ob.o
 	o.Types, o.Undocumented, o.MediaTypes = clone(o.Types), clone(o.Undocumented), clone(o.MediaTypes)
+	o.Responses, o.ErrorShapes, o.GroundTruth = clone(o.Responses), clone(o.ErrorShapes), clone(o.GroundTruth)
 	return o
 }
 
-func clone(m map[string]int) map[string]int {
-	c := make(map[string]int, len(m))
+func clone[V any](m map[string]V) map[string]V {
+	c := make(map[string]V, len(m))
 	for k, v := range m {
 		c[k] = v
 	}
@@ -104,6 +115,25 @@ func (ob *Observer) RecordUndocumented(op string, status int, fields map[string]
 	for f, n := range fields {
 		ob.o.Undocumented[fmt.Sprintf("%s %d %s", op, status, f)] += n
 	}
+}
+
+// RecordResponse counts a response by operation, status and media type,
+// and keeps the shape of an error body (never its values).
+func (ob *Observer) RecordResponse(ex *Exchange) {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	ob.o.Responses[fmt.Sprintf("%s %d %s", ex.Operation, ex.Status, printableMediaType(ex.MediaType()))]++
+	if ex.Status >= 400 {
+		ob.o.ErrorShapes[fmt.Sprintf("%s %d", ex.Operation, ex.Status)] = BodyShape(ex.Body)
+	}
+}
+
+// RecordGroundTruth records a fact the run proved on data it made itself,
+// such as "created public key listed as" = "publishable".
+func (ob *Observer) RecordGroundTruth(fact, value string) {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	ob.o.GroundTruth[fact] = value
 }
 
 // RecordMediaType counts a response's media type.
@@ -253,4 +283,51 @@ func KeySecurityProblems(keys []map[string]any) []Failure {
 
 func looksLikeKey(s string) bool {
 	return utf8.RuneCountInString(s) >= 16 && !strings.ContainsFunc(s, unicode.IsSpace)
+}
+
+// BodyShape describes a JSON body by its structure alone: member names and
+// value types, never values: {"errors":[string]}. An array shows its
+// items' shapes, each once. A body that is not JSON is "not JSON".
+func BodyShape(body []byte) string {
+	v, err := DecodeJSON(body)
+	if err != nil {
+		if len(bytes.TrimSpace(body)) == 0 {
+			return "empty"
+		}
+		return "not JSON"
+	}
+	var shape func(v any, depth int) string
+	shape = func(v any, depth int) string {
+		if depth > 8 {
+			return "…"
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			names := sortedKeys(v)
+			parts := make([]string, len(names))
+			for i, n := range names {
+				parts[i] = strconv.Quote(n) + ":" + shape(v[n], depth+1)
+			}
+			return "{" + strings.Join(parts, ",") + "}"
+		case []any:
+			var items []string
+			for _, item := range v {
+				if s := shape(item, depth+1); !slices.Contains(items, s) {
+					items = append(items, s)
+				}
+			}
+			slices.Sort(items)
+			return "[" + strings.Join(items, "|") + "]"
+		case string:
+			return "string"
+		case json.Number:
+			return "number"
+		case bool:
+			return "boolean"
+		case nil:
+			return "null"
+		}
+		return "?"
+	}
+	return shape(v, 0)
 }

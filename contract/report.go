@@ -29,6 +29,25 @@ type ReportData struct {
 	Notes     []string
 	// Verdict is the run's verdict (Decide).
 	Verdict Verdict
+	// Ledger is what the run says of each discrepancy of the pages.
+	Ledger []LedgerEntry
+	// Since compares the run with the previous one; nil without
+	// FLEXFACTOR_PREVIOUS_OBSERVATIONS.
+	Since *SinceSection
+}
+
+// SinceSection is what changed since the previous run.
+type SinceSection struct {
+	PreviousTime string
+	Changes      []Change
+}
+
+// ContactedHost is the target's host when it answered, else "".
+func (d ReportData) ContactedHost() string {
+	if d.Stats.Sent > d.Stats.TransportErrors {
+		return d.Host
+	}
+	return ""
 }
 
 // ReportDir is where the reports of a run go: FLEXFACTOR_REPORT_DIR as
@@ -93,6 +112,23 @@ func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red *Redactor) {
 		p("- **Suite failure:** %s\n", cell(reason))
 	}
 
+	p("\n## Since the previous run\n\n")
+	switch {
+	case d.Since == nil:
+		p("No previous observations were given (%s).\n", EnvPreviousObservations)
+	case len(d.Since.Changes) == 0:
+		p("Nothing changed since the run of %s.\n", d.Since.PreviousTime)
+	default:
+		p("%d changes since the run of %s, %d that matter:\n\n", len(d.Since.Changes), d.Since.PreviousTime, Mattering(d.Since.Changes))
+		for _, c := range d.Since.Changes {
+			mark := ""
+			if c.Matters {
+				mark = " **(matters)**"
+			}
+			p("- %s%s\n", oneLine(c.String()), mark)
+		}
+	}
+
 	p("\n## Checks\n\n| Check | Labels | Result | Detail |\n|---|---|---|---|\n")
 	for _, c := range checks {
 		p("| %s | %s | %s | %s |\n", cell(c.Name), cell(strings.Join(c.Labels, ", ")), c.Outcome, cell(c.Detail))
@@ -107,6 +143,13 @@ func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red *Redactor) {
 	p("| host | endpoint tables: api-sandbox.flex-charge.com / api.flex-charge.com; curl example: api-sandbox.flexfactor.com; auth page: flexfactor.io | %s |\n", hostObserved(d))
 	p("| response media types | application/json | %s |\n", mediaTypesObserved(o))
 	p("| (name, last_four) pairs | \"use last_four and name to identify keys\" | %s |\n", pairsObserved(o))
+
+	p("\n## Ledger of the documentation's contradictions\n\n")
+	p("Ids as in openapi.yaml's description; the checks that settle one carry its id as a label.\n\n")
+	p("| Id | Discrepancy | The pages say | This run observed | Verdict | Since |\n|---|---|---|---|---|---|\n")
+	for _, e := range d.Ledger {
+		p("| %s | %s | %s | %s | %s | %s |\n", e.ID, cell(e.Title), cell(e.Pages), cell(e.Observed), e.Verdict, orDash(e.Since))
+	}
 }
 
 // oneLine keeps a verdict line on one line.
@@ -116,7 +159,7 @@ func hostObserved(d ReportData) string {
 	switch {
 	case d.Stats.Sent == 0:
 		return "not contacted"
-	case d.Stats.Sent <= d.Stats.TransportErrors:
+	case d.ContactedHost() == "":
 		return "not observed: no response came back"
 	}
 	return cell(d.Host)

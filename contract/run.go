@@ -43,7 +43,10 @@ func NewRun(cfg Config) (*Run, error) {
 		Observer:  NewObserver(),
 		Redactor:  NewRedactor(cfg.Secrets()...),
 	}
-	r.Wire.OnResponse(func(ex *Exchange) { r.Redactor.LearnBody(ex.Body) })
+	r.Wire.OnResponse(func(ex *Exchange) {
+		r.Redactor.LearnBody(ex.Body)
+		r.Observer.RecordResponse(ex)
+	})
 	return r, nil
 }
 

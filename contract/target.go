@@ -26,6 +26,9 @@ const (
 	EnvMaxRequests     = "FLEXFACTOR_MAX_REQUESTS"
 	EnvRequestTimeout  = "FLEXFACTOR_REQUEST_TIMEOUT"
 	EnvReportDir       = "FLEXFACTOR_REPORT_DIR"
+	// EnvPreviousObservations names the previous night's observations.json:
+	// the report then says what changed since.
+	EnvPreviousObservations = "FLEXFACTOR_PREVIOUS_OBSERVATIONS"
 )
 
 // Defaults of a run.
@@ -71,6 +74,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Notes are remarks on the configuration worth printing.
 	Notes []string
+	// PreviousObservations is the path of the previous run's
+	// observations.json, or "".
+	PreviousObservations string
 }
 
 // UsesAppCredentials reports whether the run exchanges AppKey and
@@ -197,6 +203,8 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		AppSecret: get(EnvAppSecret),
 		MID:       get(EnvMID),
 		EmptyMID:  get(EnvEmptyMID),
+
+		PreviousObservations: get(EnvPreviousObservations),
 	}
 	cerr := &ConfigError{}
 	var problems []string

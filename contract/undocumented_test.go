@@ -9,7 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 )
 
-var _ = Describe("Undocumented fields", Label("discrepancy", "strict", "live"), func() {
+var _ = Describe("Undocumented fields", Label("discrepancy", "strict", "live", "D8"), func() {
 	It("are listed in the report, and fail under FLEXFACTOR_STRICT_DOCS=1", func(ctx SpecContext) {
 		seen := map[string]int{}
 		ex := listing(ctx)

@@ -37,9 +37,9 @@ var canaries = []string{canaryAppKey, canarySecret, canaryName, canaryBreak, can
 
 // newCanaryDouble is a faithful double whose credentials and key names
 // are canaries.
-func newCanaryDouble(t *testing.T) *flexapitest.Server {
+func newCanaryDouble(t *testing.T, opts ...flexapitest.Option) *flexapitest.Server {
 	t.Helper()
-	srv := flexapitest.NewServer(flexapitest.WithAppCredentials(canaryAppKey, canarySecret))
+	srv := flexapitest.NewServer(append([]flexapitest.Option{flexapitest.WithAppCredentials(canaryAppKey, canarySecret)}, opts...)...)
 	t.Cleanup(srv.Close)
 	keys := flexapitest.DefaultData()[flexapitest.DefaultMID]
 	renamed := make([]any, len(keys))
@@ -65,7 +65,7 @@ var dumpMarks = regexp.MustCompile(`<\*[a-z]+\.[A-Za-z]+ \| 0x|\{Op: "|Err: <|<s
 // codes and Gomega's dumps of error structs.
 func assertClean(t *testing.T, r run, secrets ...string) {
 	t.Helper()
-	for name, text := range map[string]string{"output": r.output, "junit.xml": r.junit, "contract-report.md": r.report} {
+	for name, text := range map[string]string{"output": r.output, "junit.xml": r.junit, "contract-report.md": r.report, "observations.json": r.observations} {
 		for _, s := range append(secrets, canaries...) {
 			if strings.Contains(text, s) {
 				t.Errorf("%s carries %s", name, s)

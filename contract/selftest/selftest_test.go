@@ -61,6 +61,9 @@ type run struct {
 	report   string
 	failed   []string // names of the failed specs
 	passed   []string
+	// observations is observations.json, at observationsPath.
+	observations     string
+	observationsPath string
 }
 
 type credentials int
@@ -97,12 +100,20 @@ func runSuite(t *testing.T, srv *flexapitest.Server, creds credentials, extraEnv
 	}
 	env = append(env, extraEnv...)
 
+	return execSuite(t, dir, env, "-"+contract.FlagReadEnv), secrets
+}
+
+// execSuite runs the suite binary in dir with env and args, and reads what
+// it left there: junit.xml, contract-report.md and observations.json,
+// which must match its schema.
+func execSuite(t *testing.T, dir string, env []string, args ...string) run {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	junitPath := filepath.Join(dir, "junit.xml")
-	cmd := exec.CommandContext(ctx, suiteBinary,
-		"-test.run=^TestContract$", "-"+contract.FlagReadEnv, "-ginkgo.no-color", "-ginkgo.v",
-		"-ginkgo.junit-report="+junitPath)
+	cmd := exec.CommandContext(ctx, suiteBinary, append([]string{
+		"-test.run=^TestContract$", "-ginkgo.no-color", "-ginkgo.v",
+		"-ginkgo.junit-report=" + junitPath}, args...)...)
 	cmd.Env = env
 	cmd.Dir = dir
 	var out bytes.Buffer
@@ -128,7 +139,16 @@ func runSuite(t *testing.T, srv *flexapitest.Server, creds credentials, extraEnv
 	}
 	r.report = string(report)
 	r.failed, r.passed = parseJUnit(t, junit)
-	return r, secrets
+	r.observationsPath = filepath.Join(dir, contract.ObservationsFile)
+	observations, err := os.ReadFile(r.observationsPath)
+	if err != nil {
+		t.Fatalf("the suite wrote no observations: %v\n%s", err, r.output)
+	}
+	r.observations = string(observations)
+	if err := contract.ValidateObservations(observations); err != nil {
+		t.Errorf("observations.json %v", err)
+	}
+	return r
 }
 
 func parseJUnit(t *testing.T, b []byte) (failed, passed []string) {

@@ -1,0 +1,94 @@
+// Command contractdiff compares two observation files of the contract
+// suite (reports/observations.json) and prints what appeared, disappeared
+// or changed: a new key type value, a field that went undocumented, a
+// media type, an error body's shape, a ground-truth flip, a ledger verdict.
+//
+//	contractdiff previous.json current.json
+//
+// It exits 1 when a change matters (counts and times do not), saying
+// which; 0 when nothing that matters changed; 2 when it cannot read its
+// arguments.
+//
+// With -compare it compares two targets of the same night instead, such
+// as the double and the sandbox, and words each difference as "the double
+// answers X, the sandbox answers Y". A difference is a finding, not a
+// failure: it exits 0 unless -strict is given.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("contractdiff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	compare := fs.Bool("compare", false, "compare two targets of one night (the double and the sandbox) rather than two nights")
+	strict := fs.Bool("strict", false, "with -compare, exit 1 when the targets differ")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: contractdiff [-compare [-strict]] BEFORE.json AFTER.json")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
+		return 2
+	}
+	before, err := contract.ReadObservations(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(stderr, "contractdiff:", err)
+		return 2
+	}
+	after, err := contract.ReadObservations(fs.Arg(1))
+	if err != nil {
+		fmt.Fprintln(stderr, "contractdiff:", err)
+		return 2
+	}
+	changes := contract.Diff(before, after)
+	if *compare {
+		left, right := contract.Side(before), contract.Side(after)
+		if len(changes) == 0 {
+			fmt.Fprintf(stdout, "%s and %s answer alike\n", left, right)
+			return 0
+		}
+		fmt.Fprintf(stdout, "%d differences between %s and %s:\n", len(changes), left, right)
+		for _, c := range changes {
+			fmt.Fprintln(stdout, "  "+contract.Compare(c, left, right))
+		}
+		if *strict {
+			return 1
+		}
+		return 0
+	}
+	n := contract.Mattering(changes)
+	switch {
+	case len(changes) == 0:
+		fmt.Fprintf(stdout, "no change between %s and %s\n", before.Time, after.Time)
+		return 0
+	case n == 0:
+		fmt.Fprintf(stdout, "%d changes, none that matters, between %s and %s:\n", len(changes), before.Time, after.Time)
+	default:
+		fmt.Fprintf(stdout, "%d changes that matter between %s and %s:\n", n, before.Time, after.Time)
+	}
+	for _, c := range changes {
+		mark := "  "
+		if c.Matters {
+			mark = "! "
+		}
+		fmt.Fprintln(stdout, mark+c.String())
+	}
+	if n > 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract"
+)
+
+// night writes an observations file of a run that listed keys of the
+// given types, with the given verdict.
+func night(t *testing.T, kind, verdict string, types ...string) string {
+	t.Helper()
+	ob := contract.NewObserver()
+	var keys []map[string]any
+	for _, typ := range types {
+		keys = append(keys, map[string]any{"type": typ, "last_used": nil})
+	}
+	ob.RecordListing(keys)
+	mode := contract.ModeLive
+	if kind == "double" {
+		mode = contract.ModeDouble
+	}
+	d := contract.ReportData{Host: "127.0.0.1:9", SpecVersion: "0.2.0", Stats: contract.Stats{Sent: 3, Budget: 20},
+		Observed: ob.Snapshot(), Verdict: contract.Verdict{Kind: verdict}}
+	env := ""
+	if kind == "sandbox" {
+		env = "sandbox"
+	}
+	obs := contract.BuildObservations(d, mode, env, nil, time.Date(2026, 11, 26, 3, 17, 0, 0, time.UTC))
+	path, err := contract.WriteObservationsFile(t.TempDir(), obs, contract.NewRedactor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestContractdiff(t *testing.T) {
+	green := night(t, "sandbox", contract.VerdictPassed, "secret", "public")
+	greenAgain := night(t, "sandbox", contract.VerdictPassed, "public", "secret", "secret")
+	publishable := night(t, "sandbox", contract.VerdictPassed, "secret", "publishable")
+	double := night(t, "double", contract.VerdictPassed, "secret", "publishable")
+	notJSON := filepath.Join(t.TempDir(), "x.json")
+	if err := os.WriteFile(notJSON, []byte(`{"format": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  []string
+	}{
+		{"the same facts, other counts", []string{green, greenAgain}, 0, []string{"no change between"}},
+		{"a new type value", []string{green, publishable}, 1, []string{
+			"1 changes that matter", "! key type values [D1]: public, secret → publishable, secret"}},
+		{"the double against the sandbox", []string{"-compare", double, green}, 0, []string{
+			"1 differences between the double and the sandbox",
+			"key type values [D1]: the double answers publishable, secret; the sandbox answers public, secret"}},
+		{"the same, strict", []string{"-compare", "-strict", double, green}, 1, nil},
+		{"alike", []string{"-compare", double, publishable}, 0, []string{"the double and the sandbox answer alike"}},
+		{"not an observations file", []string{green, notJSON}, 2, []string{"does not match observations.schema.json"}},
+		{"one argument", []string{green}, 2, []string{"Usage: contractdiff"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout.String(), stderr.String())
+			}
+			all := stdout.String() + stderr.String()
+			for _, want := range tt.out {
+				if !strings.Contains(all, want) {
+					t.Errorf("the output lacks %q:\n%s", want, all)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,152 @@
+package contract
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// A Fact is one thing a run observed, flattened for comparison: a name,
+// a value, the ledger id it bears on, and whether a change of it matters
+// (counts and times do not; a new type value does).
+type Fact struct {
+	Name    string
+	Value   string
+	Ledger  string
+	Matters bool
+}
+
+// Absent is the value of a fact one side did not observe.
+const Absent = "absent"
+
+// Facts flattens observations into facts, by name.
+func Facts(o Observations) map[string]Fact {
+	facts := map[string]Fact{}
+	add := func(name, value, ledger string, matters bool) {
+		facts[name] = Fact{Name: name, Value: value, Ledger: ledger, Matters: matters}
+	}
+	add("verdict", o.Verdict.Kind, "", true)
+	add("spec version", o.SpecVersion, "", false)
+	if o.Listing == nil {
+		add("key type values", "not observed", "D1", true)
+		add("null last_used", "not observed", "D3", true)
+	} else {
+		add("key type values", strings.Join(o.Listing.typeValues(), ", "), "D1", true)
+		null := "not seen"
+		if o.Listing.NullLastUsed > 0 {
+			null = "seen"
+		}
+		add("null last_used", null, "D3", true)
+	}
+	for _, f := range o.Undocumented {
+		ledger := ""
+		if f.Operation == OpCreateToken {
+			ledger = "D8"
+		}
+		add(fmt.Sprintf("undocumented field %s %d %s", f.Operation, f.Status, f.Pointer), "present", ledger, true)
+	}
+	media := map[string][]string{}
+	for _, r := range o.Responses {
+		key := r.Operation + " " + strconv.Itoa(r.Status)
+		media[key] = append(media[key], r.MediaType)
+		if r.BodyShape != "" {
+			ledger := "D4"
+			if r.Operation == OpCreateToken && r.Status == 401 {
+				ledger = "D9"
+			}
+			add("error body "+key, r.BodyShape, ledger, true)
+		}
+	}
+	for key, mts := range media {
+		slices.Sort(mts)
+		add("response "+key, strings.Join(slices.Compact(mts), ", "), "", true)
+	}
+	for k, v := range o.GroundTruth {
+		add("ground truth: "+k, v, "", true)
+	}
+	for _, e := range o.Ledger {
+		add("ledger "+e.ID, e.Verdict, e.ID, true)
+	}
+	return facts
+}
+
+// A Change is a fact that differs between two observation files.
+type Change struct {
+	Fact          string
+	Before, After string
+	Ledger        string
+	Matters       bool
+}
+
+// String is "key type values [D1]: public, secret → publishable, secret".
+func (c Change) String() string {
+	id := ""
+	if c.Ledger != "" {
+		id = " [" + c.Ledger + "]"
+	}
+	return fmt.Sprintf("%s%s: %s → %s", c.Fact, id, c.Before, c.After)
+}
+
+// Diff lists the facts that appeared, disappeared or changed from before
+// to after, sorted by fact.
+func Diff(before, after Observations) []Change {
+	a, b := Facts(before), Facts(after)
+	names := map[string]bool{}
+	for n := range a {
+		names[n] = true
+	}
+	for n := range b {
+		names[n] = true
+	}
+	var out []Change
+	for _, n := range sortedKeys(names) {
+		fa, inA := a[n]
+		fb, inB := b[n]
+		if inA && inB && fa.Value == fb.Value {
+			continue
+		}
+		c := Change{Fact: n, Before: Absent, After: Absent}
+		if inA {
+			c.Before, c.Ledger, c.Matters = fa.Value, fa.Ledger, fa.Matters
+		}
+		if inB {
+			c.After, c.Ledger, c.Matters = fb.Value, fb.Ledger, c.Matters || fb.Matters
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Mattering counts the changes that matter.
+func Mattering(changes []Change) int {
+	n := 0
+	for _, c := range changes {
+		if c.Matters {
+			n++
+		}
+	}
+	return n
+}
+
+// Side names a target in a comparison: "the double", "the sandbox", or
+// "the live target".
+func Side(o Observations) string {
+	switch {
+	case o.Target.Kind == ModeDouble.String():
+		return "the double"
+	case o.Target.Environment != "":
+		return "the " + o.Target.Environment
+	}
+	return "the live target"
+}
+
+// Compare words a change between two targets: "key type values [D1]: the
+// double answers public, secret; the sandbox answers publishable, secret".
+func Compare(c Change, left, right string) string {
+	id := ""
+	if c.Ledger != "" {
+		id = " [" + c.Ledger + "]"
+	}
+	return fmt.Sprintf("%s%s: %s answers %s; %s answers %s", c.Fact, id, left, c.Before, right, c.After)
+}

@@ -1,0 +1,184 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ObservationsFile is the name of the observations a run writes beside
+// its report, for the next night and for contractdiff.
+const ObservationsFile = "observations.json"
+
+// ObservationsFormat is the version of the file's format; the JSON Schema
+// in observations.schema.json describes it.
+const ObservationsFormat = 1
+
+// Observations is everything a run observed of its target, as data:
+// facts, never values. No secret, key value or name of a key is in it,
+// and the file is written through the run's redactor all the same.
+type Observations struct {
+	Format       int                `json:"format"`
+	Target       ObservedTarget     `json:"target"`
+	SpecVersion  string             `json:"specVersion"`
+	Time         string             `json:"time"`
+	Strict       bool               `json:"strict"`
+	Verdict      ObservedVerdict    `json:"verdict"`
+	Requests     ObservedRequests   `json:"requests"`
+	Listing      *ObservedListing   `json:"listing"`
+	Undocumented []ObservedField    `json:"undocumentedFields"`
+	Responses    []ObservedResponse `json:"responses"`
+	GroundTruth  map[string]string  `json:"groundTruth"`
+	Ledger       []LedgerEntry      `json:"ledger"`
+}
+
+// ObservedTarget says what was tested: "double" or "live", and the host
+// when one answered.
+type ObservedTarget struct {
+	Kind        string `json:"kind"`
+	Environment string `json:"environment,omitempty"`
+	Host        string `json:"host,omitempty"`
+}
+
+// ObservedVerdict is the run's verdict.
+type ObservedVerdict struct {
+	Kind string `json:"kind"`
+	Line string `json:"line"`
+}
+
+// ObservedRequests are the wire client's counts.
+type ObservedRequests struct {
+	Sent            int `json:"sent"`
+	Budget          int `json:"budget"`
+	Retries         int `json:"retries"`
+	Refused         int `json:"refused"`
+	TransportErrors int `json:"transportErrors"`
+}
+
+// ObservedListing is what the merchant's listing held; nil when no
+// listing succeeded.
+type ObservedListing struct {
+	Keys           int            `json:"keys"`
+	Types          map[string]int `json:"types"`
+	NullLastUsed   int            `json:"nullLastUsed"`
+	DuplicatePairs int            `json:"duplicatePairs"`
+}
+
+// ObservedField is an undocumented field, by JSON pointer.
+type ObservedField struct {
+	Operation string `json:"operation"`
+	Status    int    `json:"status"`
+	Pointer   string `json:"pointer"`
+	Count     int    `json:"count"`
+}
+
+// ObservedResponse counts the responses of one operation, status and
+// media type; BodyShape is set for error statuses.
+type ObservedResponse struct {
+	Operation string `json:"operation"`
+	Status    int    `json:"status"`
+	MediaType string `json:"mediaType"`
+	Count     int    `json:"count"`
+	BodyShape string `json:"bodyShape,omitempty"`
+}
+
+// BuildObservations gathers a run's observations. now is the run's start.
+func BuildObservations(d ReportData, mode Mode, environment string, ledger []LedgerEntry, now time.Time) Observations {
+	o := d.Observed
+	obs := Observations{
+		Format:      ObservationsFormat,
+		Target:      ObservedTarget{Kind: mode.String(), Environment: environment},
+		SpecVersion: d.SpecVersion,
+		Time:        now.UTC().Format(time.RFC3339),
+		Strict:      d.Strict,
+		Verdict:     ObservedVerdict{Kind: d.Verdict.Kind, Line: d.Verdict.Line()},
+		Requests: ObservedRequests{Sent: d.Stats.Sent, Budget: d.Stats.Budget, Retries: d.Stats.Retries,
+			Refused: d.Stats.Refused, TransportErrors: d.Stats.TransportErrors},
+		Undocumented: []ObservedField{},
+		Responses:    []ObservedResponse{},
+		GroundTruth:  map[string]string{},
+		Ledger:       ledger,
+	}
+	obs.Target.Host = d.ContactedHost()
+	if o.ListingSeen {
+		obs.Listing = &ObservedListing{Keys: o.Keys, Types: clone(o.Types), NullLastUsed: o.NullLastUsed, DuplicatePairs: o.DuplicatePairs}
+	}
+	for _, k := range sortedKeys(o.Undocumented) {
+		op, status, pointer, ok := splitFact(k, 3)
+		if ok {
+			obs.Undocumented = append(obs.Undocumented, ObservedField{Operation: op, Status: status, Pointer: pointer, Count: o.Undocumented[k]})
+		}
+	}
+	for _, k := range sortedKeys(o.Responses) {
+		op, status, mt, ok := splitFact(k, 3)
+		if ok {
+			obs.Responses = append(obs.Responses, ObservedResponse{Operation: op, Status: status, MediaType: mt, Count: o.Responses[k],
+				BodyShape: o.ErrorShapes[fmt.Sprintf("%s %d", op, status)]})
+		}
+	}
+	for k, v := range o.GroundTruth {
+		obs.GroundTruth[k] = v
+	}
+	if obs.Ledger == nil {
+		obs.Ledger = []LedgerEntry{}
+	}
+	return obs
+}
+
+// splitFact splits "operation status rest".
+func splitFact(k string, n int) (op string, status int, rest string, ok bool) {
+	parts := strings.SplitN(k, " ", n)
+	if len(parts) != n {
+		return "", 0, "", false
+	}
+	status, err := strconv.Atoi(parts[1])
+	return parts[0], status, parts[2], err == nil
+}
+
+// WriteObservationsFile writes obs to dir/observations.json through red.
+func WriteObservationsFile(dir string, obs Observations, red *Redactor) (string, error) {
+	b, err := json.MarshalIndent(obs, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("contract: observations: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("contract: observations: %w", err)
+	}
+	path := filepath.Join(dir, ObservationsFile)
+	if err := os.WriteFile(path, []byte(red.Redact(string(b))+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("contract: observations: %w", err)
+	}
+	return path, nil
+}
+
+// ReadObservations reads an observations file, refusing another format.
+func ReadObservations(path string) (Observations, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Observations{}, fmt.Errorf("observations: %w", err)
+	}
+	if err := ValidateObservations(b); err != nil {
+		return Observations{}, fmt.Errorf("observations: %s %v", path, err)
+	}
+	var obs Observations
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&obs); err != nil {
+		return Observations{}, fmt.Errorf("observations: %s is not an observations file", path)
+	}
+	return obs, nil
+}
+
+// typeValues is the sorted type values of a listing.
+func (l *ObservedListing) typeValues() []string {
+	if l == nil {
+		return nil
+	}
+	v := sortedKeys(l.Types)
+	slices.Sort(v)
+	return v
+}

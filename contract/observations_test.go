@@ -1,0 +1,101 @@
+package contract
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sampleObservations(t *testing.T) Observations {
+	t.Helper()
+	ob := NewObserver()
+	ob.RecordListing([]map[string]any{{"type": "secret", "last_used": nil, "name": "n", "last_four": "abcd"}})
+	ob.RecordUndocumented(OpListAPIKeys, 200, map[string]int{"/keys/*/id": 1})
+	ds, err := Discrepancies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := ReportData{Host: "127.0.0.1:1", SpecVersion: "0.2.0", Stats: Stats{Sent: 2, Budget: 20}, Observed: ob.Snapshot(),
+		Verdict: Verdict{Kind: VerdictPassed}}
+	checks := []CheckResult{{Name: "x", Labels: []string{"D1"}, Outcome: OutcomePassed}}
+	return BuildObservations(d, ModeLive, "sandbox", BuildLedger(ds, checks, d.Observed, d.ContactedHost()), time.Date(2026, 11, 26, 3, 17, 0, 0, time.UTC))
+}
+
+func TestObservationsMatchTheirSchema(t *testing.T) {
+	dir := t.TempDir()
+	path, err := WriteObservationsFile(dir, sampleObservations(t), NewRedactor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ValidateObservations(b); err != nil {
+		t.Fatalf("a written file fails its schema: %v", err)
+	}
+	if _, err := ReadObservations(path); err != nil {
+		t.Fatal(err)
+	}
+	// A run that listed nothing has a null listing, and no host.
+	empty := BuildObservations(ReportData{SpecVersion: "0.2.0", Stats: Stats{Budget: 20}, Observed: NewObserver().Snapshot(),
+		Verdict: Verdict{Kind: VerdictInconclusive, Why: "misconfigured"}}, ModeLive, "", nil, time.Now())
+	eb, _ := json.Marshal(empty)
+	if err := ValidateObservations(eb); err != nil {
+		t.Fatalf("an empty run's file fails its schema: %v", err)
+	}
+}
+
+func TestTheSchemaRejectsWhatIsNotAnObservationsFile(t *testing.T) {
+	good, _ := json.Marshal(sampleObservations(t))
+	for name, edit := range map[string]func(m map[string]any){
+		"no format":          func(m map[string]any) { delete(m, "format") },
+		"another format":     func(m map[string]any) { m["format"] = 2 },
+		"an unknown verdict": func(m map[string]any) { m["verdict"].(map[string]any)["kind"] = "GREEN" },
+		"a value field":      func(m map[string]any) { m["value"] = "sk_live_x" },
+		"a bad time":         func(m map[string]any) { m["time"] = "yesterday" },
+		"a bad ledger id":    func(m map[string]any) { m["ledger"].([]any)[0].(map[string]any)["id"] = "X1" },
+	} {
+		var m map[string]any
+		if err := json.Unmarshal(good, &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		b, _ := json.Marshal(m)
+		if err := ValidateObservations(b); err == nil {
+			t.Errorf("%s: the schema accepts it", name)
+		} else if strings.Contains(err.Error(), "sk_live_x") {
+			t.Errorf("%s: the error quotes the value: %v", name, err)
+		}
+	}
+}
+
+func TestObservationsGoThroughTheRedactor(t *testing.T) {
+	obs := sampleObservations(t)
+	obs.GroundTruth["created key"] = "CANARYgt12345"
+	red := NewRedactor("CANARYgt12345")
+	path, err := WriteObservationsFile(t.TempDir(), obs, red)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Clean(path))
+	if strings.Contains(string(b), "CANARYgt12345") {
+		t.Errorf("observations.json carries a secret the redactor knows")
+	}
+}
+
+func TestBodyShapeKeepsStructureNotValues(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"errors":["token CANARY expired"]}`:                          `{"errors":[string]}`,
+		`{"status":401,"errors":{"AppKey":["x"]},"ok":false,"n":null}`: `{"errors":{"AppKey":[string]},"n":null,"ok":boolean,"status":number}`,
+		`<html>502</html>`: "not JSON",
+		``:                 "empty",
+	} {
+		if got := BodyShape([]byte(body)); got != want {
+			t.Errorf("BodyShape(%s) = %s, want %s", body, got, want)
+		}
+	}
+}
