@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -139,14 +140,26 @@ func (a *exchangeAuth) exchange(ctx context.Context) (string, error) {
 	}
 }
 
+// minTokenReuse is the least time a token is reused for, whatever its
+// expiry says: the docs ask for no token request per call, and a token that
+// did expire meanwhile costs one 401 and one renewal.
+const minTokenReuse = time.Minute
+
 // store caches t. It is renewed earlyExpiry before it expires, or halfway
-// through its life when that is shorter, so that a short-lived token is not
-// exchanged on every call.
+// through its life when that is shorter, and never sooner than
+// minTokenReuse from now, so that a short-lived token is not exchanged on
+// every call. An expiry already past says nothing usable (expires in
+// seconds rather than milliseconds reads as 1970; a clock far off): the
+// token is then reused until a call answers 401, the docs' policy.
 func (a *exchangeAuth) store(t *oauth2.Token) {
 	c := &cachedToken{access: t.AccessToken}
-	if !t.Expiry.IsZero() {
-		life := t.Expiry.Sub(a.now())
-		c.refreshAt = t.Expiry.Add(-minDuration(a.earlyExpiry, max(life/2, 0)))
+	now := a.now()
+	if life := t.Expiry.Sub(now); !t.Expiry.IsZero() && life > 0 {
+		refreshAt := t.Expiry.Add(-minDuration(a.earlyExpiry, life/2))
+		c.refreshAt = now.Add(minTokenReuse)
+		if refreshAt.After(c.refreshAt) {
+			c.refreshAt = refreshAt
+		}
 	}
 	a.mu.Lock()
 	a.cur = c
@@ -201,6 +214,12 @@ func (s exchangeSource) Token() (*oauth2.Token, error) {
 	t := &oauth2.Token{AccessToken: tr.AccessToken, TokenType: "Bearer", RefreshToken: tr.RefreshToken}
 	if tr.Expires > 0 {
 		t.Expiry = time.UnixMilli(tr.Expires)
+		// The expiry is on the server's clock: read it as a lifetime from
+		// the answer's Date and place that on ours, so that a client clock
+		// ahead or behind neither renews at once nor uses a dead token.
+		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			t.Expiry = a.now().Add(t.Expiry.Sub(date))
+		}
 	}
 	return t, nil
 }

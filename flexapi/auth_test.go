@@ -298,3 +298,71 @@ func TestTokenCallValidationErrorKeepsItsFields(t *testing.T) {
 	assertNoSecret(t, err)
 	assertNoSecret(t, *apiErr)
 }
+
+// TestOddExpiriesCostNoExchangePerCall: the docs ask for no token request
+// per call. An expires in seconds rather than milliseconds, one in the past,
+// one a second away, or a client clock an hour off must not make the client
+// exchange its credentials on every call: it reuses the token until a 401
+// says otherwise, or for a floor of a minute.
+func TestOddExpiriesCostNoExchangePerCall(t *testing.T) {
+	tests := []struct {
+		name    string
+		expires func(now time.Time) int64
+		skew    time.Duration // the client's clock minus the server's
+		noDate  bool          // the token answer has no Date header
+	}{
+		{"expires in seconds", func(now time.Time) int64 { return now.Add(10 * time.Minute).Unix() }, 0, false},
+		{"expires an hour ago", func(now time.Time) int64 { return now.Add(-time.Hour).UnixMilli() }, 0, false},
+		{"expires in a second", func(now time.Time) int64 { return now.Add(time.Second).UnixMilli() }, 0, false},
+		{"the client's clock an hour ahead", func(now time.Time) int64 { return now.Add(10 * time.Minute).UnixMilli() }, time.Hour, false},
+		{"the client's clock an hour ahead, no Date", func(now time.Time) int64 { return now.Add(10 * time.Minute).UnixMilli() }, time.Hour, true},
+		{"the client's clock an hour behind", func(now time.Time) int64 { return now.Add(10 * time.Minute).UnixMilli() }, -time.Hour, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeFF(t)
+			f.token = func(w http.ResponseWriter, r *http.Request, n int) {
+				tok := fmt.Sprintf("access-%d-Hx4Lq", n)
+				f.mu.Lock()
+				f.tokens[tok] = true
+				f.mu.Unlock()
+				if tt.noDate {
+					w.Header()["Date"] = nil
+				}
+				writeJSON(w, http.StatusOK, fmt.Sprintf(`{"accessToken": %q, "refreshToken": "r", "expires": %d}`,
+					tok, tt.expires(time.Now())))
+			}
+			clock := &testClock{}
+			clock.advance(tt.skew)
+			c := newClient(t, f, flexapi.WithClock(clock.now))
+			for range 6 {
+				mustList(t, c, exampleMID)
+				clock.advance(5 * time.Second)
+			}
+			if got := f.tokenCalls.Load(); got != 1 {
+				t.Errorf("token calls for 6 calls over 30s: %d, want 1", got)
+			}
+		})
+	}
+}
+
+// TestExpiryIsReadOnTheServersClock: with the client's clock an hour ahead,
+// a ten-minute token is still renewed shortly before its ten minutes end,
+// measured from the Date of the token answer.
+func TestExpiryIsReadOnTheServersClock(t *testing.T) {
+	f := newFakeFF(t) // tokens live 10 minutes
+	clock := &testClock{}
+	clock.advance(time.Hour)
+	c := newClient(t, f, flexapi.WithClock(clock.now), flexapi.WithEarlyExpiry(30*time.Second))
+	mustList(t, c, exampleMID)
+	clock.advance(9 * time.Minute)
+	mustList(t, c, exampleMID)
+	if got := f.tokenCalls.Load(); got != 1 {
+		t.Fatalf("token calls 9 minutes in: %d, want 1", got)
+	}
+	clock.advance(40 * time.Second)
+	mustList(t, c, exampleMID)
+	if got := f.tokenCalls.Load(); got != 2 {
+		t.Fatalf("token calls 20s before expiry: %d, want 2", got)
+	}
+}
