@@ -52,7 +52,7 @@ bench:
 	@out=$$(mktemp); trap 'rm -f "$$out"' EXIT; \
 	echo "$$($(GO) version), $$(nproc) CPUs, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"; \
 	for i in $$(seq "$${BENCH_RUNS:-5}"); do \
-	  $(GO) test -run '^$$' -bench '^(BenchmarkListAPIKeys|BenchmarkWireValidation)$$' -benchmem -benchtime "$${BENCHTIME:-0.5s}" ./flexapi | tee -a "$$out"; \
+	  $(GO) test -run '^$$' -bench '^(BenchmarkListAPIKeys|BenchmarkWireValidation|BenchmarkCostlyBodies)$$' -benchmem -benchtime "$${BENCHTIME:-0.5s}" ./flexapi | tee -a "$$out"; \
 	done; \
 	$(GO) run ./cmd/benchcheck "$$out"
 

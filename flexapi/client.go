@@ -143,22 +143,15 @@ func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, erro
 	if err := checkResponse(resp, c.red, tok); err != nil {
 		return nil, err
 	}
-	// keys is required: a pointer tells an absent or null "keys" from an
-	// empty list, which a merchant without keys gets.
-	var body struct {
-		Keys *[]APIKey `json:"keys"`
-	}
-	if err := decodeJSON(resp, c.maxBodyBytes, c.red, &body, tok); err != nil {
+	var keys []APIKey
+	err = decodeBody(resp, c.maxBodyBytes, c.red, func(body []byte) (err error) {
+		keys, err = decodeKeys(body)
+		return err
+	}, tok)
+	if err != nil {
 		return nil, err
 	}
-	if body.Keys == nil {
-		return nil, &DecodeError{
-			StatusCode:  resp.StatusCode,
-			ContentType: resp.Header.Get("Content-Type"),
-			Err:         errors.New(`"keys" is missing or null`),
-		}
-	}
-	return &APIKeyList{Keys: *body.Keys}, nil
+	return &APIKeyList{Keys: keys}, nil
 }
 
 // CloseIdleConnections closes the idle connections of the client's

@@ -135,7 +135,8 @@ func checkResponse(resp *http.Response, red *redactor, extra ...string) error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, errorReadBytes))
+	// One byte more than the excerpt's window tells it the body goes on.
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, errorReadBytes+1))
 	e := &APIError{
 		StatusCode:  resp.StatusCode,
 		ContentType: resp.Header.Get("Content-Type"),
@@ -198,7 +199,7 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 	if resp.ContentLength > max {
 		return nil, ErrBodyTooLarge
 	}
-	b, err := readAll(io.LimitReader(resp.Body, max+1), resp.ContentLength)
+	b, err := readAll(io.LimitReader(resp.Body, max+1), resp.ContentLength, max+1)
 	if err != nil {
 		return nil, fmt.Errorf("flexapi: reading response body: %w", err)
 	}
@@ -208,29 +209,46 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 	return b, nil
 }
 
-// readAll is io.ReadAll with a first buffer sized for the declared length
-// (already checked against the cap): io.ReadAll starts at 512 bytes and
-// doubles, which for a large list allocates and copies about twice the body.
-// One byte more than declared lets it see EOF without growing.
-func readAll(r io.Reader, declared int64) ([]byte, error) {
-	size := int64(512)
+// readAll is io.ReadAll with a buffer sized for the declared length
+// (already checked against the cap): one byte more than declared lets it see
+// EOF without growing. Without a declared length (a chunked body) it reads
+// into pieces that double in size and joins them once: io.ReadAll's growth
+// (a quarter at a time for large slices) allocates about five times a large
+// body in all, this about twice. It never holds more than limit bytes.
+func readAll(r io.Reader, declared, limit int64) ([]byte, error) {
 	if declared >= 0 {
-		size = declared + 1
+		return readInto(r, make([]byte, 0, min(declared+1, limit)))
 	}
-	b := make([]byte, 0, size)
-	for {
+	var pieces [][]byte
+	total, size := int64(0), int64(512)
+	for total < limit {
+		piece, err := readInto(r, make([]byte, 0, min(size, limit-total)))
+		pieces = append(pieces, piece)
+		total += int64(len(piece))
+		if err != nil || len(piece) < cap(piece) {
+			if len(pieces) == 1 {
+				return piece, err
+			}
+			return bytes.Join(pieces, nil), err
+		}
+		size *= 2
+	}
+	return bytes.Join(pieces, nil), nil
+}
+
+// readInto reads into b until b is full, the reader ends (nil) or fails.
+func readInto(r io.Reader, b []byte) ([]byte, error) {
+	for len(b) < cap(b) {
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
 		if err != nil {
-			if err == io.EOF {
-				err = nil
-			}
 			return b, err
 		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
 	}
+	return b, nil
 }
 
 // isJSON reports whether a Content-Type names JSON. An absent one is given
@@ -249,6 +267,19 @@ func isJSON(contentType string) bool {
 // decodeJSON decodes a 2xx body into v, or says why it cannot as a
 // *DecodeError.
 func decodeJSON(resp *http.Response, max int64, red *redactor, v any, extra ...string) error {
+	return decodeBody(resp, max, red, func(body []byte) error {
+		if err := json.Unmarshal(body, v); err != nil {
+			// encoding/json quotes offending values (a time.Time's, say)
+			// in its messages: keep only a redacted copy of the text.
+			return errors.New("decoding JSON: " + red.excerpt([]byte(err.Error()), extra...))
+		}
+		return nil
+	}, extra...)
+}
+
+// decodeBody reads a 2xx body under the cap and hands it to decode; a
+// failure to read or decode it is a *DecodeError (or the network's error).
+func decodeBody(resp *http.Response, max int64, red *redactor, decode func([]byte) error, extra ...string) error {
 	ct := resp.Header.Get("Content-Type")
 	fail := func(body []byte, err error) error {
 		return &DecodeError{StatusCode: resp.StatusCode, ContentType: ct, Body: red.excerpt(body, extra...), Err: err}
@@ -272,10 +303,8 @@ func decodeJSON(resp *http.Response, max int64, red *redactor, v any, extra ...s
 	if !isJSON(ct) {
 		return fail(body, fmt.Errorf("content type %q is not JSON", ct))
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		// encoding/json quotes offending values (a time.Time's, say) in its
-		// messages: keep only a redacted copy of the text.
-		return fail(body, errors.New("decoding JSON: "+red.excerpt([]byte(err.Error()), extra...)))
+	if err := decode(body); err != nil {
+		return fail(body, err)
 	}
 	return nil
 }

@@ -220,7 +220,7 @@ func TestHostileResponses(t *testing.T) {
 		},
 		{
 			name:   "invalid UTF-8 in a key's name becomes U+FFFD",
-			faults: []flexapitest.Fault{flexapitest.Raw(http.StatusOK, jsonHeader(), []byte("{\"keys\": [{\"name\": \"bad \xff\xfe name\", \"type\": \"secret\", \"created_at\": \"2024-11-16T12:00:00Z\", \"last_four\": \"7dc0\"}]}"))},
+			faults: []flexapitest.Fault{flexapitest.Raw(http.StatusOK, jsonHeader(), []byte("{\"keys\": [{\"name\": \"bad \xff\xfe name\", \"type\": \"secret\", \"created_at\": \"2024-11-16T12:00:00Z\", \"last_used\": null, \"last_four\": \"7dc0\"}]}"))},
 			want: func(t *testing.T, list *flexapi.APIKeyList, err error) {
 				wantKeys(1)(t, list, err)
 				if list != nil && list.Keys[0].Name != "bad \uFFFD\uFFFD name" {

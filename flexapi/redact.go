@@ -76,11 +76,46 @@ func (r *redactor) redact(s string, extra ...string) string {
 	return s
 }
 
+// excerptWindow is how much of a body an excerpt is made from: redacting a
+// whole 10 MiB body copies it once per rule, for 512 bytes of excerpt.
+const excerptWindow = 64 << 10
+
 // excerpt is a short, printable, redacted prefix of a body. It redacts before
-// it cuts, so that no secret survives as a prefix cut at the limit.
+// it cuts, so that no secret survives as a prefix cut at the limit. Of a body
+// longer than excerptWindow it uses the window, less what the window's end
+// may have cut out of a secret: a credential field whose value runs to the
+// end, and a start of a known secret.
 func (r *redactor) excerpt(body []byte, extra ...string) string {
-	s := strings.ToValidUTF8(string(body), "\uFFFD")
+	s := string(body[:min(len(body), excerptWindow)])
+	if len(body) > excerptWindow {
+		s = r.trimCutSecret(s, extra)
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	return printable(r.redact(s, extra...), excerptBytes)
+}
+
+// openFieldRE is fieldRE's credential member whose value the cut left open.
+var openFieldRE = regexp.MustCompile(`(?i)"(access_?token|refresh_?token|id_?token|token|app_?secret|client_?secret|secret|password|api_?key|value)"\s*:\s*"(?:[^"\\]|\\.)*\\?$`)
+
+// trimCutSecret removes from the end of a cut text what the redaction rules
+// could no longer recognise: the open value of a credential field, and a
+// start of a known secret. A run of key characters cut short is still
+// redacted when it is long enough to look like a key.
+func (r *redactor) trimCutSecret(s string, extra []string) string {
+	if loc := openFieldRE.FindStringIndex(s); loc != nil {
+		s = s[:loc[0]]
+	}
+	for _, list := range [][]string{r.secrets, extra} {
+		for _, sec := range list {
+			for k := min(len(sec)-1, len(s)); k > 0; k-- {
+				if strings.HasSuffix(s, sec[:k]) {
+					s = s[:len(s)-k]
+					break
+				}
+			}
+		}
+	}
+	return s
 }
 
 // printable makes text a server sent fit for one line of a log: valid

@@ -120,3 +120,41 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestExcerptsNeverShowACutSecret: an excerpt is made from the first 64 KiB
+// of a body. A secret that the window's end cuts in two no longer matches
+// the redaction rules, so the window drops it: the start of the call's
+// token (here a long one, so that 64 KiB of them redact to under 512
+// bytes), and the open value of a credential field.
+func TestExcerptsNeverShowACutSecret(t *testing.T) {
+	var tok strings.Builder
+	for i := 0; tok.Len() < 2000; i++ {
+		fmt.Fprintf(&tok, "tokpart%02d-", i%100) // no run long enough to look like a key
+	}
+	long := tok.String()
+	tests := []struct {
+		name, body, secret string
+	}{
+		{"the token cut at the window's end", strings.Repeat(long+" ", 40), "tokpart"},
+		{"a password field left open", `{"keys": 1, "password": "` + strings.Repeat("pass word ", 10000) + `"}`, "pass word"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeFF(t)
+			f.list = func(w http.ResponseWriter, _ *http.Request, _ int) { writeJSON(w, http.StatusOK, tt.body) }
+			c, err := flexapi.New(flexapi.WithBaseURL(f.URL()), flexapi.WithToken(long), flexapi.WithoutRetries())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseIdleConnections()
+			_, err = c.ListAPIKeys(context.Background(), exampleMID)
+			var de *flexapi.DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("error %v: want a *DecodeError", err)
+			}
+			if strings.Contains(err.Error(), tt.secret) {
+				t.Errorf("the excerpt shows part of the secret: %q", de.Body)
+			}
+		})
+	}
+}

@@ -170,7 +170,7 @@ func TestEveryStallEndsWithinTheTimeout(t *testing.T) {
 					// net/http lets a dial outlive the request that started
 					// it, so that the connection can serve the next one; the
 					// transport's own handshake timeout ends it.
-					tr.TLSHandshakeTimeout = timeout
+					tr.TLSHandshakeTimeout = 2 * timeout
 					t.Cleanup(tr.CloseIdleConnections)
 					opts = append(opts, flexapi.WithHTTPClient(&http.Client{Transport: tr}))
 				}

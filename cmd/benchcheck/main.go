@@ -29,6 +29,10 @@ const (
 	// maxMarginalGrowth bounds the cost of one more key at the largest
 	// size over its cost at the middle size: linear means it does not grow.
 	maxMarginalGrowth = 1.25
+	// maxAllocPerBodyByte is the limits promise (flexapi's
+	// TestAllocationIsBoundedByTheBodySize): the bytes a list call
+	// allocates per byte of a costly 2xx body under the cap.
+	maxAllocPerBodyByte = 8
 )
 
 func main() {
@@ -216,6 +220,8 @@ func report(w io.Writer, r *results) (bool, error) {
 		}
 	}
 
+	all = reportCostlyBodies(w, r) && all
+
 	fmt.Fprintln(w)
 	if all {
 		fmt.Fprintln(w, "benchcheck: every goal met")
@@ -223,4 +229,31 @@ func report(w io.Writer, r *results) (bool, error) {
 		fmt.Fprintln(w, "benchcheck: a goal was MISSED")
 	}
 	return all, nil
+}
+
+// reportCostlyBodies prints the allocation per body byte of each costly
+// body (BenchmarkCostlyBodies) and reports whether each is within the
+// promise; true when there are none.
+func reportCostlyBodies(w io.Writer, r *results) bool {
+	var names []string
+	for name, units := range r.samples {
+		if _, ok := units["B/body-byte"]; ok && strings.HasPrefix(name, "BenchmarkCostlyBodies/") {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return true
+	}
+	slices.Sort(names)
+	fmt.Fprintf(w, "\nAllocation per byte of a costly 9 MiB chunked body (goal <= %d)\n\n", maxAllocPerBodyByte)
+	fmt.Fprintln(w, "| body | B/body-byte | goal |")
+	fmt.Fprintln(w, "|---|---:|---|")
+	all := true
+	for _, name := range names {
+		v, _ := r.get(name, "B/body-byte")
+		ok := v <= maxAllocPerBodyByte
+		all = all && ok
+		fmt.Fprintf(w, "| %s | %.2f | %s |\n", strings.TrimPrefix(name, "BenchmarkCostlyBodies/"), v, verdict(ok))
+	}
+	return all
 }

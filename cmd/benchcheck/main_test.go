@@ -56,3 +56,29 @@ func TestMedianOfRuns(t *testing.T) {
 		t.Errorf("median %v, want 5", v)
 	}
 }
+
+func TestCostlyBodiesAreHeldToThePromise(t *testing.T) {
+	for _, tt := range []struct {
+		figure string
+		ok     bool
+		row    string
+	}{
+		{"5.67", true, "| huge_field | 5.67 | met |"},
+		{"9.50", false, "| huge_field | 9.50 | MISSED |"},
+	} {
+		in := strings.Replace(sample, "%s", "10500", 1) +
+			"BenchmarkCostlyBodies/huge_field-2 3 100 ns/op " + tt.figure + " B/body-byte 10 B/op 1 allocs/op\n"
+		res, err := parse(strings.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		ok, err := report(&out, res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok != tt.ok || !strings.Contains(out.String(), tt.row) {
+			t.Errorf("%s B/body-byte: ok=%t, want %t and the row %q:\n%s", tt.figure, ok, tt.ok, tt.row, out.String())
+		}
+	}
+}

@@ -1,0 +1,148 @@
+package flexapi_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi"
+)
+
+// TestEveryKeyHasItsFiveFields: the spec requires name, type, created_at,
+// last_used and last_four in every key, only last_used may be null, and
+// last_four has four characters. A key that breaks this fails the whole
+// list with a *DecodeError naming the key and the field: a payments team
+// acting on a partial or zero-valued list is worse off than one told the
+// answer was wrong.
+func TestEveryKeyHasItsFiveFields(t *testing.T) {
+	const good = `{"name": "K", "type": "secret", "created_at": "2024-11-16T12:00:00Z", "last_used": null, "last_four": "7dc0"}`
+	without := func(field string) string {
+		for _, f := range strings.Split(strings.Trim(good, "{}"), ", ") {
+			if strings.HasPrefix(f, `"`+field+`"`) {
+				return strings.Replace(strings.Replace(good, f+", ", "", 1), ", "+f, "", 1)
+			}
+		}
+		panic(field)
+	}
+	plus := func(field, value string) string {
+		return strings.Replace(good, "{", `{"`+field+`": `+value+", ", 1)
+	}
+	with := func(field, value string) string {
+		return strings.Replace(without(field), "{", `{"`+field+`": `+value+", ", 1)
+	}
+	tests := []struct {
+		name, keys, want string
+	}{
+		{"an empty key", `{}`, `key 0: "name" is missing`},
+		{"no name", without("name"), `key 0: "name" is missing`},
+		{"no type", without("type"), `key 0: "type" is missing`},
+		{"no created_at", without("created_at"), `key 0: "created_at" is missing`},
+		{"no last_used", without("last_used"), `key 0: "last_used" is missing`},
+		{"no last_four", without("last_four"), `key 0: "last_four" is missing`},
+		{"a null name", with("name", "null"), `key 0: "name" is null`},
+		{"a null type", with("type", "null"), `key 0: "type" is null`},
+		{"an empty type", with("type", `""`), `key 0: "type" is empty`},
+		{"a null created_at", with("created_at", "null"), `key 0: "created_at" is null`},
+		{"a null last_four", with("last_four", "null"), `key 0: "last_four" is null`},
+		{"a 40-character last_four", with("last_four", `"`+strings.Repeat("x", 40)+`"`), `key 0: "last_four" has 40 characters, want 4`},
+		{"a 3-character last_four", with("last_four", `"abc"`), `key 0: "last_four" has 3 characters, want 4`},
+		{"a number for a name", with("name", "7"), `key 0: decoding JSON: a field is not a string`},
+		{"a bad date", with("created_at", `"yesterday"`), `key 0: decoding JSON: a date-time field is not an RFC 3339 date-time`},
+		{"a null key", `null`, `key 0: "name" is missing`},
+		{"a number for a key", `0`, `key 0: decoding JSON: a JSON number where an object belongs`},
+		{"the second key broken", good + `, {}`, `key 1: "name" is missing`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeFF(t)
+			f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
+				writeJSON(w, http.StatusOK, `{"keys": [`+tt.keys+`]}`)
+			}
+			list, err := newClient(t, f).ListAPIKeys(context.Background(), exampleMID)
+			var de *flexapi.DecodeError
+			if list != nil || !errors.As(err, &de) {
+				t.Fatalf("list %v, error %v: want a *DecodeError", list, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q: want %q", err, tt.want)
+			}
+		})
+	}
+
+	t.Run("what the spec allows", func(t *testing.T) {
+		f := newFakeFF(t)
+		f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
+			writeJSON(w, http.StatusOK, `{"keys": [`+good+`, `+with("type", `"future-type"`)+`, `+
+				plus("extra", `{"a": [1]}`)+`, `+with("name", `""`)+`, `+with("last_four", `"ab\u00e9d"`)+`]}`)
+		}
+		list := mustList(t, newClient(t, f), exampleMID)
+		if len(list.Keys) != 5 || list.Keys[0].LastUsed != nil || list.Keys[4].LastFour != "abéd" {
+			t.Errorf("keys %+v", list.Keys)
+		}
+	})
+}
+
+// maxAllocPerBodyByte is the limits promise: for any 2xx body under the
+// cap, a list call allocates at most this many times the body's size.
+// benchcheck checks the same figure from BenchmarkCostlyBodies.
+const maxAllocPerBodyByte = 8
+
+// costlyBody is a 2xx body under the cap that costs the most per byte.
+type costlyBody struct {
+	name, body string
+	keys       int // -1: a *DecodeError
+}
+
+// costlyBodies are bodies of about size bytes: empty keys (which
+// encoding/json would allocate millions of before anything could be
+// checked), numbers for keys, the smallest valid keys, and one huge unknown
+// field.
+func costlyBodies(size int) []costlyBody {
+	fill := func(prefix, item, suffix string) string {
+		n := (size - len(prefix) - len(suffix)) / (len(item) + 1)
+		return prefix + strings.Repeat(item+",", n-1) + item + suffix
+	}
+	const smallest = `{"name":"","type":"x","created_at":"2024-11-16T12:00:00Z","last_used":null,"last_four":"abcd"}`
+	return []costlyBody{
+		{"empty objects", fill(`{"keys":[`, `{}`, `]}`), -1},
+		{"numbers", fill(`{"keys":[`, `0`, `]}`), -1},
+		{"the smallest valid keys", fill(`{"keys":[`, smallest, `]}`), (size - 11) / (len(smallest) + 1)},
+		{"a huge unknown field", `{"keys":[],"x":"` + strings.Repeat("y", size-20) + `"}`, 0},
+	}
+}
+
+// TestAllocationIsBoundedByTheBodySize: each costly body, 9 MiB and chunked
+// (the costlier way to read), stays within the promise.
+func TestAllocationIsBoundedByTheBodySize(t *testing.T) {
+	for _, tt := range costlyBodies(9 << 20) {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeFF(t)
+			c := newClient(t, f)
+			mustList(t, c, "warm-up") // the token exchange does not count
+			f.list = func(w http.ResponseWriter, _ *http.Request, _ int) { writeJSON(w, http.StatusOK, tt.body) }
+
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			list, err := c.ListAPIKeys(context.Background(), exampleMID)
+			runtime.ReadMemStats(&after)
+
+			switch {
+			case tt.keys < 0 && !errors.Is(err, flexapi.ErrMalformedResponse):
+				t.Errorf("error %v: want a malformed response", err)
+			case tt.keys >= 0 && (err != nil || len(list.Keys) != tt.keys):
+				t.Errorf("error %v: want %d keys", err, tt.keys)
+			}
+			alloc := after.TotalAlloc - before.TotalAlloc
+			t.Logf("%.1f MiB body: %.1f MiB allocated, %.2f per body byte", float64(len(tt.body))/(1<<20),
+				float64(alloc)/(1<<20), float64(alloc)/float64(len(tt.body)))
+			if alloc > maxAllocPerBodyByte*uint64(len(tt.body)) {
+				t.Errorf("allocated %d MiB for a %d MiB body: want at most %d times its size",
+					alloc>>20, len(tt.body)>>20, maxAllocPerBodyByte)
+			}
+		})
+	}
+}
