@@ -110,6 +110,10 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	// target is said here, once, and its specs are then not run.
 	if broken := run.Preflight(ctx); broken != nil {
 		fmt.Fprintf(os.Stderr, "contract: %s: %s\n", contract.VerdictBroken, redactor().Redact(broken.Error()))
+		return
+	}
+	if cfg.Lifecycle {
+		startLifecycle(ctx)
 	}
 }, NodeTimeout(time.Minute))
 
@@ -137,6 +141,9 @@ var _ = ReportAfterSuite("contract reports", func(report Report) {
 		broken = run.Broken()
 	}
 	data.SpecVersion = contract.EmbeddedSpecVersion()
+	if run != nil {
+		data.Lifecycle = run.LifecycleReport()
+	}
 	checks := contract.Checks(report)
 	data.Verdict = contract.Decide(checks, cfgErr, broken, report.SpecialSuiteFailureReasons)
 	discrepancies, err := contract.Discrepancies()
@@ -227,18 +234,34 @@ func listing(ctx context.Context) *contract.Exchange {
 }
 
 // listedKeys returns the raw key objects of a valid 200 listing. When the
-// merchant has none, the spec is inconclusive: a check of each key proves
-// nothing on an empty list, and says so.
+// merchant has none, the keys this run created are checked instead, in the
+// listing made after their creation; without them the spec is
+// inconclusive: a check of each key proves nothing on an empty list, and
+// says so.
 func listedKeys(ctx context.Context) []map[string]any {
+	GinkgoHelper()
+	_, keys := perKeyListing(ctx)
+	return keys
+}
+
+// perKeyListing is listedKeys with the listing its keys come from.
+func perKeyListing(ctx context.Context) (*contract.Exchange, []map[string]any) {
 	GinkgoHelper()
 	ex := listing(ctx)
 	expectStatus(ex, 200)
 	keys, err := contract.DecodeKeys(ex.Body)
 	must(err, "the listing")
-	if len(keys) == 0 {
-		inconclusive(fmt.Sprintf("mid %s has no keys: nothing to check per key", cfg.MID))
+	if len(keys) > 0 {
+		return ex, keys
 	}
-	return keys
+	if lc := run.Lifecycle(); lc != nil && lc.Listing != nil && lc.Listing.Status == 200 {
+		if created, err := contract.DecodeKeys(lc.Listing.Body); err == nil && len(created) > 0 {
+			entry("keys checked", fmt.Sprintf("mid %s listed no keys before this run: checked on the %d keys listed after the lifecycle's creates", cfg.MID, len(created)))
+			return lc.Listing, created
+		}
+	}
+	inconclusive(fmt.Sprintf("mid %s has no keys and the lifecycle made none: nothing to check per key", cfg.MID))
+	return nil, nil
 }
 
 // failuresText renders failures for a message: pointers and reasons,

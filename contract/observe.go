@@ -238,11 +238,26 @@ var secretFieldNames = []string{
 //     characters, no white space) and ends with the key's last_four: that
 //     would be the full value under another name.
 //
-// It checks every key, not only secret ones: the list is no place for any
-// key's value. The failures name pointers, never values.
+// It checks the keys whose type is not one of NonSecretTypes: the note
+// promises nothing for public, publishable and tokenization keys, whose
+// value a listing may show (the lifecycle records whether it does). A key
+// of an unknown or missing type is checked. The failures name pointers,
+// never values.
 func KeySecurityProblems(keys []map[string]any) []Failure {
+	return keyValueSuspects(keys, false)
+}
+
+// NonSecretTypes are the key types the Key Security note does not cover.
+var NonSecretTypes = []string{"public", "publishable", "tokenization"}
+
+// keyValueSuspects is KeySecurityProblems, over every key when all is set:
+// the redactor learns the suspects of every key, secret or not.
+func keyValueSuspects(keys []map[string]any, all bool) []Failure {
 	var out []Failure
 	for i, k := range keys {
+		if t, _ := k["type"].(string); !all && slices.Contains(NonSecretTypes, t) {
+			continue
+		}
 		base := "/keys/" + strconv.Itoa(i)
 		four, _ := k["last_four"].(string)
 		if utf8.RuneCountInString(four) > 4 {

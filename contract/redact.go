@@ -170,7 +170,7 @@ func (r *Redactor) LearnBody(body []byte) {
 	}
 	walk(v)
 	if keys, err := DecodeKeys(body); err == nil {
-		for _, f := range KeySecurityProblems(keys) {
+		for _, f := range keyValueSuspects(keys, true) {
 			if s, ok := pointerValue(v, f.Pointer).(string); ok {
 				learnt = append(learnt, s)
 			}

@@ -34,6 +34,9 @@ type ReportData struct {
 	// Since compares the run with the previous one; nil without
 	// FLEXFACTOR_PREVIOUS_OBSERVATIONS.
 	Since *SinceSection
+	// Lifecycle is what the keys this run created showed, nil when it
+	// created none.
+	Lifecycle *LifecycleReport
 }
 
 // SinceSection is what changed since the previous run.
@@ -150,6 +153,7 @@ func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red *Redactor) {
 	for _, e := range d.Ledger {
 		p("| %s | %s | %s | %s | %s | %s |\n", e.ID, cell(e.Title), cell(e.Pages), cell(e.Observed), e.Verdict, orDash(e.Since))
 	}
+	writeLifecycle(p, d.Lifecycle)
 }
 
 // oneLine keeps a verdict line on one line.

@@ -26,6 +26,9 @@ type Run struct {
 
 	checkedMu sync.Mutex
 	checked   map[*Exchange][]Failure
+
+	// lifecycle is the keys the run made, nil when it made none.
+	lifecycle *Lifecycle
 }
 
 // NewRun prepares a run against cfg.BaseURL; it sends nothing yet. The
@@ -155,6 +158,9 @@ func (r *Run) Listing(ctx context.Context) (*Exchange, error) {
 	}
 	return r.listing, nil
 }
+
+// SharedListing is the exchange Listing made, or nil before it.
+func (r *Run) SharedListing() *Exchange { return r.listing }
 
 // Check validates ex against openapi.yaml and records its media type and
 // undocumented fields. Validation is memoised per exchange, so that specs

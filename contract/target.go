@@ -29,6 +29,8 @@ const (
 	// EnvPreviousObservations names the previous night's observations.json:
 	// the report then says what changed since.
 	EnvPreviousObservations = "FLEXFACTOR_PREVIOUS_OBSERVATIONS"
+	EnvLifecycle            = "FLEXFACTOR_LIFECYCLE"
+	EnvSweep                = "FLEXFACTOR_SWEEP"
 )
 
 // Defaults of a run.
@@ -72,6 +74,14 @@ type Config struct {
 	Strict         bool
 	MaxRequests    int
 	RequestTimeout time.Duration
+	// Lifecycle makes the run create a public and a secret key, prove the
+	// listing's promises on them and revoke them: on by default against
+	// the double, against a live target only with FLEXFACTOR_LIFECYCLE=1,
+	// never against production.
+	Lifecycle bool
+	// Sweep revokes the leftovers of earlier runs that the listing names
+	// with an id (FLEXFACTOR_SWEEP=1, with the lifecycle).
+	Sweep bool
 	// Notes are remarks on the configuration worth printing.
 	Notes []string
 	// PreviousObservations is the path of the previous run's
@@ -145,6 +155,12 @@ func (c Config) String() string {
 	if c.Strict {
 		b.WriteString("; strict docs")
 	}
+	if c.Lifecycle {
+		b.WriteString("; lifecycle on (creates and revokes two keys)")
+	}
+	if c.Sweep {
+		b.WriteString("; sweep on")
+	}
 	fmt.Fprintf(&b, "; at most %d requests, %s timeout each", c.MaxRequests, c.RequestTimeout)
 	return b.String()
 }
@@ -214,6 +230,14 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		problems = append(problems, err.Error())
 	}
 	cfg.Strict = strict
+	lifecycle, err := parseBool(EnvLifecycle, get(EnvLifecycle))
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	sweep, err := parseBool(EnvSweep, get(EnvSweep))
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
 	cfg.MaxRequests = DefaultMaxRequests
 	if v := get(EnvMaxRequests); v != "" {
 		n, err := strconv.Atoi(v)
@@ -274,6 +298,21 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if cfg.Mode == ModeLive && isProduction(cfg.BaseURL) && !allowProduction {
 		problems = append(problems, "the target is FlexFactor's production: set "+EnvAllowProduction+"=1 to allow it")
+	}
+
+	// The lifecycle is on by default against the double (FLEXFACTOR_LIFECYCLE=0
+	// turns it off there) and off against a live target unless asked for.
+	cfg.Lifecycle = lifecycle || (cfg.Mode == ModeDouble && get(EnvLifecycle) == "")
+	cfg.Sweep = sweep
+	switch {
+	case cfg.Mode == ModeLive && (cfg.Lifecycle || cfg.Sweep) && isProduction(cfg.BaseURL):
+		problems = append(problems, "the target is FlexFactor's production: "+EnvLifecycle+" and "+EnvSweep+
+			" create and revoke keys and are refused there, whatever "+EnvAllowProduction+" says")
+	case cfg.Sweep && !cfg.Lifecycle:
+		problems = append(problems, EnvSweep+"=1 needs "+EnvLifecycle+"=1")
+	}
+	if cfg.Lifecycle && get(EnvMaxRequests) == "" {
+		cfg.MaxRequests += LifecycleRequests
 	}
 
 	if cfg.Mode == ModeLive {
@@ -365,6 +404,6 @@ func isProduction(base string) bool {
 	hosts := []string{prod.Hostname(), "api.flexfactor.io", "api.flexfactor.com"}
 	// A fully qualified name's trailing dot names the same host; Hostname
 	// has already dropped any port.
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	host := strings.TrimRight(strings.ToLower(u.Hostname()), ".")
 	return slices.Contains(hosts, host)
 }

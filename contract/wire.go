@@ -24,8 +24,10 @@ import (
 
 // The operations of openapi.yaml, by operationId.
 const (
-	OpListAPIKeys = "listApiKeys"
-	OpCreateToken = "createToken"
+	OpListAPIKeys  = "listApiKeys"
+	OpCreateToken  = "createToken"
+	OpCreateAPIKey = "createApiKey"
+	OpRevokeAPIKey = "revokeApiKey"
 )
 
 // Where a Failure was found.

@@ -40,8 +40,12 @@ type WireClient struct {
 	// onResponse, when set, sees every response before anyone else.
 	onResponse func(*Exchange)
 
-	mu       sync.Mutex
-	sent     int
+	mu   sync.Mutex
+	sent int
+	// reserved are requests of the budget kept for revokes (Reserve):
+	// other requests may not use them, so that a run that made a key can
+	// always revoke it.
+	reserved int
 	refused  int
 	retries  int
 	failures int // transport errors: timeouts, resets
@@ -139,7 +143,12 @@ func (c *WireClient) CreateToken(ctx context.Context, appKey, appSecret string) 
 
 func (c *WireClient) do(req *http.Request, op string) (*Exchange, error) {
 	c.mu.Lock()
-	if c.sent >= c.budget {
+	limit := c.budget - c.reserved
+	if op == OpRevokeAPIKey && c.reserved > 0 {
+		limit = c.budget
+		c.reserved--
+	}
+	if c.sent >= limit {
 		c.refused++
 		c.mu.Unlock()
 		return nil, fmt.Errorf("%w (%d requests)", ErrBudgetExceeded, c.budget)

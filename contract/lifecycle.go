@@ -1,0 +1,455 @@
+package contract
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// LifecycleRequests is what the lifecycle adds to a run: two creates, a
+// listing, two revokes and a listing after them. A run with the lifecycle
+// on gets that much more budget unless FLEXFACTOR_MAX_REQUESTS is set.
+const LifecycleRequests = 6
+
+// ClockSkew is how far a created key's created_at may fall outside the
+// run's window (from just before the create to the listing after it): the
+// server's clock and ours may disagree by that much.
+const ClockSkew = 2 * time.Minute
+
+// LifecycleTypes are the types the run creates, in order.
+var LifecycleTypes = []string{"public", "secret"}
+
+// lifecycleName matches the name of a key a run created:
+// contract-<run id>-<type>, the run id a UTC time and four hex digits.
+var lifecycleName = regexp.MustCompile(`^contract-(\d{8}T\d{6}Z-[0-9a-f]{4})-(public|secret)$`)
+
+// NewRunID names a run: its start, in UTC, and four random hex digits, so
+// that two runs in the same second still differ.
+func NewRunID(now time.Time) string {
+	b := make([]byte, 2)
+	_, _ = rand.Read(b)
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+// LifecycleKeyName is the name a run gives the key of type typ, by which a
+// leftover is recognised.
+func LifecycleKeyName(runID, typ string) string { return "contract-" + runID + "-" + typ }
+
+// keyValue holds a created key's full value. It lives behind a pointer and
+// prints as [REDACTED] whatever the verb: a struct holding it, where fmt
+// cannot call its methods, prints an address.
+type keyValue struct{ p *string }
+
+func (k keyValue) get() string {
+	if k.p == nil {
+		return ""
+	}
+	return *k.p
+}
+
+func (k keyValue) String() string             { return Redacted }
+func (k keyValue) GoString() string           { return Redacted }
+func (k keyValue) Format(f fmt.State, _ rune) { fmt.Fprint(f, Redacted) }
+
+// A LifecycleKey is a key the run created: what it asked for, what the
+// create call answered, and what became of it. It never holds the value in
+// a form that prints.
+type LifecycleKey struct {
+	Type string // the type asked for
+	Name string
+	// ID is the id the create call answered, "" when it gave none.
+	ID string
+	// CreateProblem says why the key was not made or is incomplete, "" when
+	// the create call answered a key with an id and a value.
+	CreateProblem string
+	// Created is set when the create call answered a key (with or without
+	// id): the key exists on the target.
+	Created bool
+	value   keyValue
+	// Revoked is set once a revoke answered success; RevokeProblem says
+	// why a revoke failed or was never sent.
+	Revoked       bool
+	RevokeProblem string
+}
+
+// LastFour is the value's last four characters, or "" before the create
+// call answered one.
+func (k *LifecycleKey) LastFour() string {
+	v := k.value.get()
+	if len(v) < 4 {
+		return ""
+	}
+	return v[len(v)-4:]
+}
+
+// Label names the key in a report: its name and, when known, its id.
+func (k *LifecycleKey) Label() string {
+	if k.ID == "" {
+		return k.Name + " (no id)"
+	}
+	return k.Name + " (id " + k.ID + ")"
+}
+
+// Lifecycle is the keys a run creates and what the target showed of them.
+// It is safe for concurrent use.
+type Lifecycle struct {
+	RunID string
+	// Start and End bound the run's window for created_at: from just
+	// before the first create to just after the listing that follows.
+	Start, End time.Time
+	Keys       []*LifecycleKey
+	// Creates are the create exchanges, in the order of Keys (nil when the
+	// request failed); Listing is the listing after them; AfterRevoke the
+	// listing after the revokes.
+	Creates     []*Exchange
+	Listing     *Exchange
+	AfterRevoke *Exchange
+	// Problem is why the lifecycle could not run at all, or "".
+	Problem string
+	// Leftovers are the names of keys of earlier runs the listing showed;
+	// Swept those of them this run revoked.
+	Leftovers, Swept []string
+
+	mu sync.Mutex
+}
+
+// StartLifecycle creates one key of each of LifecycleTypes for the run's
+// merchant and lists the merchant: every later check of the lifecycle
+// reads what it recorded. Failures are recorded, not returned: each check
+// says what it could not prove and why. It reserves the budget for the
+// revokes before it creates anything.
+func (r *Run) StartLifecycle(ctx context.Context, now func() time.Time) *Lifecycle {
+	lc := &Lifecycle{RunID: NewRunID(now())}
+	r.lifecycle = lc
+	lc.Start = now()
+	r.Wire.Reserve(len(LifecycleTypes))
+	for _, typ := range LifecycleTypes {
+		k := &LifecycleKey{Type: typ, Name: LifecycleKeyName(lc.RunID, typ)}
+		lc.Keys = append(lc.Keys, k)
+		ex, err := r.Wire.CreateAPIKey(ctx, r.Config.MID, k.Name, typ, Bearer(r.token))
+		lc.Creates = append(lc.Creates, ex)
+		if err != nil {
+			k.CreateProblem = "the create call failed: " + rootMessage(err)
+			continue
+		}
+		r.Check(ex)
+		r.recordCreated(k, ex)
+	}
+	ex, err := r.Wire.ListAPIKeys(ctx, r.Config.MID, Bearer(r.token))
+	lc.End = now()
+	if err != nil {
+		lc.Problem = "the listing after the creates failed: " + rootMessage(err)
+		return lc
+	}
+	r.Check(ex)
+	lc.Listing = ex
+	if ex.Status != 200 {
+		lc.Problem = "the listing after the creates answered " + strconv.Itoa(ex.Status)
+	}
+	return lc
+}
+
+// recordCreated reads a create answer into k: id, value, and why it is not
+// a complete key. The value is registered with the redactor first.
+func (r *Run) recordCreated(k *LifecycleKey, ex *Exchange) {
+	var body struct {
+		ID      *string         `json:"id"`
+		Value   *string         `json:"value"`
+		Success *bool           `json:"success"`
+		Errors  json.RawMessage `json:"errors"`
+	}
+	if err := json.Unmarshal(ex.Body, &body); err != nil {
+		k.CreateProblem = ex.Summary() + ": the body is not JSON"
+		return
+	}
+	if body.Value != nil {
+		r.Redactor.Add(*body.Value)
+	}
+	if ex.Status < 200 || ex.Status > 299 || (body.Success != nil && !*body.Success) || !emptyJSON(body.Errors) {
+		k.CreateProblem = ex.Summary() + ": the key was not created"
+		return
+	}
+	k.Created = true
+	var problems []string
+	if body.Value == nil || *body.Value == "" {
+		problems = append(problems, ex.Summary()+": the answer has no value")
+	} else {
+		v := *body.Value
+		k.value = keyValue{p: &v}
+	}
+	if body.ID == nil || *body.ID == "" {
+		problems = append(problems, ex.Summary()+": the answer has no id, so the key cannot be revoked")
+	} else {
+		k.ID = *body.ID
+	}
+	k.CreateProblem = strings.Join(problems, "; ")
+}
+
+func emptyJSON(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	return s == "" || s == "null" || s == "[]" || s == "{}"
+}
+
+// Lifecycle is the run's lifecycle, nil when it did not start.
+func (r *Run) Lifecycle() *Lifecycle { return r.lifecycle }
+
+// Listed returns the keys of a listing named name: the key the run made
+// must be listed exactly once.
+func Listed(ex *Exchange, name string) []map[string]any {
+	if ex == nil || ex.Status != 200 {
+		return nil
+	}
+	keys, err := DecodeKeys(ex.Body)
+	if err != nil {
+		return nil
+	}
+	var out []map[string]any
+	for _, k := range keys {
+		if n, _ := k["name"].(string); n == name {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// ListedOnce returns the one listed key of k, or why there is not one.
+func (lc *Lifecycle) ListedOnce(k *LifecycleKey) (map[string]any, string) {
+	if !k.Created {
+		return nil, "the key was not created: " + k.CreateProblem
+	}
+	if lc.Listing == nil || lc.Listing.Status != 200 {
+		return nil, lc.Problem
+	}
+	found := Listed(lc.Listing, k.Name)
+	switch len(found) {
+	case 0:
+		return nil, k.Name + " is not in the listing after its creation"
+	case 1:
+		return found[0], ""
+	}
+	return nil, fmt.Sprintf("%s is listed %d times", k.Name, len(found))
+}
+
+// LastFourProblem says how the listed last_four differs from the created
+// value's last four, or "".
+func LastFourProblem(listed map[string]any, k *LifecycleKey) string {
+	got, _ := listed["last_four"].(string)
+	switch {
+	case k.LastFour() == "":
+		return "the create call answered no value to compare with"
+	case got != k.LastFour():
+		return k.Name + ": last_four is not the last four characters of the value the create call answered"
+	}
+	return ""
+}
+
+// CreatedAtProblem says how the listed created_at falls outside the run's
+// window, widened by ClockSkew on each side, or "".
+func (lc *Lifecycle) CreatedAtProblem(listed map[string]any, k *LifecycleKey) string {
+	s, _ := listed["created_at"].(string)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return k.Name + ": created_at is not an RFC 3339 date-time"
+	}
+	from, to := lc.Start.Add(-ClockSkew), lc.End.Add(ClockSkew)
+	if t.Before(from) || t.After(to) {
+		return fmt.Sprintf("%s: created_at %s is outside the run's window %s to %s (%s of clock skew allowed)",
+			k.Name, t.UTC().Format(time.RFC3339), lc.Start.UTC().Format(time.RFC3339), lc.End.UTC().Format(time.RFC3339), ClockSkew)
+	}
+	return ""
+}
+
+// LastUsedProblem says why a never-used key's last_used is not null, or "".
+func LastUsedProblem(listed map[string]any, k *LifecycleKey) string {
+	v, present := listed["last_used"]
+	switch {
+	case !present:
+		return k.Name + ": last_used is absent"
+	case v != nil:
+		return k.Name + ": last_used is set although the key was never used"
+	}
+	return ""
+}
+
+// ValueIn returns the JSON pointers of the places in a listing whose member
+// name or string value holds the key's full value ("/" when only the raw
+// bytes do, as an escaped form would).
+func ValueIn(ex *Exchange, k *LifecycleKey) []string {
+	value := k.value.get()
+	if ex == nil || value == "" {
+		return nil
+	}
+	v, err := DecodeJSON(ex.Body)
+	if err != nil {
+		if strings.Contains(string(ex.Body), value) {
+			return []string{"/"}
+		}
+		return nil
+	}
+	var out []string
+	var walk func(v any, path string)
+	walk = func(v any, path string) {
+		switch v := v.(type) {
+		case map[string]any:
+			names := mapsKeys(v)
+			slices.Sort(names)
+			for _, name := range names {
+				p := path + "/" + escapePointer(name)
+				if strings.Contains(name, value) {
+					out = append(out, p+" (a member name)")
+				}
+				walk(v[name], p)
+			}
+		case []any:
+			for i, item := range v {
+				walk(item, path+"/"+strconv.Itoa(i))
+			}
+		case string:
+			if strings.Contains(v, value) {
+				out = append(out, path)
+			}
+		}
+	}
+	walk(v, "")
+	if len(out) == 0 && strings.Contains(string(ex.Body), value) {
+		out = append(out, "/")
+	}
+	return out
+}
+
+func escapePointer(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+// Revoke revokes k, once: it records success, or why it failed. A key the
+// create call answered without an id cannot be revoked through the API.
+func (r *Run) Revoke(ctx context.Context, k *LifecycleKey) {
+	r.lifecycle.mu.Lock()
+	defer r.lifecycle.mu.Unlock()
+	switch {
+	case k.Revoked || !k.Created:
+		return
+	case k.ID == "":
+		k.RevokeProblem = "the create call answered no id: remove it by hand"
+		return
+	}
+	ex, err := r.Wire.RevokeAPIKey(ctx, k.ID, Bearer(r.token))
+	if err != nil {
+		k.RevokeProblem = "the revoke call failed: " + rootMessage(err)
+		return
+	}
+	r.Check(ex)
+	var body struct {
+		Success *bool           `json:"success"`
+		Errors  json.RawMessage `json:"errors"`
+	}
+	_ = json.Unmarshal(ex.Body, &body)
+	if ex.Status < 200 || ex.Status > 299 || (body.Success != nil && !*body.Success) || !emptyJSON(body.Errors) {
+		k.RevokeProblem = ex.Summary() + ": the revoke call did not succeed"
+		return
+	}
+	k.Revoked, k.RevokeProblem = true, ""
+}
+
+// FinishLifecycle revokes every key the run made and not yet revoked, and
+// lists the merchant once more, so that the listing after revoke can be
+// checked. It is safe to call again: nothing is revoked twice.
+func (r *Run) FinishLifecycle(ctx context.Context) {
+	lc := r.lifecycle
+	if lc == nil {
+		return
+	}
+	for _, k := range lc.Keys {
+		r.Revoke(ctx, k)
+	}
+	r.Wire.Release()
+	lc.mu.Lock()
+	done := lc.AfterRevoke != nil
+	lc.mu.Unlock()
+	if done {
+		return
+	}
+	ex, err := r.Wire.ListAPIKeys(ctx, r.Config.MID, Bearer(r.token))
+	if err != nil {
+		return
+	}
+	r.Check(ex)
+	lc.mu.Lock()
+	lc.AfterRevoke = ex
+	lc.mu.Unlock()
+}
+
+// NotRevoked lists the keys the run made that are still on the target, as
+// far as it knows, each with why: a report names them and the run fails.
+func (lc *Lifecycle) NotRevoked() []string {
+	if lc == nil {
+		return nil
+	}
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	var out []string
+	for _, k := range lc.Keys {
+		switch {
+		case !k.Created || k.Revoked:
+		case k.RevokeProblem != "":
+			out = append(out, k.Label()+": "+k.RevokeProblem)
+		default:
+			out = append(out, k.Label()+": not revoked")
+		}
+	}
+	return out
+}
+
+// FindLeftovers records the keys of a listing that earlier runs made
+// (named contract-<run id>-<type> with another run id) and returns them
+// with their id where the listing shows one (an undocumented field).
+func (lc *Lifecycle) FindLeftovers(ex *Exchange) map[string]string {
+	if ex == nil || ex.Status != 200 {
+		return nil
+	}
+	keys, err := DecodeKeys(ex.Body)
+	if err != nil {
+		return nil
+	}
+	found := map[string]string{}
+	for _, k := range keys {
+		name, _ := k["name"].(string)
+		m := lifecycleName.FindStringSubmatch(name)
+		if m == nil || m[1] == lc.RunID {
+			continue
+		}
+		id, _ := k["id"].(string)
+		found[name] = id
+	}
+	lc.Leftovers = slices.Sorted(maps.Keys(found))
+	return found
+}
+
+// Sweep revokes the leftovers whose id the listing shows; the others can
+// only be removed by hand. It returns what it could not revoke, and why.
+func (r *Run) Sweep(ctx context.Context, leftovers map[string]string) []string {
+	var left []string
+	for _, name := range slices.Sorted(maps.Keys(leftovers)) {
+		id := leftovers[name]
+		if id == "" {
+			left = append(left, name+": the listing shows no id; remove it by hand")
+			continue
+		}
+		ex, err := r.Wire.RevokeAPIKey(ctx, id, Bearer(r.token))
+		if err != nil || ex.Status < 200 || ex.Status > 299 {
+			left = append(left, name+": the revoke call did not succeed")
+			continue
+		}
+		r.lifecycle.Swept = append(r.lifecycle.Swept, name)
+	}
+	return left
+}

@@ -1,0 +1,191 @@
+package contract_test
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract"
+)
+
+// startLifecycle creates the run's keys before any spec (the specs only
+// read what it recorded) and registers their revoke: DeferCleanup at the
+// suite's level runs after every spec, also when one failed or timed out,
+// and fails the run naming each key it could not revoke.
+func startLifecycle(ctx SpecContext) {
+	GinkgoHelper()
+	lc := run.StartLifecycle(ctx, time.Now)
+	entry("lifecycle run id", lc.RunID)
+	leftovers := lc.FindLeftovers(run.SharedListing())
+	DeferCleanup(func(ctx SpecContext) {
+		run.FinishLifecycle(ctx)
+		var left []string
+		if cfg.Sweep {
+			left = run.Sweep(ctx, leftovers)
+		}
+		if kept := lc.NotRevoked(); len(kept) > 0 {
+			Fail(redactor().Redact(fmt.Sprintf("%d keys this run created are still on the target; remove them by hand:\n  %s",
+				len(kept), strings.Join(kept, "\n  "))))
+		}
+		if len(left) > 0 {
+			AddReportEntry("leftovers not swept", redactor().Redact(strings.Join(left, "; ")))
+		}
+	}, NodeTimeout(2*(cfg.RequestTimeout+requestSlack)))
+}
+
+// lifecycleKey returns the run's key of type typ.
+func lifecycleKey(typ string) *contract.LifecycleKey {
+	GinkgoHelper()
+	for _, k := range run.Lifecycle().Keys {
+		if k.Type == typ {
+			return k
+		}
+	}
+	Fail("the lifecycle made no " + typ + " key")
+	return nil
+}
+
+// listedOnce returns the one listed key of type typ, or fails saying why
+// there is not one.
+func listedOnce(typ string) (*contract.LifecycleKey, map[string]any) {
+	GinkgoHelper()
+	k := lifecycleKey(typ)
+	listed, problem := run.Lifecycle().ListedOnce(k)
+	if problem != "" {
+		Fail(problem)
+	}
+	return k, listed
+}
+
+var lifecycleTypes = []TableEntry{Entry("the public key", "public"), Entry("the secret key", "secret")}
+
+var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("lifecycle", "live"), func() {
+	BeforeAll(func() {
+		if run == nil || run.Broken() != nil {
+			Skip(contract.NotRunPrefix + "the target is broken (see the check \"The target\")")
+		}
+		if !cfg.Lifecycle {
+			Skip("the lifecycle is off: " + contract.EnvLifecycle + "=1 makes a live run create a public and a secret key and revoke them")
+		}
+		if run.Lifecycle() == nil {
+			Fail("the lifecycle did not start")
+		}
+	})
+
+	It("is created with an answer that matches openapi.yaml, id and value included", Label("D12", "D13"), func() {
+		var problems []string
+		for i, k := range run.Lifecycle().Keys {
+			ex := run.Lifecycle().Creates[i]
+			if ex != nil {
+				for _, f := range run.Check(ex) {
+					problems = append(problems, ex.Summary()+": "+f.String())
+				}
+			}
+			if k.CreateProblem != "" {
+				problems = append(problems, k.CreateProblem)
+			}
+		}
+		if len(problems) > 0 {
+			Fail(strings.Join(problems, "\n"))
+		}
+	})
+
+	DescribeTable("is listed once, by its name, in a listing that matches openapi.yaml",
+		func(typ string) {
+			expectValid(run.Lifecycle().Listing)
+			listedOnce(typ)
+		}, lifecycleTypes)
+
+	DescribeTable("is listed with last_four the last four characters of its value",
+		func(typ string) {
+			k, listed := listedOnce(typ)
+			if p := contract.LastFourProblem(listed, k); p != "" {
+				Fail(p)
+			}
+		}, Label("D10"), lifecycleTypes)
+
+	DescribeTable(fmt.Sprintf("is listed with created_at inside the run's window, give or take %s of clock skew", contract.ClockSkew),
+		func(typ string) {
+			k, listed := listedOnce(typ)
+			if p := run.Lifecycle().CreatedAtProblem(listed, k); p != "" {
+				Fail(p)
+			}
+		}, lifecycleTypes)
+
+	DescribeTable("is listed with a null last_used, never having been used",
+		func(typ string) {
+			k, listed := listedOnce(typ)
+			if p := contract.LastUsedProblem(listed, k); p != "" {
+				Fail(p)
+			}
+		}, Label("D3"), lifecycleTypes)
+
+	It("is listed as secret when created secret", func() {
+		_, listed := listedOnce("secret")
+		if t, _ := listed["type"].(string); t != "secret" {
+			Fail(fmt.Sprintf("the key created as secret is listed as %q", t))
+		}
+	})
+
+	It("is listed as public or publishable when created public: the ground truth of the page's contradiction", Label("discrepancy", "strict", "D1"), func() {
+		_, listed := listedOnce("public")
+		t, _ := listed["type"].(string)
+		entry("a key created public is listed as", t)
+		switch {
+		case t != "public" && t != "publishable":
+			Fail(fmt.Sprintf("the key created as public is listed as %q, neither public nor publishable", t))
+		case cfg.Strict && t != "public":
+			Fail(fmt.Sprintf("the key created as public is listed as %q: under strict docs the field table's public is required", t))
+		case !cfg.Strict:
+			recorded("a key created public is listed as " + t)
+		}
+	})
+
+	It("has its full value nowhere in the listing when secret (the page's Key Security note)", Label("security"), func() {
+		k, _ := listedOnce("secret")
+		if where := contract.ValueIn(run.Lifecycle().Listing, k); len(where) > 0 {
+			Fail(fmt.Sprintf("the listing holds the full value of %s at %s", k.Name, strings.Join(where, ", ")))
+		}
+	})
+
+	It("records whether the listing shows a public key's full value, which the page does not forbid", func() {
+		k, _ := listedOnce("public")
+		where := contract.ValueIn(run.Lifecycle().Listing, k)
+		if len(where) == 0 {
+			recorded("the listing does not show the public key's full value")
+			return
+		}
+		recorded("the listing shows the public key's full value at " + strings.Join(where, ", "))
+	})
+
+	It("is gone from the listing once revoked", Label("D11", "D14"), func(ctx SpecContext) {
+		run.FinishLifecycle(ctx)
+		lc := run.Lifecycle()
+		var problems []string
+		problems = append(problems, lc.NotRevoked()...)
+		if lc.AfterRevoke == nil {
+			Fail(strings.Join(append(problems, "the listing after the revokes failed"), "\n"))
+		}
+		expectValid(lc.AfterRevoke)
+		for _, k := range lc.Keys {
+			if k.Revoked && len(contract.Listed(lc.AfterRevoke, k.Name)) > 0 {
+				problems = append(problems, k.Label()+": the revoke call answered success, but the key is still listed")
+			}
+		}
+		if len(problems) > 0 {
+			Fail(strings.Join(problems, "\n"))
+		}
+	}, SpecTimeout(3*(cfg.RequestTimeout+requestSlack)))
+
+	It("records the keys earlier runs left behind", func() {
+		lc := run.Lifecycle()
+		if len(lc.Leftovers) == 0 {
+			recorded("no leftover of an earlier run")
+			return
+		}
+		recorded(fmt.Sprintf("%d leftovers of earlier runs: %s (%s=1 revokes those the listing shows an id for)",
+			len(lc.Leftovers), strings.Join(lc.Leftovers, ", "), contract.EnvSweep))
+	})
+})
