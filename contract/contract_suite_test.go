@@ -260,7 +260,11 @@ func perKeyListing(ctx context.Context) (*contract.Exchange, []map[string]any) {
 			return lc.Listing, created
 		}
 	}
-	inconclusive(fmt.Sprintf("mid %s has no keys and the lifecycle made none: nothing to check per key", cfg.MID))
+	why := "the lifecycle made none"
+	if !cfg.Lifecycle {
+		why = "the lifecycle is off (" + contract.EnvLifecycle + "=1 makes keys to check)"
+	}
+	inconclusive(fmt.Sprintf("mid %s has no keys and %s: nothing to check per key", cfg.MID, why))
 	return nil, nil
 }
 

@@ -36,7 +36,7 @@ const (
 var canaries = []string{canaryAppKey, canarySecret, canaryName, canaryBreak, canaryEmpty, leakedKey, canaryUser, canaryPass, canaryQuery}
 
 // newCanaryDouble is a faithful double whose credentials and key names
-// are canaries.
+// are canaries; opts may break it further.
 func newCanaryDouble(t *testing.T, opts ...flexapitest.Option) *flexapitest.Server {
 	t.Helper()
 	srv := flexapitest.NewServer(append([]flexapitest.Option{flexapitest.WithAppCredentials(canaryAppKey, canarySecret)}, opts...)...)

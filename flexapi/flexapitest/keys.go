@@ -59,13 +59,15 @@ type createdAnswer struct {
 	Errors    []string `json:"errors"`
 }
 
-// listedKey is a created key as the list call shows it: never its value.
+// listedKey is a created key as the list call shows it: never its value,
+// unless the double is broken on purpose (WithValuesListed).
 type listedKey struct {
 	Name      string  `json:"name"`
 	Type      string  `json:"type"`
 	CreatedAt string  `json:"created_at"`
 	LastUsed  *string `json:"last_used"`
 	LastFour  string  `json:"last_four"`
+	Value     string  `json:"value,omitempty"`
 }
 
 // create answers POST /v1/api-keys: it mints a key, keeps it for the
@@ -95,6 +97,10 @@ func (s *Server) create(r *http.Request) *response {
 		Name: req.Name, Type: listedType, CreatedAt: created,
 		LastFour: value[len(value)-4:],
 	})
+	if s.cfg.broken.valuesListed {
+		raw, _ = json.Marshal(listedKey{Name: req.Name, Type: listedType, CreatedAt: created,
+			LastFour: value[len(value)-4:], Value: value})
+	}
 	id := "key_" + randomHex(12)
 
 	s.mu.Lock()
@@ -133,7 +139,7 @@ func (s *Server) revoke(r *http.Request, id string) *response {
 	}
 	s.mu.Lock()
 	k, ok := s.created[id]
-	if ok {
+	if ok && !s.cfg.broken.revokeIgnored {
 		delete(s.created, id)
 		s.removeKey(k)
 	}
@@ -228,4 +234,30 @@ func revokeAnswer(status int, ok bool, message string) *response {
 	}
 	b, _ := json.Marshal(env)
 	return jsonResponse(status, b)
+}
+
+// keyBreaks are ways the create and revoke calls can be broken on purpose,
+// for the contract suite's self-test (WithValuesListed, WithRevokeIgnored).
+type keyBreaks struct {
+	valuesListed  bool
+	revokeIgnored bool
+}
+
+// WithValuesListed breaks the double on purpose: the listing shows each
+// created key's full value, in a "value" member, which the list page's Key
+// Security note forbids for secret keys. For self-tests of contract checks.
+func WithValuesListed() Option {
+	return func(c *config) error {
+		c.broken.valuesListed = true
+		return nil
+	}
+}
+
+// WithRevokeIgnored breaks the double on purpose: revoke answers success
+// and keeps the key listed. For self-tests of contract checks.
+func WithRevokeIgnored() Option {
+	return func(c *config) error {
+		c.broken.revokeIgnored = true
+		return nil
+	}
 }

@@ -300,3 +300,20 @@ func TestRequestLogHoldsNoKeyValue(t *testing.T) {
 		}
 	}
 }
+
+// TestLifecycleBreaks: the double's deliberate breaks do what the contract
+// self-test needs them to.
+func TestLifecycleBreaks(t *testing.T) {
+	srv, _ := newFake(t, flexapitest.WithValuesListed(), flexapitest.WithRevokeIgnored())
+	tok := srv.IssueToken()
+	c := createKey(t, srv, tok, flexapitest.DefaultMID, "k", "secret")
+	if _, body := listKeys(t, srv, tok, flexapitest.DefaultMID); !strings.Contains(string(body), `"value":"`+c.Value+`"`) {
+		t.Errorf("WithValuesListed: the listing does not show the value")
+	}
+	if e := revokeKey(t, srv, tok, c.ID); e.status != http.StatusOK {
+		t.Errorf("WithRevokeIgnored: revoke answered %s", e)
+	}
+	if keys, _ := listKeys(t, srv, tok, flexapitest.DefaultMID); len(keys) != 3 {
+		t.Errorf("WithRevokeIgnored: %d keys listed after revoke, want the key kept", len(keys))
+	}
+}

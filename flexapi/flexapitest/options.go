@@ -33,6 +33,8 @@ type config struct {
 	publicListedAs string
 	// maxKeys and maxMerchants bound the keys the create call may add.
 	maxKeys, maxMerchants int
+	// broken are the deliberate lifecycle breaks of a self-test.
+	broken keyBreaks
 }
 
 // WithAddr sets the listen address; the default is "127.0.0.1:0", a free

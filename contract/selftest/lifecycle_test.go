@@ -1,0 +1,199 @@
+package selftest
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+)
+
+// lifecycleOn is the environment of a live run that creates and revokes
+// keys.
+const lifecycleOn = "FLEXFACTOR_LIFECYCLE=1"
+
+// mintedValue is the shape of a value the double mints: no output may
+// show one.
+var mintedValue = regexp.MustCompile(`(?:sk|pk|tk)_test_[A-Z2-7]{8,}`)
+
+// keysLeft counts the keys of the double's merchant that a run created.
+func keysLeft(t *testing.T, srv *flexapitest.Server) int {
+	t.Helper()
+	n := 0
+	for _, raw := range srv.Data()[flexapitest.DefaultMID] {
+		var k struct{ Name string }
+		if err := json.Unmarshal(raw, &k); err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(k.Name, "contract-") {
+			n++
+		}
+	}
+	return n
+}
+
+// failedWith reports whether one failed spec's name holds every part.
+func failedWith(names []string, parts ...string) bool {
+	for _, n := range names {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(n, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTheLifecycleOnTheFaithfulDouble(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		opts   []flexapitest.Option
+		listed string
+	}{
+		{"public keys listed as public", nil, "| public | public | null | yes | yes | yes |"},
+		{"public keys listed as publishable", []flexapitest.Option{flexapitest.WithPublicTypeListedAs("publishable")}, "| public | publishable | null | yes | yes | yes |"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newCanaryDouble(t, tc.opts...)
+			r, secrets := runSuite(t, srv, appCredentials, lifecycleOn)
+			if r.exitCode != 0 {
+				t.Fatalf("the suite failed on the faithful double (exit %d); failed: %q\n%s", r.exitCode, r.failed, r.output)
+			}
+			if first := firstLine(r.report); first != "# PASSED" {
+				t.Errorf("the report's first line is %q, not PASSED", first)
+			}
+			for _, want := range []string{"## Ground truth from the keys this run created", tc.listed, "| secret | secret | null | yes | yes | yes |"} {
+				if !strings.Contains(r.report, want) {
+					t.Errorf("the report lacks %q:\n%s", want, r.report)
+				}
+			}
+			if n := keysLeft(t, srv); n != 0 {
+				t.Errorf("the run left %d keys on the double", n)
+			}
+			assertClean(t, r, secrets...)
+			assertNoMintedValue(t, r)
+		})
+	}
+}
+
+// Each break of the double's create, list or revoke, and the lifecycle
+// check that must catch it; keysLeft is how many of the run's keys the
+// double may still hold after it (only a double that lies about a revoke,
+// or answers no id to revoke by, keeps them).
+var lifecycleBreaks = []struct {
+	name      string
+	opts      []flexapitest.Option
+	breakIt   func(*flexapitest.Server)
+	env       []string
+	mustCatch []string
+	keysLeft  int
+	report    string
+}{
+	// After the creates the listing holds the two seeded keys, then the
+	// public key (index 2), then the secret key (index 3).
+	{name: "the listed type differs from the created one",
+		breakIt:   listBreak(flexapitest.SetField("keys/3/type", "public")),
+		mustCatch: []string{"is listed as secret when created secret"}},
+	{name: "last_four is not the value's",
+		breakIt:   listBreak(flexapitest.SetField("keys/2/last_four", "zzzz")),
+		mustCatch: []string{"last_four the last four characters of its value", "the public key"}},
+	{name: "last_used set at creation",
+		breakIt:   listBreak(flexapitest.SetField("keys/3/last_used", "2026-01-01T00:00:00Z")),
+		mustCatch: []string{"null last_used", "the secret key"}},
+	{name: "the value in the listing",
+		opts:      []flexapitest.Option{flexapitest.WithValuesListed()},
+		mustCatch: []string{"has its full value nowhere in the listing"}},
+	{name: "revoke answers success but the key stays",
+		opts:      []flexapitest.Option{flexapitest.WithRevokeIgnored()},
+		mustCatch: []string{"is gone from the listing once revoked"}, keysLeft: 2,
+		report: "the revoke call answered success, but the key is still listed"},
+	{name: "create answers without id",
+		breakIt: func(srv *flexapitest.Server) {
+			srv.Inject(flexapitest.RouteCreate, flexapitest.RemoveField("id").OnStatus(201).Always())
+		},
+		mustCatch: []string{"is created with an answer that matches openapi.yaml"}, keysLeft: 2,
+		report: "remove them by hand"},
+	{name: "a public key listed publishable, under strict docs",
+		opts:      []flexapitest.Option{flexapitest.WithPublicTypeListedAs("publishable")},
+		env:       []string{"FLEXFACTOR_STRICT_DOCS=1"},
+		mustCatch: []string{"is listed as public or publishable when created public"}},
+}
+
+func TestTheLifecycleFailsOnEachBreak(t *testing.T) {
+	for _, b := range lifecycleBreaks {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newCanaryDouble(t, b.opts...)
+			if b.breakIt != nil {
+				b.breakIt(srv)
+			}
+			r, secrets := runSuite(t, srv, staticToken, append([]string{lifecycleOn}, b.env...)...)
+			if r.exitCode == 0 {
+				t.Fatalf("the suite passed against a double where %s\n%s", b.name, r.output)
+			}
+			if !failedWith(r.failed, b.mustCatch...) {
+				t.Errorf("no failed spec names %q; failed: %q", b.mustCatch, r.failed)
+			}
+			if first := firstLine(r.report); !strings.HasPrefix(first, "# FAILED: ") {
+				t.Errorf("the report's first line is %q, not a FAILED verdict", first)
+			}
+			if b.report != "" && !strings.Contains(r.report, b.report) {
+				t.Errorf("the report lacks %q:\n%s", b.report, r.report)
+			}
+			// A failing run still revokes every key it made.
+			if n := keysLeft(t, srv); n != b.keysLeft {
+				t.Errorf("the run left %d keys on the double, want %d", n, b.keysLeft)
+			}
+			assertClean(t, r, secrets...)
+			assertNoMintedValue(t, r)
+		})
+	}
+}
+
+func assertNoMintedValue(t *testing.T, r run) {
+	t.Helper()
+	for name, text := range map[string]string{"output": r.output, "junit.xml": r.junit, "contract-report.md": r.report} {
+		if m := mintedValue.FindString(text); m != "" {
+			t.Errorf("%s carries a created key's value", name)
+		}
+	}
+}
+
+// TestARunThatProvedNothingIsNotGreen: a merchant without keys and the
+// lifecycle off leave every per-key check without data: the run exits
+// non-zero and its report says INCONCLUSIVE first. With the lifecycle on,
+// the same merchant is checked on the keys the run makes, and it passes.
+func TestARunThatProvedNothingIsNotGreen(t *testing.T) {
+	const emptyMerchant = "FLEXFACTOR_MID=mid_with_no_keys_yet"
+	t.Run("lifecycle off", func(t *testing.T) {
+		t.Parallel()
+		srv := newCanaryDouble(t)
+		r, secrets := runSuite(t, srv, staticToken, emptyMerchant)
+		if r.exitCode == 0 {
+			t.Fatalf("the run passed with nothing to check:\n%s", r.output)
+		}
+		if first := firstLine(r.report); !strings.HasPrefix(first, "# INCONCLUSIVE: ") {
+			t.Errorf("the report's first line is %q, not INCONCLUSIVE", first)
+		}
+		assertClean(t, r, secrets...)
+	})
+	t.Run("lifecycle on", func(t *testing.T) {
+		t.Parallel()
+		srv := newCanaryDouble(t)
+		r, secrets := runSuite(t, srv, staticToken, emptyMerchant, lifecycleOn)
+		if r.exitCode != 0 || firstLine(r.report) != "# PASSED" {
+			t.Fatalf("exit %d, first line %q; failed: %q\n%s", r.exitCode, firstLine(r.report), r.failed, r.output)
+		}
+		if !strings.Contains(r.output, "checked on the 2 keys listed after the lifecycle's creates") {
+			t.Errorf("the per-key checks did not say they ran on the created keys")
+		}
+		if n := len(srv.Data()["mid_with_no_keys_yet"]); n != 0 {
+			t.Errorf("the run left %d keys", n)
+		}
+		assertClean(t, r, secrets...)
+	})
+}
