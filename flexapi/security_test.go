@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -154,6 +155,68 @@ func TestExcerptsNeverShowACutSecret(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), tt.secret) {
 				t.Errorf("the excerpt shows part of the secret: %q", de.Body)
+			}
+		})
+	}
+}
+
+// TestEachRedactionMechanism: each row is caught by one redaction mechanism
+// alone, so that removing that mechanism fails that row. The secrets are
+// short and broken by dashes: no other rule (key-like runs, JWTs,
+// credential fields) would hide them.
+func TestEachRedactionMechanism(t *testing.T) {
+	const othersToken = "other-cred-9x-7y" // a credential that is not ours
+	tests := []struct {
+		name string
+		// status, contentType and body answer the list call; {token} is
+		// replaced by the token the call was sent with.
+		status            int
+		contentType, body string
+		// secret must not show; "" means the call's token.
+		secret string
+	}{
+		{"the call's token, exchanged (per-call redaction)", http.StatusInternalServerError, "application/json",
+			`{"errors": ["token {token} refused"]}`, ""},
+		{"the AppSecret (the client's secrets)", http.StatusInternalServerError, "application/json",
+			`{"errors": ["app ` + appKey + ` with secret ` + appSecret + ` refused"]}`, appSecret},
+		{"a bearer credential that is not ours (the bearer pattern)", http.StatusInternalServerError, "application/json",
+			`{"errors": ["upstream said: Authorization: Bearer ` + othersToken + `"]}`, othersToken},
+		{"the token in an error page (APIError's body)", http.StatusBadGateway, "text/html",
+			`<html><body>request with {token} failed</body></html>`, ""},
+		{"the token in a malformed 200 (DecodeError's body)", http.StatusOK, "text/plain",
+			`you sent {token}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeFF(t)
+			var used atomic.Value
+			f.list = func(w http.ResponseWriter, r *http.Request, _ int) {
+				tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+				used.Store(tok)
+				w.Header().Set("Content-Type", tt.contentType)
+				w.WriteHeader(tt.status)
+				_, _ = io.WriteString(w, strings.ReplaceAll(tt.body, "{token}", tok))
+			}
+			c := newClient(t, f, flexapi.WithoutRetries())
+			_, err := c.ListAPIKeys(context.Background(), exampleMID)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			secret := tt.secret
+			if secret == "" {
+				secret, _ = used.Load().(string)
+			}
+			if secret == "" || !strings.Contains(strings.ReplaceAll(tt.body, "{token}", secret), secret) {
+				t.Fatalf("the server sent no secret to hide")
+			}
+			assertNoSecret(t, err, secret)
+			var apiErr *flexapi.APIError
+			var de *flexapi.DecodeError
+			switch {
+			case errors.As(err, &apiErr):
+				assertNoSecret(t, *apiErr, secret)
+			case errors.As(err, &de):
+				assertNoSecret(t, *de, secret)
 			}
 		})
 	}
