@@ -26,6 +26,17 @@ func listExchange(t *testing.T, status int, contentType, body string) *Exchange 
 	return &Exchange{Operation: OpListAPIKeys, Request: req, Status: status, Header: h, Body: []byte(body)}
 }
 
+func tokenExchange(t *testing.T, body string) *Exchange {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, testBase+"/oauth2/token", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return &Exchange{Operation: OpCreateToken, Request: req, Status: http.StatusOK,
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body)}
+}
+
 func newTestValidator(t *testing.T) *Validator {
 	t.Helper()
 	v, err := NewValidator(testBase)
@@ -79,6 +90,8 @@ func TestValidateFindsEachBreak(t *testing.T) {
 			WhereBody, "/errors", "must be an array"},
 		{"empty errors", listExchange(t, 500, "application/json", `{"errors":[]}`), WhereBody, "/errors", "minimum number of items"},
 		{"truncated body", listExchange(t, 200, "application/json", twoKeys[:40]), WhereBody, "", "not valid JSON"},
+		{"expires in seconds", tokenExchange(t, `{"accessToken":"a","refreshToken":"r","expires":1732017600}`),
+			WhereBody, "/expires", "at least"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -89,6 +89,9 @@ func (e RevokeAPIKeyResultStatus) Valid() bool {
 // APIKey One API key, without its value: for security the full value of a
 // `secret` key is never returned by the list call. All five fields
 // are always present; `last_used` is `null` for a key never used.
+// A key that lacks one, or has another `null`, makes the whole
+// answer malformed: a client should fail the listing rather than
+// act on part of it or on zero values.
 type APIKey struct {
 	// CreatedAt When the key was created (RFC 3339).
 	//
@@ -268,6 +271,11 @@ type CreatedAPIKey struct {
 }
 
 // ErrorList The error body of the list page: one or more messages for a person.
+// The docs do not state `minItems: 1`; every error answer they show
+// carries a message, and an error answer without one would tell a
+// person nothing, so the spec requires one and the contract suite
+// reports the day FlexFactor sends an empty list. Clients should not
+// rely on it: the Go client does not index into the messages.
 type ErrorList struct {
 	Errors []string `json:"errors"`
 }
@@ -354,7 +362,16 @@ type TokenResponse struct {
 	// Errors Messages; empty on success. The item type is not documented.
 	Errors *[]interface{} `json:"errors,omitempty"`
 
-	// Expires When `accessToken` expires, in milliseconds since the Unix epoch.
+	// Expires When `accessToken` expires, in milliseconds since the Unix
+	// epoch, as the docs say. The minimum is not in the docs; it
+	// follows from the unit: 10^11 is 1973-03-03 read as milliseconds
+	// and the year 5138 read as seconds, so every plausible value in
+	// milliseconds is above it and every plausible value in seconds
+	// below, and an answer in seconds fails validation instead of
+	// reading as a date in 1970. A client should not trust an expiry
+	// already past (in seconds, or on a clock far off): the token
+	// still serves until a call answers 401, the docs' policy.
+	//
 	//
 	// Example: 1732017600000
 	Expires int64 `json:"expires"`
