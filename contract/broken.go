@@ -94,7 +94,7 @@ func responseCause(s step, ex *Exchange, base string) *TargetError {
 	what := fmt.Sprintf("%s answered %d %s", s.name, ex.Status, printableMediaType(ex.MediaType()))
 	switch {
 	case ex.Status == 401 || ex.Status == 403:
-		return &TargetError{Cause: "token rejected: " + what, Hint: "check " + s.credentials + ": it may be wrong, expired or for another environment"}
+		return &TargetError{Cause: "token rejected: " + what, Hint: "check " + s.credentials + ": wrong, expired, or for another environment?"}
 	case ex.Status == 404:
 		if hint := v1Hint(base); hint != "" {
 			return &TargetError{Cause: "not found: " + what, Hint: hint}

@@ -118,6 +118,15 @@ func Diff(before, after Observations) []Change {
 	return out
 }
 
+// ThatMatter words a count of changes that matter: "1 change that
+// matters", "2 changes that matter".
+func ThatMatter(n int) string {
+	if n == 1 {
+		return "1 change that matters"
+	}
+	return plural(n, "change") + " that matter"
+}
+
 // Mattering counts the changes that matter.
 func Mattering(changes []Change) int {
 	n := 0

@@ -122,7 +122,7 @@ func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red *Redactor) {
 	case len(d.Since.Changes) == 0:
 		p("Nothing changed since the run of %s.\n", d.Since.PreviousTime)
 	default:
-		p("%d changes since the run of %s, %d that matter:\n\n", len(d.Since.Changes), d.Since.PreviousTime, Mattering(d.Since.Changes))
+		p("%s since the run of %s (%s):\n\n", plural(len(d.Since.Changes), "change"), d.Since.PreviousTime, ThatMatter(Mattering(d.Since.Changes)))
 		for _, c := range d.Since.Changes {
 			mark := ""
 			if c.Matters {

@@ -207,6 +207,9 @@ func Decide(checks []CheckResult, configErr error, broken *TargetError, suiteFai
 	return Verdict{Kind: VerdictPassed, ReadFirst: read}
 }
 
+// Plural is "1 check", "2 checks".
+func Plural(n int, noun string) string { return plural(n, noun) }
+
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun

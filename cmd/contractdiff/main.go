@@ -61,7 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%s and %s answer alike\n", left, right)
 			return 0
 		}
-		fmt.Fprintf(stdout, "%d differences between %s and %s:\n", len(changes), left, right)
+		fmt.Fprintf(stdout, "%s between %s and %s:\n", contract.Plural(len(changes), "difference"), left, right)
 		for _, c := range changes {
 			fmt.Fprintln(stdout, "  "+contract.Compare(c, left, right))
 		}
@@ -76,9 +76,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "no change between %s and %s\n", before.Time, after.Time)
 		return 0
 	case n == 0:
-		fmt.Fprintf(stdout, "%d changes, none that matters, between %s and %s:\n", len(changes), before.Time, after.Time)
+		fmt.Fprintf(stdout, "%s, none that matters, between %s and %s:\n", contract.Plural(len(changes), "change"), before.Time, after.Time)
 	default:
-		fmt.Fprintf(stdout, "%d changes that matter between %s and %s:\n", n, before.Time, after.Time)
+		fmt.Fprintf(stdout, "%s between %s and %s:\n", contract.ThatMatter(n), before.Time, after.Time)
 	}
 	for _, c := range changes {
 		mark := "  "

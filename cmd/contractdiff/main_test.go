@@ -56,9 +56,9 @@ func TestContractdiff(t *testing.T) {
 	}{
 		{"the same facts, other counts", []string{green, greenAgain}, 0, []string{"no change between"}},
 		{"a new type value", []string{green, publishable}, 1, []string{
-			"1 changes that matter", "! key type values [D1]: public, secret → publishable, secret"}},
+			"1 change that matters", "! key type values [D1]: public, secret → publishable, secret"}},
 		{"the double against the sandbox", []string{"-compare", double, green}, 0, []string{
-			"1 differences between the double and the sandbox",
+			"1 difference between the double and the sandbox",
 			"key type values [D1]: the double answers publishable, secret; the sandbox answers public, secret"}},
 		{"the same, strict", []string{"-compare", "-strict", double, green}, 1, nil},
 		{"alike", []string{"-compare", double, publishable}, 0, []string{"the double and the sandbox answer alike"}},

@@ -53,7 +53,7 @@ func (n night) title() string {
 	if !strings.HasPrefix(n.verdict, contract.VerdictPassed) {
 		return "Contract nightly: " + n.verdict
 	}
-	return fmt.Sprintf("Contract nightly: FlexFactor's sandbox drifted (%d changes that matter)", len(n.drift))
+	return fmt.Sprintf("Contract nightly: FlexFactor's sandbox drifted (%s)", contract.ThatMatter(len(n.drift)))
 }
 
 func (n night) body() string {

@@ -142,7 +142,7 @@ func TestTheFourNightSequences(t *testing.T) {
 			"Contract nightly: BROKEN TARGET: token rejected: the token call answered 401 application/json", "closed issue #1: green again"},
 		{"green after green", [][]string{nightArgs("green.md"), nightArgs("green.md", same1, same2)}, 0, 0, 0, "", "green, nothing to do"},
 		{"a green but drifted night", [][]string{nightArgs("green.md", same1, drifted)}, 1, 0, 0,
-			"Contract nightly: FlexFactor's sandbox drifted (1 changes that matter)", "opened issue #1"},
+			"Contract nightly: FlexFactor's sandbox drifted (1 change that matters)", "opened issue #1"},
 		{"a first night without previous observations", [][]string{nightArgs("green.md", filepath.Join(t.TempDir(), "none.json"), same1)}, 0, 0, 0, "", "green, nothing to do"},
 	}
 	for _, tt := range tests {

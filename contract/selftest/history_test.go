@@ -64,7 +64,7 @@ func TestTwoNightsDifferByOneLedgerFact(t *testing.T) {
 		c.Before != "public, publishable, secret" || c.After != "publishable, secret" {
 		t.Errorf("the change is %+v", c)
 	}
-	for _, want := range []string{"## Since the previous run", "1 changes since the run of", "key type values [D1]: public, publishable, secret → publishable, secret **(matters)**"} {
+	for _, want := range []string{"## Since the previous run", "1 change since the run of", "key type values [D1]: public, publishable, secret → publishable, secret **(matters)**"} {
 		if !strings.Contains(r2.report, want) {
 			t.Errorf("the second night's report lacks %q", want)
 		}
