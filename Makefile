@@ -5,20 +5,37 @@ SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= go
 
-.PHONY: all generate check-generated lint test contract mock bench fuzz breaking interop docs
+.PHONY: help need-go need-node all generate check-generated lint test contract mock bench fuzz breaking interop docs
 
+# A bare `make` lists the targets: `make test` takes minutes and the network
+# on a fresh clone, not something to start by accident.
+.DEFAULT_GOAL := help
+
+## help: list the targets with their one line (a bare `make` does this)
+help:
+	@awk '/^## [a-z-]+: / { name = $$2; sub(/:$$/, "", name); line = $$0; sub(/^## [a-z-]+: /, "", line); printf "  make %-16s %s\n", name, line }' $(firstword $(MAKEFILE_LIST))
+
+## need-go: check that Go is as go.mod requires (every Go target does first)
+need-go:
+	@GO=$(GO) bash .ci/versions go
+
+## need-node: check Node.js and npm for the spec's Node tools (every Node target does first)
+need-node:
+	@bash .ci/versions node
+
+## all: the same as make test
 all: test
 
 ## generate: regenerate flexapi/oapi from openapi.yaml
-generate:
+generate: need-go
 	$(GO) generate ./...
 
 ## check-generated: fail when the committed generated code is stale
-check-generated:
+check-generated: need-go
 	bash .ci/check-generated
 
 ## lint: gofmt, go vet and the spec's validity
-lint:
+lint: need-go need-node
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	@# Anchored: an unanchored TestSpec would also run TestSpecLintersCatchWarnings,
@@ -28,25 +45,28 @@ lint:
 	bash .ci/spec lint
 
 ## test: everything CI checks
-test: check-generated lint breaking interop
+test: need-go need-node check-generated lint breaking interop
 	$(GO) test -race -count=1 ./...
 
 ## contract: the contract run (against the embedded double without credentials)
-contract:
+contract: need-go
 	@mkdir -p reports
 	@# -contract.env: only this target reads the FLEXFACTOR_* variables; go test
 	@# ./contract (make test) ignores them and tests the embedded double.
 	@# No colour codes when the output is not a terminal (CI logs, a saved console).
 	$(GO) run github.com/onsi/ginkgo/v2/ginkgo $$([ -t 1 ] || echo --no-color) --junit-report=junit.xml --output-dir=reports -v ./contract -- -contract.env
 
-## mock: the FlexFactor double as a standalone server
-mock:
-	@# Built, not `go run`: go run exits 1 after Ctrl-C even when the program stops cleanly.
-	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
-	$(GO) build -o "$$dir/flexfactor-mock" ./cmd/flexfactor-mock && "$$dir/flexfactor-mock" $(MOCK_FLAGS)
+## mock: the FlexFactor double as a standalone server (flags in MOCK_FLAGS)
+mock: need-go
+	@# Built into bin/ (git-ignored), then exec'd: the double is make's own
+	@# child, so SIGTERM to make reaches it, Ctrl-C stops it, and no shell or
+	@# temporary directory is left behind. Not `go run`: it exits 1 after
+	@# Ctrl-C even when the program stops cleanly.
+	$(GO) build -o bin/flexfactor-mock ./cmd/flexfactor-mock
+	@exec bin/flexfactor-mock $(MOCK_FLAGS)
 
 ## bench: benchmarks against a hand-written baseline
-bench:
+bench: need-go
 	@# Several runs of every size, compared on their medians: one run on a shared
 	@# machine is too noisy for a 10% goal. benchcheck exits 1 when a goal is missed.
 	@out=$$(mktemp); trap 'rm -f "$$out"' EXIT; \
@@ -57,7 +77,7 @@ bench:
 	$(GO) run ./cmd/benchcheck "$$out"
 
 ## fuzz: each fuzz target for a short while
-fuzz:
+fuzz: need-go
 	@# A count of inputs by default, not a duration: go1.26's fuzz coordinator can fail a
 	@# duration run with a spurious "context deadline exceeded" at its end (golang/go#75804,
 	@# fixed in go1.27). FUZZTIME=20s still works. A failing input lands in flexapi/testdata/fuzz.
@@ -66,13 +86,13 @@ fuzz:
 	done
 
 ## breaking: fail on a breaking change against the last released spec
-breaking:
+breaking: need-go
 	bash .ci/breaking
 
 ## interop: TypeScript types from the spec, type-checked
-interop:
+interop: need-node
 	bash .ci/spec interop
 
 ## docs: the spec rendered to one HTML page
-docs:
+docs: need-node
 	bash .ci/spec docs

@@ -149,7 +149,7 @@ func TestBreakingGateComparesWithTheLatestTag(t *testing.T) {
 		t.Skip("runs oasdiff")
 	}
 	repo := t.TempDir()
-	for _, f := range []string{"Makefile", "go.mod", "go.sum", "openapi.yaml", ".ci/breaking"} {
+	for _, f := range []string{"Makefile", "go.mod", "go.sum", "openapi.yaml", ".ci/breaking", ".ci/versions"} {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
