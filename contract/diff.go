@@ -63,7 +63,7 @@ func Facts(o Observations) map[string]Fact {
 		add("response "+key, strings.Join(slices.Compact(mts), ", "), "", true)
 	}
 	for k, v := range o.GroundTruth {
-		add("ground truth: "+k, v, "", true)
+		add("ground truth: "+k, v, groundTruthLedger(k), true)
 	}
 	for _, e := range o.Ledger {
 		add("ledger "+e.ID, e.Verdict, e.ID, true)
@@ -158,4 +158,17 @@ func Compare(c Change, left, right string) string {
 		id = " [" + c.Ledger + "]"
 	}
 	return fmt.Sprintf("%s%s: %s answers %s; %s answers %s", c.Fact, id, left, c.Before, right, c.After)
+}
+
+// groundTruthLedger is the discrepancy a ground-truth fact settles.
+func groundTruthLedger(fact string) string {
+	switch {
+	case strings.HasSuffix(fact, GroundTruthListedAs):
+		return "D1"
+	case strings.HasSuffix(fact, GroundTruthLastUsed):
+		return "D3"
+	case strings.HasSuffix(fact, GroundTruthLastFour):
+		return "D10"
+	}
+	return ""
 }

@@ -125,6 +125,7 @@ func BuildObservations(d ReportData, mode Mode, environment string, ledger []Led
 	for k, v := range o.GroundTruth {
 		obs.GroundTruth[k] = v
 	}
+	addLifecycle(obs.GroundTruth, d.Lifecycle)
 	if obs.Ledger == nil {
 		obs.Ledger = []LedgerEntry{}
 	}
@@ -182,3 +183,31 @@ func (l *ObservedListing) typeValues() []string {
 	slices.Sort(v)
 	return v
 }
+
+// addLifecycle adds the lifecycle's ground truth, one fact per created
+// key and question, keyed by the type asked for (never by the key's name,
+// which changes every run).
+func addLifecycle(facts map[string]string, lc *LifecycleReport) {
+	if lc == nil {
+		return
+	}
+	seen := map[string]int{}
+	for _, row := range lc.Rows {
+		key := "key created " + row.Asked
+		if seen[key]++; seen[key] > 1 {
+			key += fmt.Sprintf(" (%d)", seen[key])
+		}
+		facts[key+": "+GroundTruthListedAs] = row.Listed
+		facts[key+": "+GroundTruthLastUsed] = row.LastUsed
+		facts[key+": "+GroundTruthLastFour] = row.LastFour
+		facts[key+": value absent from the listing"] = row.ValueAbsent
+		facts[key+": revoked"] = row.Revoked
+	}
+}
+
+// The ground-truth questions that settle a discrepancy.
+const (
+	GroundTruthListedAs = "listed as"
+	GroundTruthLastUsed = "last_used when new"
+	GroundTruthLastFour = "last_four is the value's"
+)

@@ -99,3 +99,23 @@ func TestBodyShapeKeepsStructureNotValues(t *testing.T) {
 		}
 	}
 }
+
+func TestTheLifecyclesGroundTruthIsObservedByTypeAskedFor(t *testing.T) {
+	d := ReportData{SpecVersion: "0.2.0", Observed: NewObserver().Snapshot(), Verdict: Verdict{Kind: VerdictPassed},
+		Lifecycle: &LifecycleReport{Rows: []GroundTruth{
+			{Name: "contract-run-abc public", Asked: "public", Listed: "publishable", LastUsed: "null", LastFour: "yes", ValueAbsent: "yes", Revoked: "yes"},
+			{Name: "contract-run-abc secret", Asked: "secret", Listed: "secret", LastUsed: "null", LastFour: "yes", ValueAbsent: "yes", Revoked: "yes"},
+		}}}
+	obs := BuildObservations(d, ModeLive, "sandbox", nil, time.Now())
+	if got := obs.GroundTruth["key created public: listed as"]; got != "publishable" {
+		t.Errorf("the public key's listed type is %q", got)
+	}
+	for k := range obs.GroundTruth {
+		if strings.Contains(k, "contract-run-abc") {
+			t.Errorf("a fact is keyed by the key's name, which changes every run: %q", k)
+		}
+	}
+	if f := Facts(obs)["ground truth: key created public: listed as"]; f.Ledger != "D1" || !f.Matters {
+		t.Errorf("the listed-as fact is %+v, want D1, mattering", f)
+	}
+}

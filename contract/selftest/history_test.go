@@ -2,7 +2,6 @@ package selftest
 
 import (
 	"encoding/json"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -10,28 +9,6 @@ import (
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
 )
-
-// createPublicKey creates a public key on srv through its API, as a
-// person would in the portal: how the listing then names its type is the
-// double's option.
-func createPublicKey(t *testing.T, srv *flexapitest.Server) {
-	t.Helper()
-	body := `{"mid":"` + flexapitest.DefaultMID + `","name":"Frontend ` + canaryName + `","type":"public"}`
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/api-keys", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+srv.IssueToken())
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("creating a public key: %s", resp.Status)
-	}
-}
 
 func readObservations(t *testing.T, r run) contract.Observations {
 	t.Helper()
@@ -42,29 +19,26 @@ func readObservations(t *testing.T, r run) contract.Observations {
 	return o
 }
 
-// Two nights against doubles that differ in one option (a public key
-// listed as "public", then as "publishable") differ in one fact, which
-// carries discrepancy 1's id; the second night's report says so in its
-// "since the previous run" section.
+// Two nights against doubles that differ in one option (a key created
+// public listed as "public", then as "publishable") differ in one fact,
+// the lifecycle's ground truth, which carries discrepancy 1's id; the
+// second night's report says so in its "since the previous run" section.
 func TestTwoNightsDifferByOneLedgerFact(t *testing.T) {
-	first := newCanaryDouble(t)
-	createPublicKey(t, first)
-	r1, secrets1 := runSuite(t, first, staticToken)
-
+	r1, secrets1 := runSuite(t, newCanaryDouble(t), staticToken, lifecycleOn)
 	second := newCanaryDouble(t, flexapitest.WithPublicTypeListedAs("publishable"))
-	createPublicKey(t, second)
-	r2, secrets2 := runSuite(t, second, staticToken, contract.EnvPreviousObservations+"="+r1.observationsPath)
+	r2, secrets2 := runSuite(t, second, staticToken, lifecycleOn, contract.EnvPreviousObservations+"="+r1.observationsPath)
 
 	changes := contract.Diff(readObservations(t, r1), readObservations(t, r2))
 	if len(changes) != 1 {
 		t.Fatalf("%d changes, want 1: %v", len(changes), changes)
 	}
 	c := changes[0]
-	if c.Fact != "key type values" || c.Ledger != "D1" || !c.Matters ||
-		c.Before != "public, publishable, secret" || c.After != "publishable, secret" {
+	if c.Fact != "ground truth: key created public: listed as" || c.Ledger != "D1" || !c.Matters ||
+		c.Before != "public" || c.After != "publishable" {
 		t.Errorf("the change is %+v", c)
 	}
-	for _, want := range []string{"## Since the previous run", "1 change since the run of", "key type values [D1]: public, publishable, secret → publishable, secret **(matters)**"} {
+	for _, want := range []string{"## Since the previous run", "1 change since the run of",
+		"ground truth: key created public: listed as [D1]: public → publishable **(matters)**"} {
 		if !strings.Contains(r2.report, want) {
 			t.Errorf("the second night's report lacks %q", want)
 		}
