@@ -172,3 +172,25 @@ func groundTruthLedger(fact string) string {
 	}
 	return ""
 }
+
+// DiffTargets is Diff for two targets of one night. Ground truth is
+// compared only when both runs made keys: a side that did not (its
+// lifecycle off) has nothing to compare, which is not a difference in
+// behaviour; a note says so.
+func DiffTargets(left, right Observations) (changes []Change, notes []string) {
+	for _, side := range []struct {
+		o    Observations
+		name string
+	}{{left, Side(left)}, {right, Side(right)}} {
+		if len(side.o.GroundTruth) == 0 && (len(left.GroundTruth) > 0 || len(right.GroundTruth) > 0) {
+			notes = append(notes, "ground truth not compared: "+side.name+"'s run made no keys ("+EnvLifecycle+" was not set)")
+		}
+	}
+	for _, c := range Diff(left, right) {
+		if len(notes) > 0 && strings.HasPrefix(c.Fact, "ground truth: ") {
+			continue
+		}
+		changes = append(changes, c)
+	}
+	return changes, notes
+}

@@ -54,9 +54,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "contractdiff:", err)
 		return 2
 	}
-	changes := contract.Diff(before, after)
 	if *compare {
+		changes, notes := contract.DiffTargets(before, after)
 		left, right := contract.Side(before), contract.Side(after)
+		for _, n := range notes {
+			fmt.Fprintln(stdout, n)
+		}
 		if len(changes) == 0 {
 			fmt.Fprintf(stdout, "%s and %s answer alike\n", left, right)
 			return 0
@@ -70,6 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	changes := contract.Diff(before, after)
 	n := contract.Mattering(changes)
 	switch {
 	case len(changes) == 0:

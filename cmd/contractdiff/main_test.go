@@ -14,6 +14,11 @@ import (
 // night writes an observations file of a run that listed keys of the
 // given types, with the given verdict.
 func night(t *testing.T, kind, verdict string, types ...string) string {
+	return nightWith(t, kind, verdict, nil, types...)
+}
+
+// nightWith is night whose run also made keys (the lifecycle's rows).
+func nightWith(t *testing.T, kind, verdict string, lc *contract.LifecycleReport, types ...string) string {
 	t.Helper()
 	ob := contract.NewObserver()
 	var keys []map[string]any
@@ -26,7 +31,7 @@ func night(t *testing.T, kind, verdict string, types ...string) string {
 		mode = contract.ModeDouble
 	}
 	d := contract.ReportData{Host: "127.0.0.1:9", SpecVersion: "0.2.0", Stats: contract.Stats{Sent: 3, Budget: 20},
-		Observed: ob.Snapshot(), Verdict: contract.Verdict{Kind: verdict}}
+		Observed: ob.Snapshot(), Verdict: contract.Verdict{Kind: verdict}, Lifecycle: lc}
 	env := ""
 	if kind == "sandbox" {
 		env = "sandbox"
@@ -44,6 +49,8 @@ func TestContractdiff(t *testing.T) {
 	greenAgain := night(t, "sandbox", contract.VerdictPassed, "public", "secret", "secret")
 	publishable := night(t, "sandbox", contract.VerdictPassed, "secret", "publishable")
 	double := night(t, "double", contract.VerdictPassed, "secret", "publishable")
+	made := &contract.LifecycleReport{Rows: []contract.GroundTruth{{Asked: "public", Listed: "public", Revoked: "yes"}}}
+	doubleWithKeys := nightWith(t, "double", contract.VerdictPassed, made, "secret", "publishable")
 	notJSON := filepath.Join(t.TempDir(), "x.json")
 	if err := os.WriteFile(notJSON, []byte(`{"format": 1}`), 0o644); err != nil {
 		t.Fatal(err)
@@ -62,6 +69,9 @@ func TestContractdiff(t *testing.T) {
 			"key type values [D1]: the double answers publishable, secret; the sandbox answers public, secret"}},
 		{"the same, strict", []string{"-compare", "-strict", double, green}, 1, nil},
 		{"alike", []string{"-compare", double, publishable}, 0, []string{"the double and the sandbox answer alike"}},
+		{"only the double made keys", []string{"-compare", doubleWithKeys, publishable}, 0, []string{
+			"ground truth not compared: the sandbox's run made no keys (FLEXFACTOR_LIFECYCLE was not set)",
+			"the double and the sandbox answer alike"}},
 		{"not an observations file", []string{green, notJSON}, 2, []string{"does not match observations.schema.json"}},
 		{"one argument", []string{green}, 2, []string{"Usage: contractdiff"}},
 	}
