@@ -71,14 +71,17 @@ func encodeKeys(keys []any) ([]json.RawMessage, error) {
 // keyList is the list call's body for keys: {"keys":[...]} built from the
 // raw keys, so odd seeded data goes on the wire as it is.
 func keyList(keys []json.RawMessage) []byte {
-	var b bytes.Buffer
-	b.WriteString(`{"keys":[`)
+	n := len(`{"keys":[]}`) + max(len(keys)-1, 0)
+	for _, k := range keys {
+		n += len(k)
+	}
+	b := make([]byte, 0, n) // one allocation, the size of the answer
+	b = append(b, `{"keys":[`...)
 	for i, k := range keys {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.Write(k)
+		b = append(b, k...)
 	}
-	b.WriteString(`]}`)
-	return b.Bytes()
+	return append(b, `]}`...)
 }

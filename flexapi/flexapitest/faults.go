@@ -195,7 +195,7 @@ func Raw(code int, header http.Header, body []byte) Fault {
 // "text/plain; charset=utf-8".
 func ContentType(contentType string) Fault {
 	return Fault{name: "content type " + contentType, transform: func(r *response) error {
-		r.header.Set("Content-Type", contentType)
+		r.headers().Set("Content-Type", contentType)
 		return nil
 	}}
 }

@@ -67,16 +67,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, mid,
 	}
 	if !methodAllowed(allow, r.Method) {
 		resp := errorResponse(http.StatusMethodNotAllowed, "The "+r.Method+" method is not allowed here; use "+allow+".")
-		resp.header.Set("Allow", allow)
+		resp.headers().Set("Allow", allow)
 		resp.write(w)
 		return resp.status
 	}
 	if s.validator != nil {
-		var params map[string]string
+		var param string
 		if route == RouteList || route == RouteRevoke {
-			params = map[string]string{"mid": mid}
+			param = "mid"
 		}
-		if resp := s.validator.check(r, route, params); resp != nil {
+		if resp := s.validator.check(r, route, param, mid); resp != nil {
 			resp.write(w)
 			return resp.status
 		}
@@ -91,6 +91,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, mid,
 	if f.authOff && route == RouteList {
 		resp = s.list(r, mid, true)
 	}
+	resp.headers() // faults change the header map
 	if f.refuse != nil && f.refuse(r) {
 		resp = errorResponse(http.StatusUnauthorized, msgInvalidToken)
 	}
@@ -99,8 +100,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, mid,
 			resp = errorResponse(http.StatusInternalServerError, "flexapitest: "+err.Error())
 		}
 	}
+	h := resp.headers()
 	for k, vs := range f.header {
-		resp.header[k] = append(resp.header[k], vs...)
+		h[k] = append(h[k], vs...)
 	}
 	if f.deliver != nil {
 		f.deliver(r.Context(), w, resp)
@@ -209,7 +211,7 @@ func bearerToken(h string) string {
 		return ""
 	}
 	tok = strings.TrimLeft(tok, " ")
-	if tok == "" || strings.ContainsAny(tok, " \t") {
+	if tok == "" || strings.IndexByte(tok, ' ') >= 0 || strings.IndexByte(tok, '\t') >= 0 {
 		return ""
 	}
 	return tok

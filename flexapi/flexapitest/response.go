@@ -25,14 +25,44 @@ const (
 // before it goes on the wire.
 type response struct {
 	status int
-	header http.Header
-	body   []byte
+	// header is nil until headers makes it, from contentType: most answers
+	// go out with their content type alone, and then cost no map.
+	header      http.Header
+	contentType string
+	body        []byte
 }
 
 func jsonResponse(status int, body []byte) *response {
-	h := http.Header{}
-	h.Set("Content-Type", jsonType)
-	return &response{status: status, header: h, body: body}
+	return &response{status: status, contentType: jsonType, body: body}
+}
+
+// headers returns the answer's header, made from its content type on first
+// use. Everything that changes an answer's header goes through it.
+func (r *response) headers() http.Header {
+	if r.header == nil {
+		r.header = http.Header{}
+		if r.contentType != "" {
+			r.header.Set("Content-Type", r.contentType)
+		}
+	}
+	return r.header
+}
+
+// The values of the usual Content-Type headers, shared by every answer:
+// net/http only reads them.
+var (
+	jsonTypeValue    = []string{jsonType}
+	problemTypeValue = []string{problemType}
+)
+
+func contentTypeValue(ct string) []string {
+	switch ct {
+	case jsonType:
+		return jsonTypeValue
+	case problemType:
+		return problemTypeValue
+	}
+	return []string{ct}
 }
 
 func errorResponse(status int, messages ...string) *response {
@@ -55,9 +85,7 @@ func modelStateResponse(fields map[string][]string) *response {
 		TraceID: "00-" + randomHex(16) + "-" + randomHex(8) + "-00",
 		Errors:  fields,
 	})
-	h := http.Header{}
-	h.Set("Content-Type", problemType)
-	return &response{status: http.StatusBadRequest, header: h, body: b}
+	return &response{status: http.StatusBadRequest, contentType: problemType, body: b}
 }
 
 // fieldErrors collects a ModelState body's messages, each once per field.
@@ -91,10 +119,15 @@ func defaultMessage(code int) string {
 // writeHeader sends the status and headers, Content-Length included.
 func (r *response) writeHeader(w http.ResponseWriter) {
 	h := w.Header()
-	for k, vs := range r.header {
-		h[k] = append([]string(nil), vs...)
+	switch {
+	case r.header != nil:
+		for k, vs := range r.header {
+			h[k] = append([]string(nil), vs...)
+		}
+	case r.contentType != "":
+		h["Content-Type"] = contentTypeValue(r.contentType)
 	}
-	h.Set("Content-Length", strconv.Itoa(len(r.body)))
+	h["Content-Length"] = []string{strconv.Itoa(len(r.body))}
 	w.WriteHeader(r.status)
 }
 

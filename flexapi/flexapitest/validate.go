@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -21,7 +23,18 @@ import (
 type requestValidator struct {
 	routes  map[Route]*routers.Route
 	options *openapi3filter.Options
+	// byPath holds the routes whose every parameter is in the path and
+	// which take no body: with authentication left to the double, whether
+	// such a request is valid depends on its path parameters alone, so the
+	// path parameters of a valid one are remembered (at most maxValidPaths
+	// in all) and not checked again. kin-openapi's check is most of the CPU a list call
+	// costs the double otherwise.
+	byPath map[Route]*sync.Map // path parameter's value -> struct{}
+	nvalid atomic.Int64
 }
+
+// maxValidPaths bounds the valid path parameters remembered.
+const maxValidPaths = 4096
 
 func newRequestValidator() (*requestValidator, error) {
 	doc, err := apikeys.LoadSpec(context.Background())
@@ -30,6 +43,7 @@ func newRequestValidator() (*requestValidator, error) {
 	}
 	v := &requestValidator{
 		routes: map[Route]*routers.Route{},
+		byPath: map[Route]*sync.Map{},
 		options: &openapi3filter.Options{
 			MultiError: true,
 			// The double checks tokens itself, answering 401 with the
@@ -53,14 +67,47 @@ func newRequestValidator() (*requestValidator, error) {
 			Spec: doc, Path: op.path, PathItem: item,
 			Method: op.method, Operation: item.GetOperation(op.method),
 		}
+		if pathOnly(item, item.GetOperation(op.method)) {
+			v.byPath[route] = &sync.Map{}
+		}
 	}
 	return v, nil
 }
 
-// check validates r, a request of route with the given path parameters, and
-// returns the 400 answer for a request that does not match, nil otherwise:
-// the ModelState body of FlexFactor's errors page, each invalid field named.
-func (v *requestValidator) check(r *http.Request, route Route, params map[string]string) *response {
+// pathOnly reports whether the operation takes no body and at most one
+// parameter, in the path.
+func pathOnly(item *openapi3.PathItem, op *openapi3.Operation) bool {
+	if op.RequestBody != nil {
+		return false
+	}
+	n := 0
+	for _, params := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+		for _, p := range params {
+			if p.Value == nil || p.Value.In != openapi3.ParameterInPath {
+				return false
+			}
+			n++
+		}
+	}
+	return n <= 1
+}
+
+// check validates r, a request of route whose path parameter name (if
+// any; "" for none) has the given value, and returns the 400 answer for a
+// request that does not match, nil otherwise: the ModelState body of
+// FlexFactor's errors page, each invalid field named. A request whose path
+// is known valid costs a lookup.
+func (v *requestValidator) check(r *http.Request, route Route, name, value string) *response {
+	valid := v.byPath[route]
+	if valid != nil {
+		if _, ok := valid.Load(value); ok {
+			return nil
+		}
+	}
+	var params map[string]string
+	if name != "" {
+		params = map[string]string{name: value}
+	}
 	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: params,
@@ -68,6 +115,9 @@ func (v *requestValidator) check(r *http.Request, route Route, params map[string
 		Options:    v.options,
 	})
 	if err == nil {
+		if valid != nil && v.nvalid.Add(1) <= maxValidPaths {
+			valid.Store(value, struct{}{})
+		}
 		return nil
 	}
 	return modelStateResponse(validationFields(err))
