@@ -5,7 +5,7 @@ SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= go
 
-.PHONY: help need-go need-node all generate check-generated lint test contract mock bench fuzz breaking interop docs
+.PHONY: help need-go need-node all generate check-generated lint test contract mock bench bench-double fuzz breaking interop docs
 
 # A bare `make` lists the targets: `make test` takes minutes and the network
 # on a fresh clone, not something to start by accident.
@@ -75,6 +75,16 @@ bench: need-go
 	  $(GO) test -run '^$$' -bench '^(BenchmarkListAPIKeys|BenchmarkWireValidation|BenchmarkCostlyBodies)$$' -benchmem -benchtime "$${BENCHTIME:-0.5s}" ./flexapi | tee -a "$$out"; \
 	done; \
 	$(GO) run ./cmd/benchcheck "$$out"
+
+## bench-double: the double under sustained load beside a bare handler, judged against its goals (about 90 s)
+bench-double: need-go
+	@# Not part of `make test`: it runs for about 90 s and wants the machine to
+	@# itself. benchdouble -check exits 1 when a goal is missed.
+	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) build -o "$$dir/flexfactor-mock" ./cmd/flexfactor-mock; \
+	$(GO) build -o "$$dir/benchdouble" ./cmd/benchdouble; \
+	"$$dir/benchdouble" -mock "$$dir/flexfactor-mock" $(BENCH_DOUBLE_FLAGS) > "$$dir/figures"; \
+	"$$dir/benchdouble" -check "$$dir/figures"
 
 ## fuzz: each fuzz target for a short while
 fuzz: need-go

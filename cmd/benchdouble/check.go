@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The double's goals (issue 13).
+const (
+	maxRSS60MB         = 64.0
+	maxRSSGrowth       = 1.2 // RSS after 60 s over RSS after 5 s
+	minTokenSteadiness = 0.9 // token throughput, sixth window over first
+	maxListCPURatio    = 1.2 // CPU per list request, double over bare
+	maxP99WithToken    = 2.0 // list p99 with token calls beside, over alone
+)
+
+// figures holds every sample of a run: server -> figure -> values, in the
+// order printed, and the run's notes.
+type figures struct {
+	samples map[string]map[string][]float64
+	notes   []string
+}
+
+func parseFigures(r io.Reader) (*figures, error) {
+	f := &figures{samples: map[string]map[string][]float64{}}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if note, ok := strings.CutPrefix(line, "# "); ok {
+			f.notes = append(f.notes, note)
+			continue
+		}
+		fields := strings.Split(line, "\t")
+		if len(fields) != 4 || fields[0] != "figure" {
+			continue
+		}
+		v, err := strconv.ParseFloat(fields[3], 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", line, err)
+		}
+		if f.samples[fields[1]] == nil {
+			f.samples[fields[1]] = map[string][]float64{}
+		}
+		f.samples[fields[1]][fields[2]] = append(f.samples[fields[1]][fields[2]], v)
+	}
+	return f, sc.Err()
+}
+
+// median of a figure's samples, and whether it has any.
+func (f *figures) median(server, name string) (float64, bool) {
+	return median(f.samples[server][name])
+}
+
+func median(vs []float64) (float64, bool) {
+	if len(vs) == 0 {
+		return 0, false
+	}
+	vs = slices.Sorted(slices.Values(vs))
+	if len(vs)%2 == 1 {
+		return vs[len(vs)/2], true
+	}
+	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2, true
+}
+
+// ratios are the double's samples of a figure over the bare handler's,
+// pair by pair: the i-th of each were measured one after the other.
+func (f *figures) ratios(name string) []float64 {
+	d, b := f.samples["double"][name], f.samples["bare"][name]
+	var out []float64
+	for i := range min(len(d), len(b)) {
+		if b[i] > 0 {
+			out = append(out, d[i]/b[i])
+		}
+	}
+	return out
+}
+
+// need returns a figure's median or records that it is missing.
+func (f *figures) need(missing *[]string, server, name string) float64 {
+	v, ok := f.median(server, name)
+	if !ok {
+		*missing = append(*missing, server+" "+name)
+	}
+	return v
+}
+
+// checkFigures prints the side-by-side table and the goals, and reports
+// whether every goal is met. A missing figure is an error.
+func checkFigures(r io.Reader, w io.Writer) (bool, error) {
+	f, err := parseFigures(r)
+	if err != nil {
+		return false, err
+	}
+	var missing []string
+	for _, n := range f.notes {
+		fmt.Fprintln(w, n)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| figure | double | bare | double / bare, per pair (min / median / max) |")
+	fmt.Fprintln(w, "|---|---:|---:|---|")
+	units := []struct{ name, label, format string }{
+		{"req/s", "requests/s", "%.0f"},
+		{"cpu-us", "CPU µs per request", "%.1f"},
+		{"p50-us", "p50 latency µs", "%.0f"},
+		{"p99-us", "p99 latency µs", "%.0f"},
+	}
+	for _, path := range []string{"list", "token", "401"} {
+		for _, u := range units {
+			name := path + "-" + u.name
+			d, b := f.need(&missing, "double", name), f.need(&missing, "bare", name)
+			fmt.Fprintf(w, "| %s %s | "+u.format+" | "+u.format+" | %s |\n", path, u.label, d, b, spread(f.ratios(name)))
+		}
+	}
+	p99With := f.need(&missing, "double", "list-p99-with-token-us")
+	bareWith, _ := f.median("bare", "list-p99-with-token-us")
+	fmt.Fprintf(w, "| list p99 latency µs, token calls beside | %.0f | %.0f | %s |\n", p99With, bareWith, spread(f.ratios("list-p99-with-token-us")))
+	rss5, rss60 := f.need(&missing, "double", "rss-5s-MB"), f.need(&missing, "double", "rss-60s-MB")
+	bareRSS, _ := f.median("bare", "rss-list-MB")
+	fmt.Fprintf(w, "| RSS MB after 5 s of list load (bare: after its list windows) | %.1f | %s | |\n", rss5, orDash(bareRSS, "%.1f"))
+	fmt.Fprintf(w, "| RSS MB after 60 s of list load | %.1f | — | |\n", rss60)
+	tok1 := f.need(&missing, "double", "token-window1-req/s")
+	tok6 := f.need(&missing, "double", fmt.Sprintf("token-window%d-req/s", windows))
+	fmt.Fprintf(w, "| token requests/s, first 5 s window | %.0f | — | |\n", tok1)
+	fmt.Fprintf(w, "| token requests/s, sixth 5 s window | %.0f | — | |\n", tok6)
+	if len(missing) > 0 {
+		return false, fmt.Errorf("figures missing from the input: %s", strings.Join(missing, ", "))
+	}
+
+	p99Alone, _ := f.median("double", "list-p99-us")
+	cpu, _ := median(f.ratios("list-cpu-us"))
+	goals := []struct {
+		text string
+		ok   bool
+		seen string
+	}{
+		{fmt.Sprintf("RSS after 60 s of list load <= %.0f MB", maxRSS60MB), rss60 <= maxRSS60MB, fmt.Sprintf("%.1f MB", rss60)},
+		{fmt.Sprintf("RSS after 60 s <= %.1fx RSS after 5 s", maxRSSGrowth), rss60 <= maxRSSGrowth*rss5, fmt.Sprintf("%.2fx", rss60/rss5)},
+		{fmt.Sprintf("token throughput, sixth window >= %.1fx the first", minTokenSteadiness), tok6 >= minTokenSteadiness*tok1, fmt.Sprintf("%.2fx", tok6/tok1)},
+		{fmt.Sprintf("CPU per list request <= %.1fx the bare handler's (median of paired ratios)", maxListCPURatio), cpu <= maxListCPURatio, fmt.Sprintf("%.2fx", cpu)},
+		{fmt.Sprintf("list p99 with token calls beside <= %.0fx list p99 alone", maxP99WithToken), p99With <= maxP99WithToken*p99Alone, fmt.Sprintf("%.2fx", p99With/p99Alone)},
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| goal | seen | verdict |")
+	fmt.Fprintln(w, "|---|---:|---|")
+	all := true
+	for _, g := range goals {
+		all = all && g.ok
+		fmt.Fprintf(w, "| %s | %s | %s |\n", g.text, g.seen, verdict(g.ok))
+	}
+	fmt.Fprintln(w)
+	if all {
+		fmt.Fprintln(w, "benchdouble: every goal met")
+	} else {
+		fmt.Fprintln(w, "benchdouble: a goal was MISSED")
+	}
+	return all, nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+// spread prints min / median / max of ratios.
+func spread(rs []float64) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	m, _ := median(rs)
+	if len(rs) == 1 {
+		return fmt.Sprintf("%.2f", m)
+	}
+	return fmt.Sprintf("%.2f / %.2f / %.2f", slices.Min(rs), m, slices.Max(rs))
+}
+
+func orDash(v float64, format string) string {
+	if v == 0 {
+		return "—"
+	}
+	return fmt.Sprintf(format, v)
+}

@@ -1,0 +1,94 @@
+// Command benchdouble puts the FlexFactor double (cmd/flexfactor-mock) under
+// sustained load on loopback and compares it, in the same run, with a bare
+// Go handler serving the same bytes. `make bench-double` runs it and then
+// its check mode, which judges the figures against the double's goals.
+//
+//	benchdouble -mock PATH > figures.txt   # about 90 s
+//	benchdouble -check figures.txt         # the table and the goals; exit 1 when one is missed
+//
+// Each server runs in a child process, so that its CPU time (utime + stime,
+// what getrusage counts) and its resident memory are read from /proc apart
+// from the load generator's, which runs in this process on the same cores.
+// The load is HTTP/1.1 on keep-alive connections this program drives
+// itself, every phase bounded in time and requests.
+//
+// The run:
+//
+//	0-60 s    list calls on 8 connections to the double (process A): its RSS
+//	          after 5 s and after 60 s
+//	5-35 s    token calls on 8 connections to a second double (process B),
+//	          in six 5 s windows: throughput of the first and the sixth
+//	then      side by side, the double (A) and the bare handler in turn, in
+//	          pairs of 2 s windows whose order alternates: list alone (3
+//	          pairs), 401s, token calls alone, list with token calls on 2
+//	          more connections beside it. Per pair: requests/s, CPU per
+//	          request, p50 and p99 latency.
+//
+// The check mode judges the CPU per list request on the median of the
+// per-pair ratios, so that one window disturbed by the machine's other work
+// does not decide alone.
+//
+// Linux only (/proc).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	var o options
+	flag.StringVar(&o.mock, "mock", "", "`path` of a built cmd/flexfactor-mock (required to run)")
+	flag.IntVar(&o.conns, "conns", 8, "keep-alive connections per load")
+	flag.IntVar(&o.besideConns, "beside-conns", 2, "connections sending token calls beside the list load")
+	flag.DurationVar(&o.window, "window", defaultWindow, "length of a measured window")
+	flag.DurationVar(&o.long, "long", defaultLong, "length of the double's list load")
+	flag.DurationVar(&o.pair, "pair", defaultPair, "length of each server's window in a side-by-side pair")
+	flag.IntVar(&o.pairs, "pairs", defaultPairs, "side-by-side pairs of list windows")
+	flag.Int64Var(&o.maxRequests, "max-requests", 20_000_000, "cap on the requests of one load")
+	check := flag.String("check", "", "judge the figures in `file` (- for stdin) instead of running")
+	bare := flag.Bool("serve-bare", false, "serve as the bare handler (used by the run itself)")
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: benchdouble -mock PATH > figures; benchdouble -check figures")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+
+	switch {
+	case *bare:
+		if err := serveBare(); err != nil {
+			fmt.Fprintln(os.Stderr, "benchdouble:", err)
+			os.Exit(1)
+		}
+	case *check != "":
+		var in io.Reader = os.Stdin
+		if *check != "-" {
+			f, err := os.Open(*check)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "benchdouble:", err)
+				os.Exit(2)
+			}
+			defer f.Close()
+			in = f
+		}
+		ok, err := checkFigures(in, os.Stdout)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchdouble:", err)
+			os.Exit(2)
+		}
+		if !ok {
+			os.Exit(1)
+		}
+	default:
+		if o.mock == "" {
+			flag.Usage()
+			os.Exit(2)
+		}
+		if err := runBench(o, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "benchdouble:", err)
+			os.Exit(1)
+		}
+	}
+}
