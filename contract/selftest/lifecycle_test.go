@@ -197,3 +197,44 @@ func TestARunThatProvedNothingIsNotGreen(t *testing.T) {
 		assertClean(t, r, secrets...)
 	})
 }
+
+// TestASweepRevokesTheLeftoversThatCarryAnID: a double seeded with two
+// leftovers of an earlier night, one listed with its id, one without: the
+// run names both, a sweep revokes the first, and the second stays for a
+// person.
+func TestASweepRevokesTheLeftoversThatCarryAnID(t *testing.T) {
+	srv := newCanaryDouble(t)
+	seeded := srv.Data()[flexapitest.DefaultMID]
+	keys := make([]any, 0, len(seeded)+2)
+	for _, k := range seeded {
+		keys = append(keys, json.RawMessage(k))
+	}
+	keys = append(keys,
+		map[string]any{"name": "contract-20261125T031700Z-1a2b-secret", "id": "key_left1", "type": "secret",
+			"created_at": "2026-11-25T03:17:00Z", "last_used": nil, "last_four": "ab12"},
+		map[string]any{"name": "contract-20261125T031700Z-1a2b-public", "type": "public",
+			"created_at": "2026-11-25T03:17:00Z", "last_used": nil, "last_four": "cd34"})
+	if err := srv.SetKeys(flexapitest.DefaultMID, keys...); err != nil {
+		t.Fatal(err)
+	}
+	r, secrets := runSuite(t, srv, staticToken, lifecycleOn, "FLEXFACTOR_SWEEP=1")
+	if r.exitCode != 0 {
+		t.Fatalf("exit %d; failed: %q\n%s", r.exitCode, r.failed, r.output)
+	}
+	for _, want := range []string{
+		"**Leftovers of earlier runs:** contract-20261125T031700Z-1a2b-public, contract-20261125T031700Z-1a2b-secret",
+		"**Swept (revoked) this run:** contract-20261125T031700Z-1a2b-secret",
+	} {
+		if !strings.Contains(r.report, want) {
+			t.Errorf("the report lacks %q:\n%s", want, r.report)
+		}
+	}
+	if !strings.Contains(r.output, "contract-20261125T031700Z-1a2b-public: the listing shows no id; remove it by hand") {
+		t.Errorf("the run does not say which leftover needs a person")
+	}
+	left := srv.Data()[flexapitest.DefaultMID]
+	if len(left) != len(seeded)+1 {
+		t.Errorf("%d keys left, want the seeded ones and the leftover without id", len(left))
+	}
+	assertClean(t, r, secrets...)
+}

@@ -178,6 +178,33 @@ func (s *Server) forgetCreated(mid string) {
 	}
 }
 
+// indexSeeded makes the seeded keys of mid that carry a string "id" member
+// revocable by that id, as if the create call had made them: a data file
+// can so hold keys to revoke, leftovers to sweep among them. The id stays in
+// the listing, an undocumented field, as a server that listed ids would
+// show it. s.mu is held, or s is not yet shared.
+func (s *Server) indexSeeded(mid string, keys []json.RawMessage) {
+	for _, raw := range keys {
+		var k struct {
+			ID any `json:"id"`
+		}
+		if json.Unmarshal(raw, &k) != nil {
+			continue
+		}
+		id, _ := k.ID.(string)
+		if id == "" || len(raw) == 0 {
+			continue
+		}
+		if _, taken := s.created[id]; taken {
+			continue
+		}
+		if s.created == nil {
+			s.created = map[string]createdKey{}
+		}
+		s.created[id] = createdKey{mid: mid, raw: raw}
+	}
+}
+
 // parseCreateRequest reads the create call's body, or returns each invalid
 // field with its messages, never with a value sent. Field names match
 // case-insensitively, as ASP.NET's JSON binding does.

@@ -317,3 +317,34 @@ func TestLifecycleBreaks(t *testing.T) {
 		t.Errorf("WithRevokeIgnored: %d keys listed after revoke, want the key kept", len(keys))
 	}
 }
+
+// TestSeededKeysWithAnIDCanBeRevoked: a data file's key that carries an id
+// is revocable by it, as a leftover a sweep revokes would be; a key without
+// one is not.
+func TestSeededKeysWithAnIDCanBeRevoked(t *testing.T) {
+	data, err := flexapitest.ParseData("keys.yaml", []byte(`m1:
+  - {name: contract-20261125T031700Z-1a2b-secret, id: key_left1, type: secret, created_at: "2026-11-25T03:17:00Z", last_used: null, last_four: ab12}
+  - {name: Backend, type: secret, created_at: "2024-11-16T12:00:00Z", last_used: null, last_four: "0042"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := newFake(t, flexapitest.WithData(data))
+	tok := srv.IssueToken()
+	if keys, body := listKeys(t, srv, tok, "m1"); len(keys) != 2 || !strings.Contains(string(body), `"id":"key_left1"`) {
+		t.Fatalf("the seeded listing: %s", body)
+	}
+	if e := revokeKey(t, srv, tok, "key_left1"); e.status != http.StatusOK {
+		t.Errorf("revoking the seeded key: %s", e)
+	}
+	if keys, _ := listKeys(t, srv, tok, "m1"); len(keys) != 1 || keys[0].Name != "Backend" {
+		t.Errorf("after revoke: %+v", keys)
+	}
+	if err := srv.SetKeys("m2", map[string]any{"name": "k", "id": "key_set", "type": "secret",
+		"created_at": "2024-11-16T12:00:00Z", "last_used": nil, "last_four": "wxyz"}); err != nil {
+		t.Fatal(err)
+	}
+	if e := revokeKey(t, srv, tok, "key_set"); e.status != http.StatusOK {
+		t.Errorf("revoking a key set at run time: %s", e)
+	}
+}

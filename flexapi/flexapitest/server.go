@@ -101,6 +101,9 @@ func Start(opts ...Option) (*Server, error) {
 		served:    make(chan struct{}),
 		transport: http.DefaultTransport.(*http.Transport).Clone(),
 	}
+	for mid, keys := range s.data {
+		s.indexSeeded(mid, keys)
+	}
 	if cfg.validate {
 		v, err := newRequestValidator()
 		if err != nil {
@@ -179,6 +182,7 @@ func (s *Server) SetKeys(mid string, keys ...any) error {
 	defer s.mu.Unlock()
 	s.data[mid] = raw
 	s.forgetCreated(mid)
+	s.indexSeeded(mid, raw)
 	return nil
 }
 
