@@ -46,21 +46,27 @@ func Facts(o Observations) map[string]Fact {
 		}
 		add(fmt.Sprintf("undocumented field %s %d %s", f.Operation, f.Status, f.Pointer), "present", ledger, true)
 	}
-	media := map[string][]string{}
+	// One fact per operation: the statuses it answered, each with its
+	// media type, so that a status answered another way (revoke's 200 or
+	// 204) is one change.
+	answers := map[string][]string{}
 	for _, r := range o.Responses {
 		key := r.Operation + " " + strconv.Itoa(r.Status)
-		media[key] = append(media[key], r.MediaType)
+		answers[r.Operation] = append(answers[r.Operation], strconv.Itoa(r.Status)+" "+r.MediaType)
 		if r.BodyShape != "" {
 			ledger := "D4"
-			if r.Operation == OpCreateToken && r.Status == 401 {
+			switch {
+			case r.Operation == OpCreateToken && r.Status == 401:
 				ledger = "D9"
+			case r.Operation == OpCreateAPIKey || r.Operation == OpRevokeAPIKey:
+				ledger = "D13"
 			}
 			add("error body "+key, r.BodyShape, ledger, true)
 		}
 	}
-	for key, mts := range media {
-		slices.Sort(mts)
-		add("response "+key, strings.Join(slices.Compact(mts), ", "), "", true)
+	for op, list := range answers {
+		slices.Sort(list)
+		add("responses "+op, strings.Join(slices.Compact(list), ", "), operationLedger[op], true)
 	}
 	for k, v := range o.GroundTruth {
 		add("ground truth: "+k, v, groundTruthLedger(k), true)
@@ -159,6 +165,10 @@ func Compare(c Change, left, right string) string {
 	}
 	return fmt.Sprintf("%s%s: %s answers %s; %s answers %s", c.Fact, id, left, c.Before, right, c.After)
 }
+
+// operationLedger is the discrepancy an operation's statuses and media
+// types settle.
+var operationLedger = map[string]string{OpRevokeAPIKey: "D14", OpCreateAPIKey: "D13"}
 
 // groundTruthLedger is the discrepancy a ground-truth fact settles.
 func groundTruthLedger(fact string) string {

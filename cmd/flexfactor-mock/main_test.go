@@ -232,6 +232,7 @@ func TestRunFailures(t *testing.T) {
 		{"bad data file", []string{"-data", bad}, 1, `bad.json:1: merchant "m1", key 0: missing field "type"`},
 		{"bad address", []string{"-addr", "256.1.1.1:1"}, 1, "listen on 256.1.1.1:1"},
 		{"bad public type", []string{"-public-type", "Public"}, 1, `want "public" or "publishable"`},
+		{"bad revoke status", []string{"-revoke-status", "201"}, 1, "want 200 or 204"},
 		{"no room for keys", []string{"-max-keys-per-merchant", "0"}, 1, "limits must be positive"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -307,6 +308,32 @@ func TestSignals(t *testing.T) {
 				t.Errorf("last line %q", last)
 			}
 		})
+	}
+}
+
+// TestRunRevokeStatus: -revoke-status 204 answers a successful revoke the
+// errors page's way, with no body.
+func TestRunRevokeStatus(t *testing.T) {
+	base, stdout, _, stop := startRun(t, "-revoke-status", "204")
+	defer stop()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr}
+	if want := "a revoke answers 204"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout)
+	}
+	_, body := post(t, c, base+"/oauth2/token", "application/json", `{"AppKey":"mock-app-key","AppSecret":"mock-app-secret"}`)
+	var tok struct{ AccessToken string }
+	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("token: %s", body)
+	}
+	status, body := call(t, c, http.MethodPost, base+"/api-keys", "Bearer "+tok.AccessToken, `{"mid":"m1","name":"K","type":"secret"}`)
+	var key struct{ ID string }
+	if err := json.Unmarshal(body, &key); status != 201 || err != nil || key.ID == "" {
+		t.Fatalf("create: %d", status)
+	}
+	if status, body := call(t, c, http.MethodDelete, base+"/api-keys/"+key.ID, "Bearer "+tok.AccessToken, ""); status != 204 || len(body) != 0 {
+		t.Errorf("revoke: %d %q, want 204 and no body", status, body)
 	}
 }
 

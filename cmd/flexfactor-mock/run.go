@@ -31,6 +31,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ttl := fs.Duration("token-ttl", flexapitest.DefaultTokenTTL, "token lifetime")
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	publicType := fs.String("public-type", "public", "how the listing names the type of a key created as public: `public` (the field table) or publishable (the page's example)")
+	revokeStatus := fs.Int("revoke-status", 200, "the status of a successful revoke: 200 with the revoke page's envelope, or 204 without a body (the errors page)")
 	maxKeys := fs.Int("max-keys-per-merchant", flexapitest.DefaultMaxKeysPerMerchant, "how many keys one merchant may hold; a create beyond it answers 409")
 	maxMerchants := fs.Int("max-merchants", flexapitest.DefaultMaxMerchants, "how many merchants may hold keys; a create beyond it answers 409")
 	fs.Usage = func() {
@@ -58,6 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// lines on stderr are the program's record.
 		flexapitest.WithRequestLog(0),
 		flexapitest.WithPublicTypeListedAs(*publicType),
+		flexapitest.WithRevokeStatus(*revokeStatus),
 		flexapitest.WithKeyLimits(*maxKeys, *maxMerchants),
 	}
 	dataDesc := "built in"
@@ -90,7 +92,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  AppSecret:  %s\n", srv.AppSecret)
 	fmt.Fprintf(stdout, "  token TTL:  %v\n", *ttl)
 	fmt.Fprintf(stdout, "  data:       %s (%s)\n", dataDesc, describeData(srv))
-	fmt.Fprintf(stdout, "  created:    public keys listed as %q; at most %d keys a merchant, %d merchants\n", *publicType, *maxKeys, *maxMerchants)
+	fmt.Fprintf(stdout, "  created:    public keys listed as %q; at most %d keys a merchant, %d merchants; a revoke answers %d\n", *publicType, *maxKeys, *maxMerchants, *revokeStatus)
 	fmt.Fprintf(stdout, "Stop with Ctrl-C.\n")
 
 	<-ctx.Done()

@@ -72,6 +72,7 @@ func Start(opts ...Option) (*Server, error) {
 		logSize:        DefaultRequestLogSize,
 		maxTokens:      DefaultMaxTokens,
 		publicListedAs: "public",
+		revokeStatus:   http.StatusOK,
 		maxKeys:        DefaultMaxKeysPerMerchant,
 		maxMerchants:   DefaultMaxMerchants,
 	}
