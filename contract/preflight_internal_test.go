@@ -2,6 +2,10 @@ package contract
 
 import (
 	"context"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +56,13 @@ func TestPreflightSaysOneCauseInWords(t *testing.T) {
 		{name: "a 200 listing that is not JSON", setup: func(s *flexapitest.Server, _ *Config) {
 			s.Inject(flexapitest.RouteList, flexapitest.TruncatedBody().Always())
 		}, cause: "the listing answered 200 application/json, but"},
+		{name: "a TLS server whose certificate is not trusted", setup: func(_ *flexapitest.Server, c *Config) {
+			tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
+			tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is the point
+			tlsSrv.StartTLS()
+			t.Cleanup(tlsSrv.Close)
+			c.BaseURL = tlsSrv.URL + "/v1"
+		}, cause: "TLS with 127.0.0.1:", hint: "valid certificate"},
 		{name: "an unknown merchant", setup: func(s *flexapitest.Server, c *Config) {
 			s.Inject(flexapitest.RouteList, flexapitest.Status(404).Always())
 		}, cause: "not found: the listing answered 404", hint: EnvMID},
