@@ -113,6 +113,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // first two paragraphs) and, given both observation files, the drift.
 func readNight(reportPath, previous, current string) (night, error) {
 	f, err := os.Open(reportPath)
+	if errors.Is(err, os.ErrNotExist) {
+		// The run died before it wrote a report: still a red night.
+		return night{verdict: contract.VerdictFailed + ": the contract run wrote no report", readFirst: "the job's log"}, nil
+	}
 	if err != nil {
 		return night{}, err
 	}

@@ -143,6 +143,8 @@ func TestTheFourNightSequences(t *testing.T) {
 		{"green after green", [][]string{nightArgs("green.md"), nightArgs("green.md", same1, same2)}, 0, 0, 0, "", "green, nothing to do"},
 		{"a green but drifted night", [][]string{nightArgs("green.md", same1, drifted)}, 1, 0, 0,
 			"Contract nightly: FlexFactor's sandbox drifted (1 change that matters)", "opened issue #1"},
+		{"a night that wrote no report", [][]string{nightArgs("missing.md")}, 1, 0, 0,
+			"Contract nightly: FAILED: the contract run wrote no report", "opened issue #1"},
 		{"a first night without previous observations", [][]string{nightArgs("green.md", filepath.Join(t.TempDir(), "none.json"), same1)}, 0, 0, 0, "", "green, nothing to do"},
 	}
 	for _, tt := range tests {
