@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -75,6 +76,9 @@ type LifecycleKey struct {
 	// id): the key exists on the target.
 	Created bool
 	value   keyValue
+	// Uncertain is set when the create call got no answer: the target may
+	// have made the key, which the run cannot revoke without its id.
+	Uncertain bool
 	// Revoked is set once a revoke answered success; RevokeProblem says
 	// why a revoke failed or was never sent.
 	Revoked       bool
@@ -139,6 +143,8 @@ func (r *Run) StartLifecycle(ctx context.Context, now func() time.Time) *Lifecyc
 		lc.Creates = append(lc.Creates, ex)
 		if err != nil {
 			k.CreateProblem = "the create call failed: " + rootMessage(err)
+			// A request that was sent may have made the key.
+			k.Uncertain = !errors.Is(err, ErrBudgetExceeded)
 			continue
 		}
 		r.Check(ex)
@@ -169,10 +175,16 @@ func (r *Run) recordCreated(k *LifecycleKey, ex *Exchange) {
 	}
 	if err := json.Unmarshal(ex.Body, &body); err != nil {
 		k.CreateProblem = ex.Summary() + ": the body is not JSON"
+		k.Uncertain = ex.Status < 400 || ex.Status >= 500
 		return
 	}
 	if body.Value != nil {
 		r.Redactor.Add(*body.Value)
+	}
+	if ex.Status >= 500 {
+		// A server or gateway error may come after the key was made.
+		k.CreateProblem, k.Uncertain = ex.Summary()+": the key may or may not have been created", true
+		return
 	}
 	if ex.Status < 200 || ex.Status > 299 || (body.Success != nil && !*body.Success) || !emptyJSON(body.Errors) {
 		k.CreateProblem = ex.Summary() + ": the key was not created"
@@ -399,6 +411,8 @@ func (lc *Lifecycle) NotRevoked() []string {
 	var out []string
 	for _, k := range lc.Keys {
 		switch {
+		case k.Uncertain:
+			out = append(out, k.Name+": the create call got no usable answer, so the key may exist; look for its name")
 		case !k.Created || k.Revoked:
 		case k.RevokeProblem != "":
 			out = append(out, k.Label()+": "+k.RevokeProblem)

@@ -16,16 +16,16 @@ import (
 // and fails the run naming each key it could not revoke.
 func startLifecycle(ctx SpecContext) {
 	GinkgoHelper()
-	lc := run.StartLifecycle(ctx, time.Now)
-	entry("lifecycle run id", lc.RunID)
-	leftovers := lc.FindLeftovers(run.SharedListing())
+	// Registered before the first create: should this node time out while
+	// creating, the keys made so far are still revoked.
+	var leftovers map[string]string
 	DeferCleanup(func(ctx SpecContext) {
 		run.FinishLifecycle(ctx)
 		var left []string
 		if cfg.Sweep {
 			left = run.Sweep(ctx, leftovers)
 		}
-		if kept := lc.NotRevoked(); len(kept) > 0 {
+		if kept := run.Lifecycle().NotRevoked(); len(kept) > 0 {
 			Fail(redactor().Redact(fmt.Sprintf("%d keys this run created are still on the target; remove them by hand:\n  %s",
 				len(kept), strings.Join(kept, "\n  "))))
 		}
@@ -33,6 +33,9 @@ func startLifecycle(ctx SpecContext) {
 			AddReportEntry("leftovers not swept", redactor().Redact(strings.Join(left, "; ")))
 		}
 	}, NodeTimeout(2*(cfg.RequestTimeout+requestSlack)))
+	lc := run.StartLifecycle(ctx, time.Now)
+	entry("lifecycle run id", lc.RunID)
+	leftovers = lc.FindLeftovers(run.SharedListing())
 }
 
 // lifecycleKey returns the run's key of type typ.
@@ -47,12 +50,28 @@ func lifecycleKey(typ string) *contract.LifecycleKey {
 	return nil
 }
 
-// listedOnce returns the one listed key of type typ, or fails saying why
-// there is not one.
+// The checks that say, once, why a key cannot be looked at: the others
+// are then marked not run because of it, rather than failing with the same
+// cause.
+const (
+	createdCheck = "A key this run creates › is created with an answer that matches openapi.yaml, id and value included"
+	listedCheck  = "A key this run creates › is listed once, by its name, in a listing that matches openapi.yaml"
+)
+
+// listedOnce returns the one listed key of type typ. A key that was not
+// created, or a listing that failed, leaves the spec not run, pointing at
+// the check that says why; a key not listed once fails it.
 func listedOnce(typ string) (*contract.LifecycleKey, map[string]any) {
 	GinkgoHelper()
 	k := lifecycleKey(typ)
-	listed, problem := run.Lifecycle().ListedOnce(k)
+	lc := run.Lifecycle()
+	switch {
+	case !k.Created:
+		Skip(contract.NotRunPrefix + "the " + typ + " key was not created (see the check \"" + createdCheck + "\")")
+	case lc.Listing == nil || lc.Listing.Status != 200:
+		Skip(contract.NotRunPrefix + "the listing after the creates failed (see the check \"" + listedCheck + "\")")
+	}
+	listed, problem := lc.ListedOnce(k)
 	if problem != "" {
 		Fail(problem)
 	}
@@ -94,7 +113,11 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 
 	DescribeTable("is listed once, by its name, in a listing that matches openapi.yaml",
 		func(typ string) {
-			expectValid(run.Lifecycle().Listing)
+			lc := run.Lifecycle()
+			if lc.Listing == nil || lc.Listing.Status != 200 {
+				Fail(lc.Problem)
+			}
+			expectValid(lc.Listing)
 			listedOnce(typ)
 		}, lifecycleTypes)
 
