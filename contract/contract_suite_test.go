@@ -86,12 +86,17 @@ func TestContract(t *testing.T) {
 	RunSpecs(t, "FlexFactor contract", suiteConfig, reporterConfig)
 }
 
-var _ = BeforeSuite(func(ctx SpecContext) {
+// The setup's node timeout is declared before the configuration is read, so
+// it is the longest setup any accepted FLEXFACTOR_REQUEST_TIMEOUT allows;
+// the setup itself is bounded by the configured one (Config.SetupTimeout).
+var _ = BeforeSuite(func(sctx SpecContext) {
 	// A misconfigured live target fails the run here, naming the missing
 	// variables: never a skip, never a green run.
 	if cfgErr != nil {
 		Fail(configRedactor.Redact(cfgErr.Error()))
 	}
+	ctx, cancel := context.WithTimeout(sctx, cfg.SetupTimeout())
+	defer cancel()
 	if cfg.Mode == contract.ModeDouble {
 		double = flexapitest.NewServer()
 		DeferCleanup(double.Close)
@@ -115,7 +120,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	if cfg.Lifecycle {
 		startLifecycle(ctx)
 	}
-}, NodeTimeout(time.Minute))
+}, NodeTimeout(contract.MaxSetupTimeout))
 
 // Every spec but the target's own needs a working target: when it is
 // broken, they are marked not run because of it.

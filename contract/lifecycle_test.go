@@ -1,6 +1,7 @@
 package contract_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -14,7 +15,7 @@ import (
 // read what it recorded) and registers their revoke: DeferCleanup at the
 // suite's level runs after every spec, also when one failed or timed out,
 // and fails the run naming each key it could not revoke.
-func startLifecycle(ctx SpecContext) {
+func startLifecycle(ctx context.Context) {
 	GinkgoHelper()
 	// Registered before the first create: should this node time out while
 	// creating, the keys made so far are still revoked.

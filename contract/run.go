@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"time"
 )
 
 // Run is one contract run against one target: its wire client, validator,
@@ -84,6 +85,25 @@ func asTargetError(s step, r *Run, err error) *TargetError {
 	}
 	return transportCause(s, r.Config.Host(), r.Config.RequestTimeout, err)
 }
+
+// setupRequests is the most requests the suite's setup sends one after
+// another: the token, the listing, and with the lifecycle a create per type
+// and a listing.
+var setupRequests = 2 + len(LifecycleTypes) + 1
+
+// setupSlack is what the setup may take beyond its requests' timeouts.
+const setupSlack = 10 * time.Second
+
+// SetupTimeout bounds the suite's setup (Preflight and the lifecycle's
+// start): each of its requests may take the whole request timeout, the
+// token call included, whatever FLEXFACTOR_REQUEST_TIMEOUT says.
+func (c Config) SetupTimeout() time.Duration {
+	return time.Duration(setupRequests)*c.RequestTimeout + setupSlack
+}
+
+// MaxSetupTimeout is SetupTimeout at MaxRequestTimeout: a bound a Ginkgo
+// node can be declared with before the configuration is read.
+var MaxSetupTimeout = Config{RequestTimeout: MaxRequestTimeout}.SetupTimeout()
 
 // Broken is the cause Preflight found, or nil when the target answered.
 func (r *Run) Broken() *TargetError { return r.broken }

@@ -37,6 +37,8 @@ const (
 const (
 	DefaultMaxRequests    = 20
 	DefaultRequestTimeout = 15 * time.Second
+	// MaxRequestTimeout is the longest FLEXFACTOR_REQUEST_TIMEOUT accepted.
+	MaxRequestTimeout = 5 * time.Minute
 )
 
 // Mode says whether a run talks to the embedded double or a live server.
@@ -250,7 +252,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	cfg.RequestTimeout = DefaultRequestTimeout
 	if v := get(EnvRequestTimeout); v != "" {
 		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 || d > 5*time.Minute {
+		if err != nil || d <= 0 || d > MaxRequestTimeout {
 			problems = append(problems, fmt.Sprintf(`%s=%s must be a duration such as "15s", at most 5m`, EnvRequestTimeout, quoteValue(v)))
 		} else {
 			cfg.RequestTimeout = d

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
@@ -98,5 +99,29 @@ func TestConfigStringRedactsSecrets(t *testing.T) {
 		if !strings.Contains(s, "[redacted]") {
 			t.Errorf("String() does not say the credentials are redacted: %s", s)
 		}
+	}
+}
+
+// TestSetupTimeoutFollowsTheRequestTimeout: the suite's setup sends the
+// token call and a few more, one after another; each may take the whole
+// FLEXFACTOR_REQUEST_TIMEOUT, so the setup's bound grows with it (it was a
+// fixed minute, which cut a 90s token call short), and the node timeout
+// declared before the configuration is read covers the longest accepted.
+func TestSetupTimeoutFollowsTheRequestTimeout(t *testing.T) {
+	for _, v := range []string{"1s", "15s", "90s", "5m"} {
+		cfg, err := ConfigFromEnv(envOf(EnvRequestTimeout, v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if min := time.Duration(setupRequests) * cfg.RequestTimeout; cfg.SetupTimeout() < min {
+			t.Errorf("%s=%s: setup bounded at %s, want at least %d requests of %s", EnvRequestTimeout, v,
+				cfg.SetupTimeout(), setupRequests, cfg.RequestTimeout)
+		}
+		if cfg.SetupTimeout() > MaxSetupTimeout {
+			t.Errorf("%s=%s: setup bounded at %s, beyond the node timeout %s", EnvRequestTimeout, v, cfg.SetupTimeout(), MaxSetupTimeout)
+		}
+	}
+	if _, err := ConfigFromEnv(envOf(EnvRequestTimeout, (MaxRequestTimeout + time.Second).String())); err == nil {
+		t.Errorf("a request timeout beyond %s was accepted", MaxRequestTimeout)
 	}
 }
