@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -267,6 +268,20 @@ var breaks = []struct {
 		srv.Inject(flexapitest.RouteToken, flexapitest.RemoveField("expires").Always())
 	}, appCredentials, nil,
 		[]string{"answers the token call with 200 and the documented token body"}},
+	{"unknown credentials answered 403, not 401", func(srv *flexapitest.Server) {
+		// Only the token call that would have been a 401 changes: the
+		// run's own exchange still gets its token.
+		srv.Inject(flexapitest.RouteToken, flexapitest.Status(http.StatusForbidden, "forbidden "+canaryBreak).OnStatus(401).Always())
+	}, appCredentials, nil,
+		[]string{"answers 401 with the documented errors body to unknown credentials"}},
+	{"two keys sharing name and last_four, under strict docs", func(srv *flexapitest.Server) {
+		key := map[string]any{"name": "Twin " + canaryName, "type": "secret", "created_at": "2024-11-16T12:00:00Z",
+			"last_used": nil, "last_four": "7dc0"}
+		if err := srv.SetKeys(flexapitest.DefaultMID, key, key); err != nil {
+			panic(err)
+		}
+	}, staticToken, []string{"FLEXFACTOR_STRICT_DOCS=1"},
+		[]string{"can be told apart by name and last_four"}},
 	{"an undocumented field, under strict docs", listBreak(flexapitest.AddField("keys/*/scopes", []string{"read"})), staticToken,
 		[]string{"FLEXFACTOR_STRICT_DOCS=1"},
 		[]string{"fail under FLEXFACTOR_STRICT_DOCS=1"}},
