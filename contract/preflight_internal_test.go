@@ -21,7 +21,8 @@ func preflightAgainst(t *testing.T, cfg Config) *TargetError {
 	if cfg.MID == "" {
 		cfg.MID = flexapitest.DefaultMID
 	}
-	cfg.MaxRequests, cfg.RequestTimeout = 5, 300*time.Millisecond
+	// Long enough for a TLS handshake under -race on a busy machine.
+	cfg.MaxRequests, cfg.RequestTimeout = 5, 2*time.Second
 	r, err := NewRun(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -48,8 +49,8 @@ func TestPreflightSaysOneCauseInWords(t *testing.T) {
 		{name: "a base URL without /v1", setup: func(_ *flexapitest.Server, c *Config) { c.BaseURL = strings.TrimSuffix(c.BaseURL, "/v1") },
 			cause: "not found: the token call answered 404", hint: "did you mean http://127.0.0.1:"},
 		{name: "a slow listing", setup: func(s *flexapitest.Server, _ *Config) {
-			s.Inject(flexapitest.RouteList, flexapitest.Latency(5*time.Second).Always())
-		}, cause: "the listing timed out after 300ms", hint: EnvRequestTimeout},
+			s.Inject(flexapitest.RouteList, flexapitest.Latency(20*time.Second).Always())
+		}, cause: "the listing timed out after 2s", hint: EnvRequestTimeout},
 		{name: "an HTML 502 listing", setup: func(s *flexapitest.Server, _ *Config) {
 			s.Inject(flexapitest.RouteList, flexapitest.GatewayPage(502).Always())
 		}, cause: "the target is failing: the listing answered 502 text/html"},
