@@ -182,7 +182,6 @@ func TestCreateIsNeverRetriedOnceSent(t *testing.T) {
 	t.Run("a 401 is tried once more with a new token", func(t *testing.T) {
 		f := newFakeFF(t)
 		var creates atomic.Int32
-		f.list = func(w http.ResponseWriter, r *http.Request, _ int) {} // unused
 		mux := http.NewServeMux()
 		mux.HandleFunc("POST /v1/oauth2/token", func(w http.ResponseWriter, r *http.Request) { f.issueToken(w, r, int(f.tokenCalls.Add(1))) })
 		mux.HandleFunc("POST /v1/api-keys", func(w http.ResponseWriter, r *http.Request) {
