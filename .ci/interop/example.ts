@@ -133,3 +133,43 @@ export const textExpiry: TokenOK = { accessToken: "a", refreshToken: "r", expire
 
 // @ts-expect-error the token call's 400 maps each field to messages, not a list.
 export const tokenInvalidAsList: TokenInvalid = { errors: ["The AppSecret field is required."] };
+
+// Create and revoke (0.2.0). Revoke shares the list call's path item
+// (discrepancy 11): its path parameter is named mid and carries the key's id.
+type CreateAPIKey = operations["createApiKey"];
+type RevokeAPIKey = operations["revokeApiKey"];
+export type CreateRequest = JSONOf<NonNullable<CreateAPIKey["requestBody"]>>;
+export type Created = JSONOf<CreateAPIKey["responses"][201]>;
+export type CreateFailed = JSONOf<CreateAPIKey["responses"]["default"]>;
+export type Revoked = JSONOf<RevokeAPIKey["responses"][200]>;
+export type RevokeFailed = JSONOf<RevokeAPIKey["responses"]["default"]>;
+
+export const createSecret: CreateRequest = {
+  mid: "mid_123456",
+  name: "My API Key",
+  type: "secret",
+  scopes: ["customers:read"],
+};
+export const created: Created = {
+  id: "key_abc123",
+  mid: "mid_123456",
+  name: "My API Key",
+  type: "secret",
+  value: "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+  created_at: "2024-11-16T12:00:00Z",
+};
+export const createFailed: CreateFailed = {
+  type: null,
+  value: null,
+  errors: ["The merchant was not found."],
+};
+export const revoked: Revoked = { status: "SUCCESS", success: true, result: "Revoked.", errors: [] };
+export const notFound: RevokeFailed = { status: "FAILED", success: false, result: null, errors: ["Key not found."] };
+export const revokeParams: RevokeAPIKey["parameters"]["path"] = { mid: "key_abc123" };
+
+// @ts-expect-error: a key is created secret, public or tokenization, never publishable
+export const createPublishable: CreateRequest = { mid: "m", name: "k", type: "publishable" };
+// @ts-expect-error: the spec requires the created key's id (discrepancy 12)
+export const createdWithoutID: Created = { mid: "m", name: "k", type: "secret", value: "v", created_at: "2024-11-16T12:00:00Z" };
+// @ts-expect-error: a failed revoke's errors are strings
+export const revokeBadErrors: RevokeFailed = { success: false, errors: [1] };
