@@ -42,16 +42,7 @@ func TestTokenIsReusedUntilShortlyBeforeItExpires(t *testing.T) {
 	if got := f.tokenCalls.Load(); got != 1 {
 		t.Fatalf("token calls after 3 lists: %d, want 1", got)
 	}
-	clock.advance(9 * time.Minute)
-	mustList(t, c, exampleMID)
-	if got := f.tokenCalls.Load(); got != 1 {
-		t.Fatalf("token calls 9 minutes in: %d, want 1", got)
-	}
-	clock.advance(40 * time.Second) // within 30s of expiry
-	mustList(t, c, exampleMID)
-	if got := f.tokenCalls.Load(); got != 2 {
-		t.Fatalf("token calls 20s before expiry: %d, want 2", got)
-	}
+	expectRenewedShortlyBeforeExpiry(t, f, c, clock)
 	mustList(t, c, exampleMID)
 	if got := f.tokenCalls.Load(); got != 2 {
 		t.Fatalf("token calls after renewal: %d, want 2", got)
@@ -355,12 +346,20 @@ func TestExpiryIsReadOnTheServersClock(t *testing.T) {
 	clock.advance(time.Hour)
 	c := newClient(t, f, flexapi.WithClock(clock.now), flexapi.WithEarlyExpiry(30*time.Second))
 	mustList(t, c, exampleMID)
+	expectRenewedShortlyBeforeExpiry(t, f, c, clock)
+}
+
+// expectRenewedShortlyBeforeExpiry: c, with one ten-minute token of f
+// obtained and a 30s early expiry, reuses it 9 minutes in and gets a new one
+// 20s before it expires.
+func expectRenewedShortlyBeforeExpiry(t *testing.T, f *fakeFF, c *flexapi.Client, clock *testClock) {
+	t.Helper()
 	clock.advance(9 * time.Minute)
 	mustList(t, c, exampleMID)
 	if got := f.tokenCalls.Load(); got != 1 {
 		t.Fatalf("token calls 9 minutes in: %d, want 1", got)
 	}
-	clock.advance(40 * time.Second)
+	clock.advance(40 * time.Second) // within 30s of expiry
 	mustList(t, c, exampleMID)
 	if got := f.tokenCalls.Load(); got != 2 {
 		t.Fatalf("token calls 20s before expiry: %d, want 2", got)

@@ -82,6 +82,27 @@ func TestListUnknownKeyTypeDecodesAndIsDetectable(t *testing.T) {
 
 // TestListErrorAnswers checks that every non-2xx answer is an *APIError
 // with the server's messages, whatever its shape.
+// listAPIError lists exampleMID, in one attempt, from a server that answers
+// status, contentType (none when empty) and body, and returns the
+// *APIError, failing the test when the error is not one.
+func listAPIError(t *testing.T, status int, contentType, body string) (*flexapi.APIError, error) {
+	t.Helper()
+	f := newFakeFF(t)
+	f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
+		if contentType != "" {
+			w.Header()["Content-Type"] = []string{contentType}
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}
+	_, err := newClient(t, f, flexapi.WithoutRetries()).ListAPIKeys(context.Background(), exampleMID)
+	var apiErr *flexapi.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("error %v (%T): want *APIError", err, err)
+	}
+	return apiErr, err
+}
+
 func TestListErrorAnswers(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -121,19 +142,7 @@ func TestListErrorAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeFF(t)
-			f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
-				if tt.contentType != "" {
-					w.Header().Set("Content-Type", tt.contentType)
-				}
-				w.WriteHeader(tt.status)
-				_, _ = w.Write([]byte(tt.body))
-			}
-			_, err := newClient(t, f, flexapi.WithoutRetries()).ListAPIKeys(context.Background(), exampleMID)
-			var apiErr *flexapi.APIError
-			if !errors.As(err, &apiErr) {
-				t.Fatalf("error %v (%T): want *APIError", err, err)
-			}
+			apiErr, err := listAPIError(t, tt.status, tt.contentType, tt.body)
 			want := tt.want
 			if want.Body == "" && tt.body != "" {
 				want.Body = apiErr.Body // long bodies are checked by the redaction tests

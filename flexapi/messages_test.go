@@ -1,14 +1,10 @@
 package flexapi_test
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"unicode"
-
-	"github.com/flexcontract/flexfactor-apikeys/flexapi"
 )
 
 // Limits of the server's text in an *APIError: each message, and the whole
@@ -40,17 +36,7 @@ func TestServerMessagesArePrintableAndShort(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeFF(t)
-			f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
-				w.Header()["Content-Type"] = []string{tt.contentType}
-				w.WriteHeader(http.StatusBadRequest)
-				_, _ = w.Write([]byte(tt.body))
-			}
-			_, err := newClient(t, f, flexapi.WithoutRetries()).ListAPIKeys(context.Background(), exampleMID)
-			var apiErr *flexapi.APIError
-			if !errors.As(err, &apiErr) {
-				t.Fatalf("error %v (%T): want *APIError", err, err)
-			}
+			apiErr, err := listAPIError(t, http.StatusBadRequest, tt.contentType, tt.body)
 			assertPrintable(t, "Error()", err.Error(), maxErrorTextBytes)
 			for _, m := range apiErr.Messages {
 				assertPrintable(t, "message", m, maxMessageBytes)
