@@ -99,8 +99,8 @@ fuzz: need-go
 breaking: need-go
 	bash .ci/breaking
 
-## interop: TypeScript types from the spec, type-checked
-interop: need-node
+## interop: TypeScript types from the spec, type-checked, and a generated client run against the double
+interop: need-go need-node
 	bash .ci/spec interop
 
 ## docs: the spec rendered to one HTML page

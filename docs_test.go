@@ -93,3 +93,44 @@ func TestDocLinksResolve(t *testing.T) {
 		}
 	}
 }
+
+// shBlock returns the first ```sh block of page after the line heading.
+func shBlock(t *testing.T, page, heading string) string {
+	t.Helper()
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(b), "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("%s has no heading %q", page, heading)
+	}
+	_, block, ok := strings.Cut(after, "```sh\n")
+	if !ok {
+		t.Fatalf("%s has no sh block after %q", page, heading)
+	}
+	block, _, _ = strings.Cut(block, "```")
+	return block
+}
+
+// TestOtherTeamsClientCommandsRun runs the commands docs/other-teams.md
+// gives another team for generating the TypeScript client and running it
+// against the double, as written, in a temporary directory instead of
+// /tmp/flexfactor.
+func TestOtherTeamsClientCommandsRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs openapi-typescript, tsc and node")
+	}
+	block := shBlock(t, "docs/other-teams.md", "## Generating a client and running it against the double")
+	if !strings.Contains(block, "/tmp/flexfactor") || !strings.Contains(block, "node --test") {
+		t.Fatalf("the block no longer works in /tmp/flexfactor or runs no tests:\n%s", block)
+	}
+	script := strings.ReplaceAll(block, "/tmp/flexfactor", t.TempDir())
+	passed, out := runCommand(t, ".", nil, "bash", "-euo", "pipefail", "-c", script)
+	if !passed {
+		t.Fatalf("the documented commands failed:\n%s", out)
+	}
+	if !strings.Contains(out, "# fail 0") {
+		t.Errorf("node --test did not report its tests:\n%s", out)
+	}
+}

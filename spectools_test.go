@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
 )
 
 // These tests prove that the Node gates can fail: `make interop`, and the spec
@@ -30,6 +32,15 @@ func TestInteropGateCatchesTypeChanges(t *testing.T) {
 			report: "Type 'null' is not assignable to type 'string'",
 		},
 		{
+			name: "a listed key's field renamed breaks the generated client",
+			edits: []edit{
+				{lastFour, strings.Replace(lastFour, "last_four:", "last_digits:", 1)},
+				{"        - last_used\n        - last_four\n", "        - last_used\n        - last_digits\n"},
+			},
+			// tsc names the client file only for an error in it.
+			report: "client.test.ts(",
+		},
+		{
 			name:   "a key type removed breaks the exhaustive switch",
 			edits:  []edit{{"        - publishable\n        - tokenization\n", "        - publishable\n"}},
 			report: `"tokenization"`,
@@ -46,6 +57,32 @@ func TestInteropGateCatchesTypeChanges(t *testing.T) {
 				t.Errorf("the report lacks %q:\n%s", tc.report, out)
 			}
 		})
+	}
+}
+
+// TestInteropClientCatchesABrokenDouble runs make interop's TypeScript client
+// against a double whose listing drops a required field: the client must
+// fail, on that field. The same client against the faithful double is
+// make interop itself.
+func TestInteropClientCatchesABrokenDouble(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs tsc and node")
+	}
+	srv := flexapitest.NewServer()
+	defer srv.Close()
+	srv.Inject(flexapitest.RouteList, flexapitest.RemoveField("keys/*/last_used"))
+	passed, out := runMake(t, ".", "interop",
+		"INTEROP_BASE_URL="+srv.URL, "INTEROP_APP_KEY="+srv.AppKey, "INTEROP_APP_SECRET="+srv.AppSecret)
+	if passed {
+		t.Fatalf("make interop passed against a double without last_used:\n%s", out)
+	}
+	for _, want := range []string{"node --test: the generated client against the double", `a listed key lacks "last_used"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, srv.AppSecret) {
+		t.Errorf("the report shows the AppSecret")
 	}
 }
 
