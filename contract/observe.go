@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	apikeys "github.com/flexcontract/flexfactor-apikeys"
 )
 
 // TableTypes are the key types the list page's field table documents
@@ -220,13 +222,6 @@ func UndocumentedFields(schema *openapi3.Schema, value any) map[string]int {
 	return out
 }
 
-// secretFieldNames are member names that would carry a key's value,
-// compared after lower-casing and dropping '_' and '-'.
-var secretFieldNames = []string{
-	"value", "key", "apikey", "keyvalue", "fullkey", "secret", "secretkey",
-	"secretvalue", "token", "plaintext", "rawkey",
-}
-
 // KeySecurityProblems checks the page's Key Security note on each raw key
 // object: "the full key value for secret keys is not returned". Exactly:
 //
@@ -271,8 +266,7 @@ func keyValueSuspects(keys []map[string]any, all bool) []Failure {
 				slices.Sort(names)
 				for _, name := range names {
 					p := path + "/" + name
-					norm := normalizeFieldName(name)
-					if slices.Contains(secretFieldNames, norm) {
+					if apikeys.IsKeyValueField(name) {
 						out = append(out, Failure{Where: WhereBody, Pointer: p, Reason: fmt.Sprintf("a key object carries a member named %q, which may hold the full key value", name)})
 						continue
 					}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	apikeys "github.com/flexcontract/flexfactor-apikeys"
 )
 
 // Redactor is the one place every output of a run passes through: the
@@ -137,7 +139,7 @@ func URLSecrets(raw string) []string {
 }
 
 // tokenFieldNames are the members of a token answer that hold secrets,
-// compared like secretFieldNames.
+// compared like apikeys.IsKeyValueField's names.
 var tokenFieldNames = []string{"accesstoken", "refreshtoken", "idtoken"}
 
 // LearnBody registers every value in a response body that may be a key or
@@ -156,8 +158,7 @@ func (r *Redactor) LearnBody(body []byte) {
 		switch v := v.(type) {
 		case map[string]any:
 			for name, member := range v {
-				norm := normalizeFieldName(name)
-				if s, ok := member.(string); ok && (slices.Contains(secretFieldNames, norm) || slices.Contains(tokenFieldNames, norm)) {
+				if s, ok := member.(string); ok && (apikeys.IsKeyValueField(name) || slices.Contains(tokenFieldNames, apikeys.NormalizeFieldName(name))) {
 					learnt = append(learnt, s)
 				}
 				walk(member)
@@ -177,10 +178,6 @@ func (r *Redactor) LearnBody(body []byte) {
 		}
 	}
 	r.Add(learnt...)
-}
-
-func normalizeFieldName(name string) string {
-	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))
 }
 
 // pointerValue resolves an RFC 6901 pointer in v, or returns nil.

@@ -202,9 +202,11 @@ func TestRunWithDataFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, stdout, _, stop := startRun(t, "-data", p, "-quiet")
-	if !strings.Contains(stdout.String(), "(m1: 1 keys)") {
-		t.Errorf("stdout: %s", stdout)
+	_, stdout, _, stop := startRun(t, "-data", p, "-quiet", "-max-keys-per-merchant", "1", "-max-merchants", "1")
+	for _, want := range []string{"(m1: 1 key)", "at most 1 key a merchant, 1 merchant;"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q: %s", want, stdout)
+		}
 	}
 	if code := stop(); code != 0 {
 		t.Errorf("exit %d", code)

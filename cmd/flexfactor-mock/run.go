@@ -92,13 +92,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  AppSecret:  %s\n", srv.AppSecret)
 	fmt.Fprintf(stdout, "  token TTL:  %v\n", *ttl)
 	fmt.Fprintf(stdout, "  data:       %s (%s)\n", dataDesc, describeData(srv))
-	fmt.Fprintf(stdout, "  created:    public keys listed as %q; at most %d keys a merchant, %d merchants; a revoke answers %d\n", *publicType, *maxKeys, *maxMerchants, *revokeStatus)
+	fmt.Fprintf(stdout, "  created:    public keys listed as %q; at most %s a merchant, %s; a revoke answers %d\n", *publicType, count(*maxKeys, "key"), count(*maxMerchants, "merchant"), *revokeStatus)
 	fmt.Fprintf(stdout, "Stop with Ctrl-C.\n")
 
 	<-ctx.Done()
 	srv.Close()
 	fmt.Fprintf(stdout, "flexfactor-mock: stopped\n")
 	return 0
+}
+
+// count is "1 key", "0 keys", "2 keys": the banner is read by people.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func describeData(srv *flexapitest.Server) string {
@@ -108,7 +116,7 @@ func describeData(srv *flexapitest.Server) string {
 	}
 	var parts []string
 	for _, mid := range d.MIDs() {
-		parts = append(parts, fmt.Sprintf("%s: %d keys", mid, len(d[mid])))
+		parts = append(parts, mid+": "+count(len(d[mid]), "key"))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -88,6 +88,11 @@ func TestLoadData(t *testing.T) {
 		{"truncated JSON", "t.json", `{"m": [`, "t.json: invalid JSON: unexpected end of file"},
 		{"two JSON values", "two.json", `{} {}`, "two.json: invalid JSON: more than one value"},
 		{"YAML syntax", "s.yaml", "m:\n  - name: x\n   type: [\n", "s.yaml: invalid YAML: line "},
+		// The line of the mistake, not of the block it is in.
+		{"YAML indent, less", "in.yaml", "mid_123456:\n  - name: Backend\n    type: secret\n   created_at: \"2024-11-16T12:00:00Z\"\n    last_used: null\n    last_four: \"0042\"\n", "in.yaml: invalid YAML: line 4: "},
+		{"YAML indent, more", "in2.yaml", "mid_123456:\n  - name: Backend\n    type: secret\n    created_at: \"2024-11-16T12:00:00Z\"\n      last_used: null\n    last_four: \"0042\"\n", "in2.yaml: invalid YAML: line 5: "},
+		{"a key's full value", "v.yaml", "m:\n  - name: x\n    type: secret\n    created_at: \"2024-01-01T00:00:00Z\"\n    last_used: null\n    last_four: abcd\n    value: sk_live_0123456789abcd\n", `v.yaml:2: merchant "m", key 0: line 7: field "value" would carry the key's full value`},
+		{"a nested secret", "ns.json", `{"m":[{"name":"x","type":"public","created_at":"2024-01-01T00:00:00Z","last_used":null,"last_four":"abcd","meta":{"Secret_Key":"sk_0123456789abcd"}}]}`, `field "Secret_Key" would carry the key's full value`},
 		{"top level list", "l.yaml", "- a\n- b\n", "l.yaml:1: the top level must be an object"},
 		{"keys not a list", "k.yaml", "m:\n  name: x\n", `k.yaml:2: merchant "m": its keys must be a list`},
 		{"key not an object", "o.yaml", "m:\n  - just a string\n", `o.yaml:2: merchant "m", key 0: a key must be an object`},

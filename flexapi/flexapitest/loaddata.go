@@ -14,7 +14,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
+
+	apikeys "github.com/flexcontract/flexfactor-apikeys"
 )
 
 // LoadData reads a data file: a JSON or YAML object that maps each merchant
@@ -145,6 +147,9 @@ func parseKey(n *yaml.Node) (json.RawMessage, error) {
 			return nil, fmt.Errorf("missing field %q", f)
 		}
 	}
+	if err := refuseKeyValues(n); err != nil {
+		return nil, err
+	}
 	str := func(f string) (string, error) {
 		v := fields[f]
 		// An unquoted date is a YAML timestamp: accept it as the string it is.
@@ -234,6 +239,31 @@ func parseKey(n *yaml.Node) (json.RawMessage, error) {
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
+}
+
+// refuseKeyValues fails on a member, at any depth of a key, named like a
+// key's full value (value, secret_key, token, ...): the list call never
+// carries one (its Key Security note), so a double seeded with one would
+// teach its users the opposite.
+func refuseKeyValues(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; apikeys.IsKeyValueField(k.Value) {
+				return fmt.Errorf("line %d: field %q would carry the key's full value, which the list call never returns: remove it", k.Line, k.Value)
+			}
+			if err := refuseKeyValues(n.Content[i+1]); err != nil {
+				return err
+			}
+		}
+	case yaml.SequenceNode:
+		for _, item := range n.Content {
+			if err := refuseKeyValues(item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // normalize turns YAML's map[any]any (non-string keys) into JSON objects.
