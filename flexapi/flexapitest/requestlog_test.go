@@ -2,6 +2,7 @@ package flexapitest_test
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -61,6 +62,11 @@ func TestRequestLogOff(t *testing.T) {
 
 // With the log off and no hook, a request's headers are not copied: a
 // request with many headers allocates no more than one with a single header.
+//
+// Each figure is the least of five measures: under the race detector
+// sync.Pool drops items at random, which adds an allocation now and then
+// (a -race -count=3 run saw 14 for one header against 13 for thirty) but
+// never removes one.
 func TestRequestLogOffCostsNoHeaderCopy(t *testing.T) {
 	allocs := func(opts []flexapitest.Option, headers int) float64 {
 		srv, _ := newFake(t, opts...)
@@ -68,9 +74,13 @@ func TestRequestLogOffCostsNoHeaderCopy(t *testing.T) {
 		for i := range headers {
 			req.Header.Set(fmt.Sprintf("X-Header-%d", i), "some value")
 		}
-		return testing.AllocsPerRun(50, func() {
-			srv.ServeHTTP(httptest.NewRecorder(), req)
-		})
+		least := math.Inf(1)
+		for range 5 {
+			least = min(least, testing.AllocsPerRun(50, func() {
+				srv.ServeHTTP(httptest.NewRecorder(), req)
+			}))
+		}
+		return least
 	}
 	off := []flexapitest.Option{flexapitest.WithRequestLog(0)}
 	if few, many := allocs(off, 1), allocs(off, 30); many != few {
