@@ -62,7 +62,7 @@ mock: need-go
 	@# child, so SIGTERM to make reaches it, Ctrl-C stops it, and no shell or
 	@# temporary directory is left behind. Not `go run`: it exits 1 after
 	@# Ctrl-C even when the program stops cleanly.
-	$(GO) build -o bin/flexfactor-mock ./cmd/flexfactor-mock
+	@$(GO) build -o bin/flexfactor-mock ./cmd/flexfactor-mock
 	@exec bin/flexfactor-mock $(MOCK_FLAGS)
 
 ## bench: benchmarks against a hand-written baseline
