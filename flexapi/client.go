@@ -18,8 +18,9 @@ import (
 // connections.
 type Client struct {
 	base         *url.URL
-	api          *oapi.Client // the list and revoke calls, with their retry policy
-	create       *oapi.Client // the create call, with its own (createRetry)
+	api          *oapi.Client  // the list and revoke calls, with their retry policy
+	list         *listRequests // the list call, built by hand from the generated builder's URL
+	create       *oapi.Client  // the create call, with its own (createRetry)
 	auth         authenticator
 	hc           *http.Client
 	red          *redactor
@@ -53,9 +54,14 @@ func New(opts ...Option) (*Client, error) {
 		req.Header.Set("Accept", "application/json")
 		return nil
 	}
+	listDoer := retryDoer{rc: newRetryClient(hc, s, policy.listRetry, policy)}
 	api, err := oapi.NewClient(s.baseURL.String(),
-		oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s, policy.listRetry, policy)}),
+		oapi.WithHTTPClient(listDoer),
 		oapi.WithRequestEditorFn(userAgent))
+	if err != nil {
+		return nil, fmt.Errorf("flexapi: %w", err)
+	}
+	list, err := newListRequests(s.baseURL.String(), listDoer, userAgent)
 	if err != nil {
 		return nil, fmt.Errorf("flexapi: %w", err)
 	}
@@ -70,6 +76,7 @@ func New(opts ...Option) (*Client, error) {
 	c := &Client{
 		base:         s.baseURL,
 		api:          api,
+		list:         list,
 		create:       create,
 		hc:           hc,
 		timeout:      s.timeout,
@@ -133,7 +140,7 @@ func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, erro
 	defer cancel()
 
 	resp, tok, err := c.authorized(ctx, "list API keys", func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
-		return c.api.ListAPIKeys(ctx, mid, bearer)
+		return c.list.send(ctx, mid, bearer)
 	})
 	if err != nil {
 		return nil, err

@@ -254,7 +254,9 @@ func readInto(r io.Reader, b []byte) ([]byte, error) {
 // isJSON reports whether a Content-Type names JSON. An absent one is given
 // the benefit of the doubt; the decoder decides.
 func isJSON(contentType string) bool {
-	if contentType == "" {
+	switch contentType {
+	case "", "application/json", "application/json; charset=utf-8":
+		// No type at all, and the two FlexFactor sends, without parsing.
 		return true
 	}
 	mt, _, err := mime.ParseMediaType(contentType)
