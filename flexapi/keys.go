@@ -12,6 +12,17 @@ import (
 )
 
 // decodeKeys decodes a list answer, {"keys": [...]}, and checks every key
+// as the spec requires (see decodeKeysOneByOne). A small answer takes a
+// faster way first (see decodeSmallKeys), which succeeds only where the
+// one-by-one way would, with the same keys.
+func decodeKeys(body []byte) ([]APIKey, error) {
+	if keys, ok := decodeSmallKeys(body); ok {
+		return keys, nil
+	}
+	return decodeKeysOneByOne(body)
+}
+
+// decodeKeysOneByOne decodes a list answer, {"keys": [...]}, and checks every key
 // as the spec requires: all five fields present, none null but last_used,
 // type not empty, last_four four characters. The first key that fails fails
 // the whole list, and decoding stops there.
@@ -27,7 +38,7 @@ import (
 // Outside the keys, the rules are encoding/json's, as before: field names
 // match case-insensitively, the last "keys" wins, unknown fields are
 // skipped, nothing may follow the object.
-func decodeKeys(body []byte) ([]APIKey, error) {
+func decodeKeysOneByOne(body []byte) ([]APIKey, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := expectDelim(dec, '{', "the body is not a JSON object"); err != nil {
 		return nil, err
