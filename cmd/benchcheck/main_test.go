@@ -34,7 +34,7 @@ func run(t *testing.T, ns100 string, extra ...string) (bool, string) {
 
 func TestGoalsMet(t *testing.T) {
 	ok, out := run(t, "10500")
-	if !ok || !strings.Contains(out, "| 1 | 1050 | 1000 | 1.050 met |") || !strings.Contains(out, "cpu: Test CPU") {
+	if !ok || !strings.Contains(out, "| 1 | 1050 | 1000 | 1.050 / 1.050 / 1.050 | <= 1.05 met |") || !strings.Contains(out, "cpu: Test CPU") {
 		t.Errorf("ok=%t:\n%s", ok, out)
 	}
 	if !strings.Contains(out, "| 1 | 500 | 5 | 5 | 0.48 |") {
@@ -44,8 +44,49 @@ func TestGoalsMet(t *testing.T) {
 
 func TestSlowerThanTheGoalFails(t *testing.T) {
 	ok, out := run(t, "11500") // 1.15x the baseline at 100 keys
-	if ok || !strings.Contains(out, "| 100 | 11500 | 10000 | 1.150 MISSED |") {
+	if ok || !strings.Contains(out, "| 100 | 11500 | 10000 | 1.150 / 1.150 / 1.150 | <= 1.10 MISSED |") {
 		t.Errorf("ok=%t:\n%s", ok, out)
+	}
+}
+
+// Time is judged on the median of per-run ratios: a run slow for both (the
+// third) does not count against the client, and one slow for the client
+// alone (the second) does not decide. The ratio of the medians (1300 over
+// 1000) would miss the goal in the first case.
+func TestTimeJudgedOnPairedRatios(t *testing.T) {
+	runs := func(clientNs ...string) string {
+		var b strings.Builder
+		base := []string{"1000", "1000", "3000"}
+		for i, c := range clientNs {
+			b.WriteString("BenchmarkListAPIKeys/keys=1/client-2 100 " + c + " ns/op 10 B/op 10 allocs/op\n")
+			b.WriteString("BenchmarkListAPIKeys/keys=1/baseline-2 100 " + base[i] + " ns/op 10 B/op 10 allocs/op\n")
+		}
+		return b.String()
+	}
+	check := func(in string) (bool, string) {
+		res, err := parse(strings.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		ok, err := report(&out, res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok, out.String()
+	}
+	// Ratios 1.04, 1.30 (a run slow for the client alone), 1.01.
+	if ok, out := check(runs("1040", "1300", "3030")); !ok || !strings.Contains(out, "| 1.010 / 1.040 / 1.300 | <= 1.05 met |") {
+		t.Errorf("ok=%t:\n%s", ok, out)
+	}
+	// Ratios 1.06, 1.30, 1.01: the median misses.
+	if ok, out := check(runs("1060", "1300", "3030")); ok || !strings.Contains(out, "| 1.010 / 1.060 / 1.300 | <= 1.05 MISSED |") {
+		t.Errorf("ok=%t:\n%s", ok, out)
+	}
+	// A run with the client but not the baseline cannot be paired.
+	res, _ := parse(strings.NewReader(runs("1000") + "BenchmarkListAPIKeys/keys=1/client-2 100 1000 ns/op 10 B/op 10 allocs/op\n"))
+	if _, err := report(&strings.Builder{}, res); err == nil || !strings.Contains(err.Error(), "2 runs of the client and 1 of the baseline") {
+		t.Errorf("err = %v, want the unpaired run named", err)
 	}
 }
 
