@@ -20,7 +20,13 @@ BenchmarkWireValidation/keys=1-2 100 500 ns/op 5 B/op 5 allocs/op
 // lines after it.
 func run(t *testing.T, ns100 string, extra ...string) (bool, string) {
 	t.Helper()
-	res, err := parse(strings.NewReader(strings.Replace(sample, "%s", ns100, 1) + strings.Join(extra, "")))
+	return check(t, strings.Replace(sample, "%s", ns100, 1)+strings.Join(extra, ""))
+}
+
+// check parses in and reports on it.
+func check(t *testing.T, in string) (bool, string) {
+	t.Helper()
+	res, err := parse(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,24 +69,12 @@ func TestTimeJudgedOnPairedRatios(t *testing.T) {
 		}
 		return b.String()
 	}
-	check := func(in string) (bool, string) {
-		res, err := parse(strings.NewReader(in))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out strings.Builder
-		ok, err := report(&out, res)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok, out.String()
-	}
 	// Ratios 1.04, 1.30 (a run slow for the client alone), 1.01.
-	if ok, out := check(runs("1040", "1300", "3030")); !ok || !strings.Contains(out, "| 1.010 / 1.040 / 1.300 | <= 1.05 met |") {
+	if ok, out := check(t, runs("1040", "1300", "3030")); !ok || !strings.Contains(out, "| 1.010 / 1.040 / 1.300 | <= 1.05 met |") {
 		t.Errorf("ok=%t:\n%s", ok, out)
 	}
 	// Ratios 1.06, 1.30, 1.01: the median misses.
-	if ok, out := check(runs("1060", "1300", "3030")); ok || !strings.Contains(out, "| 1.010 / 1.060 / 1.300 | <= 1.05 MISSED |") {
+	if ok, out := check(t, runs("1060", "1300", "3030")); ok || !strings.Contains(out, "| 1.010 / 1.060 / 1.300 | <= 1.05 MISSED |") {
 		t.Errorf("ok=%t:\n%s", ok, out)
 	}
 	// A run with the client but not the baseline cannot be paired.
