@@ -3,6 +3,7 @@ package apikeys_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -132,5 +133,35 @@ func TestOtherTeamsClientCommandsRun(t *testing.T) {
 	}
 	if !strings.Contains(out, "# fail 0") {
 		t.Errorf("node --test did not report its tests:\n%s", out)
+	}
+}
+
+// TestRepositoryMapNamesEveryDirectory fails when a top-level directory or
+// a program under cmd/ is missing from the README's map of the repository.
+func TestRepositoryMapNamesEveryDirectory(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, mapText, _ := strings.Cut(string(readme), "## The repository")
+	mapText, _, _ = strings.Cut(mapText, "\n## ")
+	out, err := exec.Command("git", "ls-files").Output()
+	if err != nil {
+		t.Skipf("git ls-files: %v", err)
+	}
+	dirs := map[string]bool{}
+	for _, f := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		parts := strings.Split(f, "/")
+		switch {
+		case len(parts) > 2 && parts[0] == "cmd":
+			dirs["cmd/"+parts[1]+"/"] = true
+		case len(parts) > 1 && parts[0] != "cmd":
+			dirs[parts[0]+"/"] = true
+		}
+	}
+	for d := range dirs {
+		if !strings.Contains(mapText, "`"+d) {
+			t.Errorf("the README's map of the repository does not name %s", d)
+		}
 	}
 }
