@@ -276,11 +276,19 @@ func (s *Server) validToken(tok string) bool {
 // newJWTLike makes a random token shaped like FlexFactor's JWTs (three
 // base64url parts); nothing verifies its signature, the server looks it up.
 func newJWTLike(sub string, iat, exp time.Time) string {
-	header := b64(`{"alg":"HS256","typ":"JWT"}`)
-	claims, _ := json.Marshal(map[string]any{
-		"sub": sub, "iat": iat.Unix(), "exp": exp.Unix(), "jti": randomHex(16),
-	})
-	return header + "." + b64(string(claims)) + "." + b64(randomHex(32))
+	claims, _ := json.Marshal(jwtClaims{Exp: exp.Unix(), Iat: iat.Unix(), JTI: randomHex(16), Sub: sub})
+	return jwtHeader + "." + b64(string(claims)) + "." + b64(randomHex(32))
+}
+
+// jwtHeader is the first part of every token.
+var jwtHeader = b64(`{"alg":"HS256","typ":"JWT"}`)
+
+// jwtClaims are a token's claims, in name order.
+type jwtClaims struct {
+	Exp int64  `json:"exp"`
+	Iat int64  `json:"iat"`
+	JTI string `json:"jti"`
+	Sub string `json:"sub"`
 }
 
 func randomHex(n int) string {

@@ -1,9 +1,12 @@
 package flexapitest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -27,14 +30,26 @@ type requestValidator struct {
 	// which take no body: with authentication left to the double, whether
 	// such a request is valid depends on its path parameters alone, so the
 	// path parameters of a valid one are remembered (at most maxValidPaths
-	// in all) and not checked again. kin-openapi's check is most of the CPU a list call
-	// costs the double otherwise.
+	// in all) and not checked again. kin-openapi's check is most of the CPU
+	// a list call costs the double otherwise.
 	byPath map[Route]*sync.Map // path parameter's value -> struct{}
+	// byBody holds the routes that take a body and no parameter: whether
+	// such a request is valid depends on its Content-Type and body alone,
+	// so those of a valid one are remembered, by a keyed 64-bit hash (no
+	// body, and so no AppSecret, is kept), and not checked again. A clash
+	// of hashes would skip the spec's check of one body, never the
+	// handler's own (the token and create calls check their bodies
+	// themselves), at a 2^-64 chance per body remembered.
+	byBody map[Route]*sync.Map // hash of Content-Type and body -> struct{}
+	seed   maphash.Seed
 	nvalid atomic.Int64
 }
 
-// maxValidPaths bounds the valid path parameters remembered.
+// maxValidPaths bounds the valid paths and bodies remembered, together.
 const maxValidPaths = 4096
+
+// maxRememberedBody is the largest body whose validity is remembered.
+const maxRememberedBody = 4 << 10
 
 func newRequestValidator() (*requestValidator, error) {
 	doc, err := apikeys.LoadSpec(context.Background())
@@ -44,6 +59,8 @@ func newRequestValidator() (*requestValidator, error) {
 	v := &requestValidator{
 		routes: map[Route]*routers.Route{},
 		byPath: map[Route]*sync.Map{},
+		byBody: map[Route]*sync.Map{},
+		seed:   maphash.MakeSeed(),
 		options: &openapi3filter.Options{
 			MultiError: true,
 			// The double checks tokens itself, answering 401 with the
@@ -67,8 +84,11 @@ func newRequestValidator() (*requestValidator, error) {
 			Spec: doc, Path: op.path, PathItem: item,
 			Method: op.method, Operation: item.GetOperation(op.method),
 		}
-		if pathOnly(item, item.GetOperation(op.method)) {
+		switch {
+		case pathOnly(item, item.GetOperation(op.method)):
 			v.byPath[route] = &sync.Map{}
+		case bodyOnly(item, item.GetOperation(op.method)):
+			v.byBody[route] = &sync.Map{}
 		}
 	}
 	return v, nil
@@ -92,15 +112,23 @@ func pathOnly(item *openapi3.PathItem, op *openapi3.Operation) bool {
 	return n <= 1
 }
 
+// bodyOnly reports whether the operation takes a body and no parameter.
+func bodyOnly(item *openapi3.PathItem, op *openapi3.Operation) bool {
+	return op.RequestBody != nil && len(item.Parameters) == 0 && len(op.Parameters) == 0
+}
+
 // check validates r, a request of route whose path parameter name (if
 // any; "" for none) has the given value, and returns the 400 answer for a
 // request that does not match, nil otherwise: the ModelState body of
 // FlexFactor's errors page, each invalid field named. A request whose path
 // is known valid costs a lookup.
 func (v *requestValidator) check(r *http.Request, route Route, name, value string) *response {
-	valid := v.byPath[route]
+	valid, key := v.byPath[route], any(value)
+	if valid == nil {
+		valid, key = v.bodyKey(r, route)
+	}
 	if valid != nil {
-		if _, ok := valid.Load(value); ok {
+		if _, ok := valid.Load(key); ok {
 			return nil
 		}
 	}
@@ -116,11 +144,32 @@ func (v *requestValidator) check(r *http.Request, route Route, name, value strin
 	})
 	if err == nil {
 		if valid != nil && v.nvalid.Add(1) <= maxValidPaths {
-			valid.Store(value, struct{}{})
+			valid.Store(key, struct{}{})
 		}
 		return nil
 	}
 	return modelStateResponse(validationFields(err))
+}
+
+// bodyKey reads a small body of a route in byBody, puts it back for the
+// validator and the handler, and returns the route's remembered bodies and
+// the body's key; nil for another route or a body too large or unreadable.
+func (v *requestValidator) bodyKey(r *http.Request, route Route) (*sync.Map, any) {
+	bodies := v.byBody[route]
+	if bodies == nil || r.Body == nil || r.ContentLength < 0 || r.ContentLength > maxRememberedBody {
+		return nil, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRememberedBody+1))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil || len(body) > maxRememberedBody {
+		return nil, nil
+	}
+	var h maphash.Hash
+	h.SetSeed(v.seed)
+	_, _ = h.WriteString(r.Header.Get("Content-Type"))
+	_ = h.WriteByte(0)
+	_, _ = h.Write(body)
+	return bodies, h.Sum64()
 }
 
 // validationFields turns a validation error into the invalid fields, each

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -30,5 +31,46 @@ func TestValidPathsRememberedBounded(t *testing.T) {
 	v.byPath[RouteList].Range(func(any, any) bool { n++; return true })
 	if n != maxValidPaths {
 		t.Errorf("%d valid mids remembered, want the bound, %d", n, maxValidPaths)
+	}
+}
+
+// A token call's valid body is remembered by its hash and not checked
+// again; the handler still reads the body, and an invalid body is checked
+// every time.
+func TestValidBodiesRemembered(t *testing.T) {
+	srv := NewServer(WithRequestValidation(), WithRequestLog(0), WithAppCredentials("k", "s"))
+	defer srv.Close()
+	bodies := srv.validator.byBody[RouteToken]
+	if bodies == nil {
+		t.Fatal("the token route does not remember valid bodies")
+	}
+	send := func(body string) int {
+		req := httptest.NewRequest(http.MethodPost, "/v1/oauth2/token", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		return w.Code
+	}
+	for range 2 {
+		if got := send(`{"AppKey":"k","AppSecret":"s"}`); got != http.StatusOK {
+			t.Errorf("right credentials: %d, want 200", got)
+		}
+		if got := send(`{"AppKey":"k","AppSecret":"wrong"}`); got != http.StatusUnauthorized {
+			t.Errorf("wrong secret: %d, want 401 (the handler read the body)", got)
+		}
+		if got := send(`{"AppKey":"k"}`); got != http.StatusBadRequest {
+			t.Errorf("no AppSecret: %d, want 400", got)
+		}
+	}
+	n := 0
+	bodies.Range(func(k, _ any) bool {
+		if _, ok := k.(uint64); !ok {
+			t.Errorf("a remembered body is kept as %T, not its hash", k)
+		}
+		n++
+		return true
+	})
+	if n != 2 {
+		t.Errorf("%d bodies remembered, want the 2 valid ones", n)
 	}
 }
