@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
@@ -377,6 +378,13 @@ func checkBaseURL(base string) error {
 		return fmt.Errorf("%s (%s) must carry no user:password@, ?query or #fragment: give credentials through %s or %s and %s",
 			EnvBaseURL, displayURL(base), EnvToken, EnvAppKey, EnvAppSecret)
 	}
+	if !isASCII(u.Host) {
+		// net/http maps such a host to ASCII (IDNA: 。 and ． are dots,
+		// full-width letters and ligatures their plain forms) after
+		// isProduction has looked at it: "api。flex-charge。com" would reach
+		// production unrecognised.
+		return fmt.Errorf("%s: the host must be written in ASCII (an international name in its xn-- form)", EnvBaseURL)
+	}
 	switch u.Scheme {
 	case "https":
 		return nil
@@ -387,6 +395,15 @@ func checkBaseURL(base string) error {
 		return fmt.Errorf("%s: plain http is allowed on loopback only", EnvBaseURL)
 	}
 	return fmt.Errorf("%s must use https (or http on loopback)", EnvBaseURL)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func isLoopback(host string) bool {
