@@ -79,8 +79,10 @@ type LifecycleKey struct {
 	// Uncertain is set when the create call got no answer: the target may
 	// have made the key, which the run cannot revoke without its id.
 	Uncertain bool
-	// Revoked is set once a revoke answered success; RevokeProblem says
-	// why a revoke failed or was never sent.
+	// RevokeSent is set once a revoke of the key was attempted; Revoked
+	// once one answered success; RevokeProblem says why a revoke failed or
+	// was never sent.
+	RevokeSent    bool
 	Revoked       bool
 	RevokeProblem string
 }
@@ -354,6 +356,7 @@ func (r *Run) Revoke(ctx context.Context, k *LifecycleKey) {
 		k.RevokeProblem = "the create call answered no id: remove it by hand"
 		return
 	}
+	k.RevokeSent = true
 	ex, err := r.Wire.RevokeAPIKey(ctx, k.ID, Bearer(r.token))
 	if err != nil {
 		k.RevokeProblem = "the revoke call failed: " + rootMessage(err)

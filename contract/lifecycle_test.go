@@ -187,8 +187,23 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 	It("is gone from the listing once revoked", Label("D11", "D14"), func(ctx SpecContext) {
 		run.FinishLifecycle(ctx)
 		lc := run.Lifecycle()
+		// A key the run could not send a revoke for (not created, no id, a
+		// create without an answer) is the create check's cause, and the
+		// cleanup names it: this check, and the ledger ids it carries, are
+		// about the revokes that were sent.
 		var problems []string
-		problems = append(problems, lc.NotRevoked()...)
+		sent := 0
+		for _, k := range lc.Keys {
+			if k.RevokeSent {
+				sent++
+				if !k.Revoked {
+					problems = append(problems, k.Label()+": "+k.RevokeProblem)
+				}
+			}
+		}
+		if sent == 0 {
+			Skip(contract.NotRunPrefix + "no revoke could be sent: no key was created with an id (see the check \"" + createdCheck + "\")")
+		}
 		if lc.AfterRevoke == nil {
 			Fail(strings.Join(append(problems, "the listing after the revokes failed"), "\n"))
 		}

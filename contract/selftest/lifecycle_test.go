@@ -92,6 +92,8 @@ var lifecycleBreaks = []struct {
 	mustCatch []string
 	keysLeft  int
 	report    string
+	// mustNotFail are checks that must not fail again for the same cause.
+	mustNotFail []string
 }{
 	// After the creates the listing holds the two seeded keys, then the
 	// public key (index 2), then the secret key (index 3).
@@ -116,7 +118,7 @@ var lifecycleBreaks = []struct {
 			srv.Inject(flexapitest.RouteCreate, flexapitest.RemoveField("id").OnStatus(201).Always())
 		},
 		mustCatch: []string{"is created with an answer that matches openapi.yaml"}, keysLeft: 2,
-		report: "remove them by hand"},
+		report: "remove them by hand", mustNotFail: []string{"is gone from the listing once revoked"}},
 	// A 500 after the key was made (the double's faults change the answer,
 	// not what the double did): the run cannot revoke what it cannot name
 	// by id, so it fails naming both keys; the other checks are not run.
@@ -125,7 +127,7 @@ var lifecycleBreaks = []struct {
 			srv.Inject(flexapitest.RouteCreate, flexapitest.InternalError().Always())
 		},
 		mustCatch: []string{"is created with an answer that matches openapi.yaml"}, keysLeft: 2,
-		report: "the key may exist"},
+		report: "the key may exist", mustNotFail: []string{"is gone from the listing once revoked"}},
 	{name: "a public key listed publishable, under strict docs",
 		opts:      []flexapitest.Option{flexapitest.WithPublicTypeListedAs("publishable")},
 		env:       []string{"FLEXFACTOR_STRICT_DOCS=1"},
@@ -147,6 +149,11 @@ func TestTheLifecycleFailsOnEachBreak(t *testing.T) {
 			t.Logf("exit %d; failed: %q", r.exitCode, r.failed)
 			if !failedWith(r.failed, b.mustCatch...) {
 				t.Errorf("no failed spec names %q; failed: %q", b.mustCatch, r.failed)
+			}
+			for _, check := range b.mustNotFail {
+				if failedWith(r.failed, check) {
+					t.Errorf("%q failed too, a second time for the one cause; failed: %q", check, r.failed)
+				}
 			}
 			if first := firstLine(r.report); !strings.HasPrefix(first, "# FAILED: ") {
 				t.Errorf("the report's first line is %q, not a FAILED verdict", first)
