@@ -2,6 +2,8 @@ package selftest
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -94,6 +96,9 @@ var lifecycleBreaks = []struct {
 	report    string
 	// mustNotFail are checks that must not fail again for the same cause.
 	mustNotFail []string
+	// wrap, when set, stands between the suite and the double: for breaks
+	// the double's faults cannot make.
+	wrap func(http.Handler) http.Handler
 }{
 	// After the creates the listing holds the two seeded keys, then the
 	// public key (index 2), then the secret key (index 3).
@@ -106,6 +111,35 @@ var lifecycleBreaks = []struct {
 	{name: "last_used set at creation",
 		breakIt:   listBreak(flexapitest.SetField("keys/3/last_used", "2026-01-01T00:00:00Z")),
 		mustCatch: []string{"null last_used", "the secret key"}},
+	{name: "created_at outside the run's window",
+		breakIt:   listBreak(flexapitest.SetField("keys/3/created_at", "2020-01-01T00:00:00Z")),
+		mustCatch: []string{"created_at inside the run's window", "the secret key"}},
+	{name: "a created key listed twice",
+		wrap:      listedTwice,
+		mustCatch: []string{"is listed once, by its name", "the secret key"}},
+	{name: "create answers without value",
+		breakIt: func(srv *flexapitest.Server) {
+			srv.Inject(flexapitest.RouteCreate, flexapitest.RemoveField("value").OnStatus(201).Always())
+		},
+		mustCatch: []string{"is created with an answer that matches openapi.yaml"}},
+	{name: "create answers a created_at that is not a date-time",
+		breakIt: func(srv *flexapitest.Server) {
+			srv.Inject(flexapitest.RouteCreate, flexapitest.SetField("created_at", "yesterday").OnStatus(201).Always())
+		},
+		mustCatch: []string{"is created with an answer that matches openapi.yaml"}},
+	// The double revokes the key, then answers as broken: the run cannot
+	// know the key is gone, so it names both keys and fails.
+	{name: "revoke answers 500",
+		breakIt: func(srv *flexapitest.Server) {
+			srv.Inject(flexapitest.RouteRevoke, flexapitest.InternalError().Always())
+		},
+		mustCatch: []string{"is gone from the listing once revoked"}, report: "the revoke call did not succeed"},
+	{name: "revoke answers 200 with success false",
+		breakIt: func(srv *flexapitest.Server) {
+			srv.Inject(flexapitest.RouteRevoke, flexapitest.JSONBody(200, map[string]any{
+				"status": "FAILED", "success": false, "result": nil, "errors": []string{"not revoked"}}).Always())
+		},
+		mustCatch: []string{"is gone from the listing once revoked"}, report: "the revoke call did not succeed"},
 	{name: "the value in the listing",
 		opts:      []flexapitest.Option{flexapitest.WithValuesListed()},
 		mustCatch: []string{"has its full value nowhere in the listing"}},
@@ -142,7 +176,13 @@ func TestTheLifecycleFailsOnEachBreak(t *testing.T) {
 			if b.breakIt != nil {
 				b.breakIt(srv)
 			}
-			r, secrets := runSuite(t, srv, staticToken, append([]string{lifecycleOn}, b.env...)...)
+			env := append([]string{lifecycleOn}, b.env...)
+			if b.wrap != nil {
+				front := httptest.NewServer(b.wrap(srv))
+				t.Cleanup(front.Close)
+				env = append(env, "FLEXFACTOR_BASE_URL="+front.URL+"/v1") // the last value wins
+			}
+			r, secrets := runSuite(t, srv, staticToken, env...)
 			if r.exitCode == 0 {
 				t.Fatalf("the suite passed against a double where %s\n%s", b.name, r.output)
 			}
@@ -169,6 +209,37 @@ func TestTheLifecycleFailsOnEachBreak(t *testing.T) {
 			assertNoMintedValue(t, r)
 		})
 	}
+}
+
+// listedTwice lists every key a run created twice, as a server that
+// duplicated a key on create would.
+func listedTwice(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		var body struct {
+			Keys []map[string]any `json:"keys"`
+		}
+		b := rec.Body.Bytes()
+		if rec.Code == http.StatusOK && json.Unmarshal(b, &body) == nil {
+			for _, k := range body.Keys {
+				if n, _ := k["name"].(string); strings.HasPrefix(n, "contract-") {
+					body.Keys = append(body.Keys, k)
+				}
+			}
+			b, _ = json.Marshal(body)
+		}
+		for name, v := range rec.Header() {
+			w.Header()[name] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(b)
+	})
 }
 
 func assertNoMintedValue(t *testing.T, r run) {
