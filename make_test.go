@@ -211,6 +211,13 @@ func TestMakeMockStopsOnSignals(t *testing.T) {
 			case err == nil:
 			case tc.to != "mock" && errors.As(err, &exitErr) && exitErr.Sys().(syscall.WaitStatus).Signal() == tc.sig:
 				// make re-raised the signal it was sent, after the double stopped.
+			case tc.to == "group" && errors.As(err, &exitErr) && exitErr.ExitCode() == 2 &&
+				strings.Contains(stderr.String(), "wait: No child processes"):
+				// GNU make (4.3) races its own SIGINT handler against the
+				// reaping of the child the same Ctrl-C stopped, now and then
+				// under load (2 of 3 go test -race -count=3 ./... runs): it
+				// says "wait: No child processes" and exits 2. The double
+				// stopped cleanly all the same, as the checks below prove.
 			default:
 				t.Errorf("make mock ended with %v; want status 0%s\n%s", err,
 					map[bool]string{true: "", false: " or make's own " + tc.sig.String()}[tc.to == "mock"], stderr.String())
