@@ -165,3 +165,32 @@ func TestRepositoryMapNamesEveryDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeExampleIsTheExample holds the README's Go example to the body of
+// flexapi's Example, which `go test` compiles, runs and checks against its
+// Output comment: the README shows that code, minus the test server it
+// starts, word for word.
+func TestReadmeExampleIsTheExample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```go\n(.*?)```").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("the README shows no Go example")
+	}
+	shown := strings.TrimSpace(string(m[1]))
+	src, err := os.ReadFile("flexapi/example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, ok := strings.Cut(string(src), "\nfunc Example() {\n")
+	if !ok {
+		t.Fatal("flexapi/example_test.go has no func Example()")
+	}
+	body, _, _ = strings.Cut(body, "\n}\n")
+	body = regexp.MustCompile(`(?m)^\t`).ReplaceAllString(body, "")
+	if shown == "" || !strings.Contains(body, shown) {
+		t.Errorf("the README's Go example is not the code of flexapi's Example:\nREADME:\n%s\n\nExample:\n%s", shown, body)
+	}
+}
