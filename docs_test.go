@@ -122,6 +122,7 @@ func TestOtherTeamsClientCommandsRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs openapi-typescript, tsc and node")
 	}
+	t.Parallel()
 	block := shBlock(t, "docs/other-teams.md", "## Generating a client and running it against the double")
 	if !strings.Contains(block, "/tmp/flexfactor") || !strings.Contains(block, "node --test") {
 		t.Fatalf("the block no longer works in /tmp/flexfactor or runs no tests:\n%s", block)

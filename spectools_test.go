@@ -11,13 +11,17 @@ import (
 
 // These tests prove that the Node gates can fail: `make interop`, and the spec
 // linters that `make lint` runs (.ci/spec lint), each on a modified copy of
-// openapi.yaml. They use editedSpec, runMake and runCommand from
+// openapi.yaml. They run in parallel with each other (and with
+// TestOtherTeamsClientCommandsRun): each spends most of its time in one
+// single-threaded Node process, and one after another they were most of
+// make test's time. They use editedSpec, runMake and runCommand from
 // breaking_test.go.
 
 func TestInteropGateCatchesTypeChanges(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs openapi-typescript and tsc through npx")
 	}
+	t.Parallel()
 	cases := []struct {
 		name   string
 		edits  []edit
@@ -48,6 +52,7 @@ func TestInteropGateCatchesTypeChanges(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			spec := editedSpec(t, t.TempDir(), tc.edits...)
 			passed, out := runMake(t, ".", "interop", "SPEC="+spec)
 			if passed {
@@ -68,6 +73,7 @@ func TestInteropClientCatchesABrokenDouble(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs tsc and node")
 	}
+	t.Parallel()
 	srv := flexapitest.NewServer()
 	defer srv.Close()
 	srv.Inject(flexapitest.RouteList, flexapitest.RemoveField("keys/*/last_used"))
@@ -90,6 +96,7 @@ func TestSpecLintersCatchWarnings(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs Redocly CLI and Spectral through npx")
 	}
+	t.Parallel()
 	// An operation without an operationId is a warning in both rulesets;
 	// the gate must fail on it.
 	spec := editedSpec(t, t.TempDir(), edit{"      operationId: listApiKeys\n", ""})

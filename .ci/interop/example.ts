@@ -1,12 +1,12 @@
 // What a TypeScript team gets from openapi.yaml, type-checked by `make interop`
-// (`tsc --noEmit --strict`). ./openapi is not committed: .ci/spec generates it
+// (`tsc --strict`, in one run with client.test.ts). ./openapi is not committed: .ci/spec generates it
 // with openapi-typescript next to a copy of this file on every run, so it can
 // never be stale.
 //
 // Each assignment below must compile, and each line after a
 // `@ts-expect-error` must not: tsc fails when such a line compiles, so the
 // checks prove the generated types reject what the spec forbids.
-import type { components, operations, paths } from "./openapi";
+import type { components, operations, paths } from "./openapi.js";
 
 type Schemas = components["schemas"];
 export type APIKeyList = Schemas["APIKeyList"];
