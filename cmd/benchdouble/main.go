@@ -21,12 +21,13 @@
 //	then      side by side, the double (A) and the bare handler in turn, in
 //	          pairs of 2 s windows whose order alternates: list alone (3
 //	          pairs), 401s, token calls alone, list with token calls on 2
-//	          more connections beside it. Per pair: requests/s, CPU per
-//	          request, p50 and p99 latency.
+//	          more connections beside it (2 pairs). Per pair: requests/s,
+//	          CPU per request, p50 and p99 latency.
 //
 // The check mode judges the CPU per list request on the median of the
-// per-pair ratios, so that one window disturbed by the machine's other work
-// does not decide alone.
+// per-pair ratios, and list p99 with token calls beside on the median of
+// its windows against that of the list windows alone, so that one window
+// disturbed by the machine's other work does not decide alone.
 //
 // Linux only (/proc).
 package main

@@ -177,7 +177,7 @@ func sideBySide(o options, p printer, a, bare *child, ra, rb requests) error {
 		{"list", o.pairs, func(s server) (window, error) { return alone(o, s.c, s.r.list) }},
 		{"401", 1, func(s server) (window, error) { return alone(o, s.c, s.r.unauthorized) }},
 		{"token", 1, func(s server) (window, error) { return alone(o, s.c, s.r.token) }},
-		{"list-with-token", 1, func(s server) (window, error) { return beside(o, s.c, s.r) }},
+		{"list-with-token", 2, func(s server) (window, error) { return beside(o, s.c, s.r) }},
 	}
 	turn := 0
 	for _, ph := range phases {
