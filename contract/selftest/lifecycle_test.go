@@ -242,6 +242,28 @@ func listedTwice(next http.Handler) http.Handler {
 	})
 }
 
+// TestTheCleanupRevokesWhatNoSpecRevoked: with the lifecycle's specs
+// filtered out, the keys the setup made are still revoked, by the
+// suite-level cleanup alone (a --fail-fast run, or one whose revoke check
+// timed out, relies on it the same way).
+func TestTheCleanupRevokesWhatNoSpecRevoked(t *testing.T) {
+	srv := newCanaryDouble(t)
+	r, secrets := runSuiteArgs(t, srv, staticToken, []string{"-ginkgo.label-filter=!lifecycle"}, lifecycleOn)
+	if r.exitCode != 0 {
+		t.Fatalf("exit %d; failed: %q\n%s", r.exitCode, r.failed, r.output)
+	}
+	if failedWith(r.passed, "A key this run creates") {
+		t.Fatalf("the lifecycle's specs ran despite the filter: %q", r.passed)
+	}
+	if !strings.Contains(r.output, "lifecycle run id") {
+		t.Fatalf("the setup made no keys:\n%s", r.output)
+	}
+	if n := keysLeft(t, srv); n != 0 {
+		t.Errorf("the run left %d keys on the double", n)
+	}
+	assertClean(t, r, secrets...)
+}
+
 func assertNoMintedValue(t *testing.T, r run) {
 	t.Helper()
 	for name, text := range map[string]string{"output": r.output, "junit.xml": r.junit, "contract-report.md": r.report} {

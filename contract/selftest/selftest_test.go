@@ -78,6 +78,13 @@ const (
 // FLEXFACTOR_BASE_URL, with a static token or the app's credentials.
 func runSuite(t *testing.T, srv *flexapitest.Server, creds credentials, extraEnv ...string) (run, []string) {
 	t.Helper()
+	return runSuiteArgs(t, srv, creds, nil, extraEnv...)
+}
+
+// runSuiteArgs is runSuite with more arguments for the suite binary, such
+// as a Ginkgo label filter.
+func runSuiteArgs(t *testing.T, srv *flexapitest.Server, creds credentials, args []string, extraEnv ...string) (run, []string) {
+	t.Helper()
 	dir := t.TempDir()
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -101,7 +108,7 @@ func runSuite(t *testing.T, srv *flexapitest.Server, creds credentials, extraEnv
 	}
 	env = append(env, extraEnv...)
 
-	return execSuite(t, dir, env, "-"+contract.FlagReadEnv), secrets
+	return execSuite(t, dir, env, append([]string{"-" + contract.FlagReadEnv}, args...)...), secrets
 }
 
 // execSuite runs the suite binary in dir with env and args, and reads what
