@@ -179,7 +179,7 @@ func Decide(checks []CheckResult, configErr error, broken *TargetError, suiteFai
 		first := ""
 		for _, c := range checks {
 			if c.Outcome == OutcomeFailed {
-				first = c.Name + ": " + firstLine(c.Detail)
+				first = c.Name + ": " + headline(c.Detail)
 				break
 			}
 		}
@@ -215,6 +215,27 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// headline is a failure's first line; a first line that introduces a
+// list ("key values may be exposed:") gets the list's first item, and a
+// count of the others, so that the line to read first says something.
+func headline(s string) string {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	switch {
+	case len(lines) == 0:
+		return ""
+	case len(lines) == 1 || !strings.HasSuffix(lines[0], ":"):
+		return lines[0]
+	case len(lines) == 2:
+		return lines[0] + " " + lines[1]
+	}
+	return fmt.Sprintf("%s %s (and %d more)", lines[0], lines[1], len(lines)-2)
 }
 
 func firstLine(s string) string {

@@ -56,6 +56,8 @@ func TestDecide(t *testing.T) {
 		{"broken target", checks(notRun, failed), nil, &TargetError{Cause: "token rejected: the listing answered 401", Hint: "check FLEXFACTOR_TOKEN"},
 			"BROKEN TARGET: token rejected: the listing answered 401", "check FLEXFACTOR_TOKEN"},
 		{"a failed check", checks(passed, failed, inc), nil, nil, "FAILED: 1 check", "B › fails: GET /v1/x -> 500; expected 200"},
+		{"a failure whose first line introduces a list", checks(spec([]string{"E"}, "keys", types.SpecStateFailed, "key values may be exposed:\n  body /keys/0/api_key: a member named api_key\n  body /keys/1/api_key: the same")), nil, nil,
+			"FAILED: 1 check", "E › keys: key values may be exposed: body /keys/0/api_key: a member named api_key (and 1 more)"},
 		{"an inconclusive check", checks(passed, inc), nil, nil, "INCONCLUSIVE: 1 check could not prove anything", "D › no data: mid m has no keys"},
 		{"only recordings", checks(rec), nil, nil, "INCONCLUSIVE: no check passed", "nothing was proved: see the checks below"},
 		{"green", checks(passed, rec), nil, nil, "PASSED", "1 check passed, 1 recorded what they observed"},
