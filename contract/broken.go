@@ -53,6 +53,9 @@ func transportCause(s step, host string, timeout time.Duration, err error) *Targ
 	switch {
 	case errors.Is(err, ErrBudgetExceeded):
 		return &TargetError{Cause: s.name + " was not sent: the run's request budget is used up", Hint: "raise " + EnvMaxRequests}
+	case errors.Is(err, ErrBodyTooLarge):
+		return &TargetError{Cause: fmt.Sprintf("%s answered a body larger than %d bytes", s.name, MaxBody),
+			Hint: fmt.Sprintf("the suite reads at most %d bytes of a response; is %s FlexFactor's API?", MaxBody, EnvBaseURL)}
 	case errors.As(err, &dnsErr):
 		return &TargetError{Cause: fmt.Sprintf("target unreachable: the host %s was not found", host), Hint: "check " + EnvBaseURL}
 	case isTimeout(err):

@@ -64,6 +64,9 @@ func TestPreflightSaysOneCauseInWords(t *testing.T) {
 			t.Cleanup(tlsSrv.Close)
 			c.BaseURL = tlsSrv.URL + "/v1"
 		}, cause: "TLS with 127.0.0.1:", hint: "valid certificate"},
+		{name: "a listing larger than the suite reads", setup: func(s *flexapitest.Server, _ *Config) {
+			s.Inject(flexapitest.RouteList, flexapitest.OversizedBody(MaxBody+10).Always())
+		}, cause: "the listing answered a body larger than 1048576 bytes", hint: "at most"},
 		{name: "an unknown merchant", setup: func(s *flexapitest.Server, c *Config) {
 			s.Inject(flexapitest.RouteList, flexapitest.Status(404).Always())
 		}, cause: "not found: the listing answered 404", hint: EnvMID},

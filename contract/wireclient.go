@@ -19,6 +19,9 @@ import (
 // small, and a runaway body must not exhaust memory.
 const MaxBody = 1 << 20
 
+// ErrBodyTooLarge is returned for a response body larger than MaxBody.
+var ErrBodyTooLarge = fmt.Errorf("the body is larger than %d bytes", MaxBody)
+
 // ErrBudgetExceeded is returned instead of sending a request once the run
 // has used its request budget.
 var ErrBudgetExceeded = errors.New("contract: the run's request budget is used up")
@@ -174,7 +177,7 @@ func (c *WireClient) do(req *http.Request, op string) (*Exchange, error) {
 		return nil, fmt.Errorf("contract: %s %s: read body: %w", req.Method, op, err)
 	}
 	if len(body) > MaxBody {
-		return nil, fmt.Errorf("contract: %s %s: the body is larger than %d bytes", req.Method, op, MaxBody)
+		return nil, fmt.Errorf("contract: %s %s: %w", req.Method, op, ErrBodyTooLarge)
 	}
 	// The captured request keeps no body and no trace: it is only routed.
 	captured := req.Clone(context.Background())
