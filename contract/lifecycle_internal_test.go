@@ -63,3 +63,23 @@ func TestLeftoversAreFoundAndSweptWhereTheListingShowsAnID(t *testing.T) {
 		t.Errorf("not swept: %q", left)
 	}
 }
+
+// TestValueInFindsTheValueWhereverTheListingHidesIt: in a string, in a
+// member's name, and in the raw bytes only (a number the decoder does not
+// walk as a string).
+func TestValueInFindsTheValueWhereverTheListingHidesIt(t *testing.T) {
+	v := "20261126070000"
+	k := &LifecycleKey{Name: "n", value: keyValue{p: &v}}
+	for body, want := range map[string]string{
+		`{"keys":[{"name":"n","note":"copy ` + v + `"}]}`:     "/keys/0/note",
+		`{"keys":[{"name":"n","k` + v + `":true}]}`:           "/keys/0/k" + v + " (a member name)",
+		`{"keys":[{"name":"n","serial":` + v + `}]}`:          "/",
+		`{"keys":[{"name":"n","last_four":"0000"}]}`:          "",
+		`{"keys":[{"name":"n","note":"copy ` + v[1:] + `"}]}`: "",
+	} {
+		got := strings.Join(ValueIn(&Exchange{Status: 200, Body: []byte(body)}, k), ", ")
+		if got != want {
+			t.Errorf("ValueIn(%s) = %q, want %q", body, got, want)
+		}
+	}
+}

@@ -140,6 +140,9 @@ var lifecycleBreaks = []struct {
 				"status": "FAILED", "success": false, "result": nil, "errors": []string{"not revoked"}}).Always())
 		},
 		mustCatch: []string{"is gone from the listing once revoked"}, report: "the revoke call did not succeed"},
+	{name: "a public key listed tokenization",
+		breakIt:   listBreak(flexapitest.SetField("keys/2/type", "tokenization")),
+		mustCatch: []string{"is listed as public or publishable when created public"}},
 	{name: "the value in the listing",
 		opts:      []flexapitest.Option{flexapitest.WithValuesListed()},
 		mustCatch: []string{"has its full value nowhere in the listing"}},
@@ -257,6 +260,25 @@ func TestTheCleanupRevokesWhatNoSpecRevoked(t *testing.T) {
 	}
 	if !strings.Contains(r.output, "lifecycle run id") {
 		t.Fatalf("the setup made no keys:\n%s", r.output)
+	}
+	if n := keysLeft(t, srv); n != 0 {
+		t.Errorf("the run left %d keys on the double", n)
+	}
+	assertClean(t, r, secrets...)
+}
+
+// TestABudgetUsedUpStillRevokes: with a budget the setup nearly uses up,
+// the other specs run out of requests, and the two the lifecycle reserved
+// still revoke its keys.
+func TestABudgetUsedUpStillRevokes(t *testing.T) {
+	srv := newCanaryDouble(t)
+	// The listing, two creates and the listing after them, then two revokes.
+	r, secrets := runSuite(t, srv, staticToken, lifecycleOn, "FLEXFACTOR_MAX_REQUESTS=6")
+	if r.exitCode == 0 {
+		t.Fatalf("the run passed with its budget used up:\n%s", r.output)
+	}
+	if !strings.Contains(r.output, "request budget is used up") {
+		t.Fatalf("no spec ran out of requests:\n%s", r.output)
 	}
 	if n := keysLeft(t, srv); n != 0 {
 		t.Errorf("the run left %d keys on the double", n)
