@@ -245,45 +245,39 @@ func listedTwice(next http.Handler) http.Handler {
 	})
 }
 
-// TestTheCleanupRevokesWhatNoSpecRevoked: with the lifecycle's specs
-// filtered out, the keys the setup made are still revoked, by the
-// suite-level cleanup alone (a --fail-fast run, or one whose revoke check
-// timed out, relies on it the same way).
-func TestTheCleanupRevokesWhatNoSpecRevoked(t *testing.T) {
-	srv := newCanaryDouble(t)
-	r, secrets := runSuiteArgs(t, srv, staticToken, []string{"-ginkgo.label-filter=!lifecycle"}, lifecycleOn)
-	if r.exitCode != 0 {
-		t.Fatalf("exit %d; failed: %q\n%s", r.exitCode, r.failed, r.output)
+// TestTheRunsKeysAreRevokedWhenNoSpecRevokesThem: with the lifecycle's
+// specs filtered out, the suite-level cleanup alone revokes the keys the
+// setup made (a --fail-fast run, or one whose revoke check timed out,
+// relies on it the same way); with a budget the setup nearly uses up (the
+// listing, two creates and the listing after them), the other specs run
+// out of requests and the two the lifecycle reserved still revoke its keys.
+func TestTheRunsKeysAreRevokedWhenNoSpecRevokesThem(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		env    string
+		passes bool
+		output string // the console says it
+	}{
+		{"the lifecycle's specs filtered out", []string{"-ginkgo.label-filter=!lifecycle"}, lifecycleOn, true, "lifecycle run id"},
+		{"the budget used up", nil, "FLEXFACTOR_MAX_REQUESTS=6", false, "request budget is used up"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newCanaryDouble(t)
+			r, secrets := runSuiteArgs(t, srv, staticToken, tc.args, lifecycleOn, tc.env)
+			if (r.exitCode == 0) != tc.passes || !strings.Contains(r.output, tc.output) {
+				t.Fatalf("exit %d, want a run that passes: %v, saying %q; failed: %q\n%s", r.exitCode, tc.passes, tc.output, r.failed, r.output)
+			}
+			if failedWith(append(r.passed, r.failed...), "A key this run creates") != (tc.args == nil) {
+				t.Errorf("the lifecycle's specs ran: %v, want %v", !(tc.args == nil), tc.args == nil)
+			}
+			if n := keysLeft(t, srv); n != 0 {
+				t.Errorf("the run left %d keys on the double", n)
+			}
+			assertClean(t, r, secrets...)
+		})
 	}
-	if failedWith(r.passed, "A key this run creates") {
-		t.Fatalf("the lifecycle's specs ran despite the filter: %q", r.passed)
-	}
-	if !strings.Contains(r.output, "lifecycle run id") {
-		t.Fatalf("the setup made no keys:\n%s", r.output)
-	}
-	if n := keysLeft(t, srv); n != 0 {
-		t.Errorf("the run left %d keys on the double", n)
-	}
-	assertClean(t, r, secrets...)
-}
-
-// TestABudgetUsedUpStillRevokes: with a budget the setup nearly uses up,
-// the other specs run out of requests, and the two the lifecycle reserved
-// still revoke its keys.
-func TestABudgetUsedUpStillRevokes(t *testing.T) {
-	srv := newCanaryDouble(t)
-	// The listing, two creates and the listing after them, then two revokes.
-	r, secrets := runSuite(t, srv, staticToken, lifecycleOn, "FLEXFACTOR_MAX_REQUESTS=6")
-	if r.exitCode == 0 {
-		t.Fatalf("the run passed with its budget used up:\n%s", r.output)
-	}
-	if !strings.Contains(r.output, "request budget is used up") {
-		t.Fatalf("no spec ran out of requests:\n%s", r.output)
-	}
-	if n := keysLeft(t, srv); n != 0 {
-		t.Errorf("the run left %d keys on the double", n)
-	}
-	assertClean(t, r, secrets...)
 }
 
 func assertNoMintedValue(t *testing.T, r run) {
