@@ -132,7 +132,14 @@ func decodeCreated(resp *http.Response, raw []byte, red *redactor, tok string) (
 			Body: red.excerpt(raw, tok, secret), Err: err}
 	}
 	if err := json.Unmarshal(raw, &a); err != nil {
-		return nil, malformed("", errors.New("decoding JSON: "+red.excerpt([]byte(err.Error()), tok)))
+		// A field of the wrong type stops the decoding, perhaps before
+		// "value": read the value alone, so that its copies elsewhere in
+		// the body (a message quoting it) are redacted too.
+		var v struct {
+			Value string `json:"value"`
+		}
+		_ = json.Unmarshal(raw, &v)
+		return nil, malformed(v.Value, errors.New("decoding JSON: "+red.excerpt([]byte(err.Error()), tok, v.Value)))
 	}
 	value := ""
 	if a.Value != nil {

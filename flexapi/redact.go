@@ -90,6 +90,9 @@ func (r *redactor) excerpt(body []byte, extra ...string) string {
 	if len(body) > excerptWindow {
 		s = r.trimCutSecret(s, extra)
 	}
+	if plain, ok := unescapedJSON(s); ok {
+		s = plain
+	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	return printable(r.redact(s, extra...), excerptBytes)
 }
