@@ -81,10 +81,36 @@ func TestVersionChecksSayWhatIsMissing(t *testing.T) {
 			"found 22.11.0"},
 		{"npm 9", "need-node", map[string]string{"node": "echo v20.19.0", "npm": "echo 9.8.1"},
 			"make: npm 10+ is needed for the spec's Node tools, found 9.8.1: npm install -g npm@10"},
+		{"Node 21, between the accepted lines", "need-node", map[string]string{"node": "echo v21.7.3", "npm": "echo 10.5.0"},
+			"found 21.7.3"},
+		// nil scripts: a PATH with the shell's tools and neither go nor node.
+		{"no go", "need-go", nil,
+			"make: Go 1.26.8 or later is needed (go.mod) and no go is on PATH: get it from https://go.dev/dl/"},
+		{"no node", "need-node", nil,
+			"make: Node.js 20.19+ (or 22.12+) with npm 10+ is needed for the spec's Node tools: get it from https://nodejs.org/"},
+	}
+	// bare is a PATH holding only what the Makefile's shell and the checks
+	// run besides the toolchains.
+	bare := func(t *testing.T) []string {
+		bin := t.TempDir()
+		for _, tool := range []string{"bash", "env", "dirname", "sed", "sort", "head", "cat"} {
+			p, err := exec.LookPath(tool)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(p, filepath.Join(bin, tool)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return []string{"PATH=" + bin}
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			passed, out := runCommand(t, ".", fake(t, tc.scripts), "make", "--no-print-directory", "-s", tc.target)
+			env := bare(t)
+			if tc.scripts != nil {
+				env = fake(t, tc.scripts)
+			}
+			passed, out := runCommand(t, ".", env, "make", "--no-print-directory", "-s", tc.target)
 			if passed {
 				t.Fatalf("make %s passed:\n%s", tc.target, out)
 			}
