@@ -1,6 +1,8 @@
 package apikeys_test
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,5 +142,67 @@ func TestNodeToolsReusedOnceInstalled(t *testing.T) {
 	}
 	if !passed {
 		t.Errorf("the second install failed:\n%s", out)
+	}
+}
+
+// TestNodeToolsReinstalledWhenTheLockfileChanges: installed tools are
+// reused only for the lockfile they were installed from. A copy of
+// .ci/node/install beside a lockfile that differs from the one its stamp
+// records must start npm ci (a fake npm records the start and fails, so no
+// registry is asked) and leave the stamp as it was; beside the recorded
+// one it must not start npm.
+func TestNodeToolsReinstalledWhenTheLockfileChanges(t *testing.T) {
+	lock, err := os.ReadFile(".ci/node/package-lock.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile(".ci/node/install")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	record := filepath.Join(bin, "npm-started")
+	fake := "#!/bin/sh\necho \"$@\" >>" + record + "\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "npm"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
+	for _, tc := range []struct {
+		name      string
+		lockfile  []byte
+		wantStart bool
+	}{
+		{"the lockfile the stamp records", lock, false},
+		{"a changed lockfile", append(append([]byte{}, lock...), '\n'), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_ = os.Remove(record)
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "install"), script, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "package-lock.json"), tc.lockfile, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(filepath.Join(dir, "node_modules"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			stamp := fmt.Sprintf("%x\n", sha256.Sum256(lock))
+			if err := os.WriteFile(filepath.Join(dir, "node_modules", ".package-lock.sha256"), []byte(stamp), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			passed, out := runCommand(t, dir, env, "bash", "install")
+			started, _ := os.ReadFile(record)
+			if got := strings.Contains(string(started), "ci"); got != tc.wantStart {
+				t.Errorf("npm ci started: %t, want %t (npm %q):\n%s", got, tc.wantStart, started, out)
+			}
+			if passed == tc.wantStart {
+				t.Errorf("the install passed: %t, want %t (the fake npm fails):\n%s", passed, !tc.wantStart, out)
+			}
+			// A failed install is not taken for an installed one next time.
+			if after, _ := os.ReadFile(filepath.Join(dir, "node_modules", ".package-lock.sha256")); string(after) != stamp {
+				t.Errorf("the stamp became %q after a failed npm ci", after)
+			}
+		})
 	}
 }
