@@ -4,6 +4,8 @@
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= go
+# Where make contract writes its reports.
+CONTRACT_REPORTS ?= reports
 
 .PHONY: help need-go need-node all generate check-generated lint test contract mock bench bench-double fuzz breaking interop docs
 
@@ -50,11 +52,11 @@ test: need-go need-node check-generated lint breaking interop
 
 ## contract: the contract run (against the embedded double without credentials)
 contract: need-go
-	@mkdir -p reports
+	@mkdir -p $(CONTRACT_REPORTS)
 	@# -contract.env: only this target reads the FLEXFACTOR_* variables; go test
 	@# ./contract (make test) ignores them and tests the embedded double.
 	@# No colour codes when the output is not a terminal (CI logs, a saved console).
-	$(GO) run github.com/onsi/ginkgo/v2/ginkgo $$([ -t 1 ] || echo --no-color) --junit-report=junit.xml --output-dir=reports -v ./contract -- -contract.env
+	$(GO) run github.com/onsi/ginkgo/v2/ginkgo $$([ -t 1 ] || echo --no-color) --junit-report=junit.xml --output-dir=$(CONTRACT_REPORTS) -v ./contract -- -contract.env
 
 ## mock: the FlexFactor double as a standalone server (flags in MOCK_FLAGS)
 mock: need-go

@@ -13,9 +13,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
 )
 
 // makefileTargets are the targets the Makefile defines, in order.
@@ -304,4 +307,48 @@ func descendantMock(t *testing.T, pid int) int {
 	}
 	t.Fatalf("no flexfactor-mock process below make (pid %d)", pid)
 	return 0
+}
+
+// TestMakeContractReadsTheEnvironment runs `make contract` with
+// FLEXFACTOR_BASE_URL, FLEXFACTOR_TOKEN and FLEXFACTOR_MID naming a double
+// on a free loopback port: the run must test that server (its requests
+// are counted), not the embedded double. `go test ./contract` ignores the
+// same variables (contract/selftest's TestAUnitRunSendsNothingWhatever-
+// TheEnvironment); only the Makefile's -contract.env opts in, and without it
+// a nightly run would test the embedded double and call it the sandbox.
+func TestMakeContractReadsTheEnvironment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the contract suite through make")
+	}
+	var requests atomic.Int64
+	srv := flexapitest.NewServer(flexapitest.WithRequestHook(func(flexapitest.Request) { requests.Add(1) }))
+	defer srv.Close()
+	reports := t.TempDir()
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "FLEXFACTOR_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "FLEXFACTOR_BASE_URL="+srv.URL, "FLEXFACTOR_TOKEN="+srv.IssueToken(),
+		"FLEXFACTOR_MID="+flexapitest.DefaultMID, "FLEXFACTOR_REQUEST_TIMEOUT=10s")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "contract", "CONTRACT_REPORTS="+reports)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make contract against a faithful double failed: %v\n%s", err, out)
+	}
+	if requests.Load() == 0 {
+		t.Errorf("make contract sent no request to FLEXFACTOR_BASE_URL:\n%s", out)
+	}
+	if !strings.Contains(string(out), "contract target: live "+srv.URL+";") {
+		t.Errorf("make contract did not say it tests %s:\n%s", srv.URL, out)
+	}
+	for _, f := range []string{"junit.xml", "contract-report.md", "observations.json"} {
+		if _, err := os.Stat(filepath.Join(reports, f)); err != nil {
+			t.Errorf("make contract wrote no %s into CONTRACT_REPORTS: %v", f, err)
+		}
+	}
 }
