@@ -122,6 +122,13 @@ func checkFigures(r io.Reader, w io.Writer) (bool, error) {
 	bareRSS, _ := f.median("bare", "rss-list-MB")
 	fmt.Fprintf(w, "| RSS MB after 5 s of list load (bare: after its list windows) | %.1f | %s | |\n", rss5, orDash(bareRSS, "%.1f"))
 	fmt.Fprintf(w, "| RSS MB after 60 s of list load | %.1f | — | |\n", rss60)
+	if pairs, ok := f.median("double", "create-revoke-req/s"); ok {
+		cpu, _ := f.median("double", "create-revoke-cpu-us")
+		p99, _ := f.median("double", "create-revoke-p99-us")
+		rss, _ := f.median("double", "rss-after-create-revoke-MB")
+		fmt.Fprintf(w, "| create + revoke pairs/s (CPU µs per pair, p99 µs) | %.0f (%.1f, %.0f) | — | |\n", pairs, cpu, p99)
+		fmt.Fprintf(w, "| RSS MB after the creates and revokes | %.1f | — | |\n", rss)
+	}
 	tok1 := f.need(&missing, "double", "token-window1-req/s")
 	tok6 := f.need(&missing, "double", fmt.Sprintf("token-window%d-req/s", windows))
 	fmt.Fprintf(w, "| token requests/s, first 5 s window | %.0f | — | |\n", tok1)

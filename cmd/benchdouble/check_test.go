@@ -58,6 +58,11 @@ figure	bare	token-cpu-us	20
 figure	bare	token-p50-us	200
 figure	bare	token-p99-us	1000
 figure	double	list-p99-with-token-us	{p99with}
+figure	double	create-revoke-req/s	5000
+figure	double	create-revoke-cpu-us	80
+figure	double	create-revoke-p50-us	1500
+figure	double	create-revoke-p99-us	3000
+figure	double	rss-after-create-revoke-MB	21
 figure	bare	list-p99-with-token-us	1500
 `
 
@@ -93,6 +98,8 @@ func TestEveryGoalMet(t *testing.T) {
 		"| list CPU µs per request | 24.2 | 20.0 | 1.20 / 1.20 / 1.21 |",
 		"| RSS MB after 60 s of list load | 24.0 | — | |",
 		"| token requests/s, sixth 5 s window | 4500 | — | |",
+		"| create + revoke pairs/s (CPU µs per pair, p99 µs) | 5000 (80.0, 3000) | — | |",
+		"| RSS MB after the creates and revokes | 21.0 | — | |",
 		"benchdouble: every goal met",
 	} {
 		if !strings.Contains(out, want) {

@@ -114,6 +114,9 @@ func runBench(o options, out io.Writer) error {
 	if err := sideBySide(o, p, a, bare, ra, newRequests(bare.host, rec.Bearer, credentials)); err != nil {
 		return err
 	}
+	if err := lifecycleRun(o, p, a, rec.Bearer); err != nil {
+		return err
+	}
 	p.note("load average after the run: %s", loadAverage())
 	return nil
 }
