@@ -14,21 +14,10 @@ import (
 	"context"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 )
 
-// gcPercent is the program's GOGC unless the environment sets one. Most of
-// its live heap is openapi.yaml as kin-openapi holds it, which every
-// garbage collection marks again: collecting at 4 times the live heap
-// rather than 2 costs about 8 MB more and, measured with make bench-double,
-// a third less CPU per token call.
-const gcPercent = 300
-
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
