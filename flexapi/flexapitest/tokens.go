@@ -18,19 +18,22 @@ const DefaultMaxTokens = 100000
 // a long run's backlog.
 const sweepBatch = 8
 
-// tokenStore holds the live tokens. Checking a token (every list call) reads
-// a sync.Map and takes no lock, so it never waits on an issue; issuing
-// (rarer) takes the store's own lock, never the server's, for a constant
-// amortized time: it adds the token to the end of a queue in issue order and
-// forgets at most sweepBatch expired or excess tokens from its front.
+// tokenStore holds the live tokens. Issuing takes the store's own lock,
+// never the server's, for a constant amortized time: it adds the token to
+// the end of a queue in issue order and forgets at most sweepBatch expired
+// or excess tokens from its front. Checking a token (every list call) takes
+// only the read lock of one of tokenShards shards of the live tokens, which
+// an issue holds for one map write, never while it makes a token or sweeps:
+// a list call does not wait on token issue.
 //
-// Tokens are kept by a 64-bit keyed hash, not by value: about 50 bytes each
-// whatever their length. A forged token that matches a hash is a 2^-64
-// chance per live token.
+// Tokens are kept by a 64-bit keyed hash, not by value, in maps that hold no
+// pointers: about 20 bytes each whatever their length, and nothing for the
+// garbage collector to scan however many there are. A forged token that
+// matches a hash is a 2^-64 chance per live token.
 type tokenStore struct {
-	seed maphash.Seed
-	max  int
-	live sync.Map // hash (uint64) -> expiry (int64, Unix nanoseconds)
+	seed   maphash.Seed
+	max    int
+	shards [tokenShards]tokenShard
 
 	mu    sync.Mutex
 	queue []queuedToken // a ring in issue order: queue[head] is the oldest
@@ -41,6 +44,46 @@ type tokenStore struct {
 type queuedToken struct {
 	hash uint64
 	exp  int64
+}
+
+// tokenShards is how many shards the live tokens are split into.
+const tokenShards = 16
+
+// tokenShard is a part of the live tokens: hash -> expiry (Unix
+// nanoseconds).
+type tokenShard struct {
+	mu   sync.RWMutex
+	live map[uint64]int64
+}
+
+func (ts *tokenStore) shard(h uint64) *tokenShard {
+	return &ts.shards[h%tokenShards]
+}
+
+func (sh *tokenShard) store(h uint64, exp int64) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.live == nil {
+		sh.live = map[uint64]int64{}
+	}
+	sh.live[h] = exp
+}
+
+// forget deletes h if it still holds exp: a later token with the same hash
+// keeps its own.
+func (sh *tokenShard) forget(h uint64, exp int64) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.live[h] == exp {
+		delete(sh.live, h)
+	}
+}
+
+func (sh *tokenShard) load(h uint64) (int64, bool) {
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	exp, ok := sh.live[h]
+	return exp, ok
 }
 
 func newTokenStore(max int) *tokenStore {
@@ -71,14 +114,14 @@ func (ts *tokenStore) add(tok string, now, exp time.Time) {
 	}
 	ts.queue[(ts.head+ts.n)%len(ts.queue)] = queuedToken{h, e}
 	ts.n++
-	ts.live.Store(h, e)
+	ts.shard(h).store(h, e)
 }
 
 // pop forgets the oldest token. It deletes the map entry only if it still
 // holds this token's expiry: a later token with the same hash keeps its own.
 func (ts *tokenStore) pop() {
 	q := ts.queue[ts.head]
-	ts.live.CompareAndDelete(q.hash, q.exp)
+	ts.shard(q.hash).forget(q.hash, q.exp)
 	ts.head = (ts.head + 1) % len(ts.queue)
 	ts.n--
 }
@@ -98,15 +141,21 @@ func (ts *tokenStore) valid(tok string, now time.Time) bool {
 	if tok == "" {
 		return false
 	}
-	exp, ok := ts.live.Load(ts.hash(tok))
-	return ok && now.UnixNano() < exp.(int64)
+	h := ts.hash(tok)
+	exp, ok := ts.shard(h).load(h)
+	return ok && now.UnixNano() < exp
 }
 
 // clear forgets every token.
 func (ts *tokenStore) clear() {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	ts.live.Clear()
+	for i := range ts.shards {
+		sh := &ts.shards[i]
+		sh.mu.Lock()
+		sh.live = nil
+		sh.mu.Unlock()
+	}
 	ts.queue, ts.head, ts.n = nil, 0, 0
 }
 
