@@ -95,3 +95,13 @@ func TestTheReportIsHonestWhenNothingWasObserved(t *testing.T) {
 		t.Errorf("the report names a host that never answered:\n%s", b.String())
 	}
 }
+
+// TestDecideSaysARunThatDidNotFinish: no check failed, but Ginkgo ended
+// the suite early (an interrupt, a timeout): the run is not green.
+func TestDecideSaysARunThatDidNotFinish(t *testing.T) {
+	passed := spec([]string{"A"}, "passes", types.SpecStatePassed, "")
+	v := Decide(Checks(types.Report{SpecReports: []types.SpecReport{passed}}), nil, nil, []string{"interrupted by a signal\nmore"})
+	if v.Line() != "FAILED: the run did not finish" || v.ReadFirst != "interrupted by a signal" {
+		t.Errorf("Decide = %q / %q", v.Line(), v.ReadFirst)
+	}
+}

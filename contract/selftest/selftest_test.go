@@ -220,6 +220,8 @@ var breaks = []struct {
 		[]string{"with a response that matches openapi.yaml", "last_used is never absent"}},
 	{"a wrong format", listBreak(flexapitest.SetField("keys/0/created_at", "16/11/2024 12:00 "+canaryBreak)), staticToken, nil,
 		[]string{"with a response that matches openapi.yaml", "created_at is an RFC 3339 date-time"}},
+	{"a last_used that is not a date-time", listBreak(flexapitest.SetField("keys/0/last_used", "yesterday "+canaryBreak)), staticToken, nil,
+		[]string{"with a response that matches openapi.yaml", "last_used is never absent, and is null or an RFC 3339 date-time"}},
 	{"an unknown enum value", listBreak(flexapitest.SetField("keys/1/type", "restricted")), appCredentials, nil,
 		[]string{"with a response that matches openapi.yaml", "type is a value openapi.yaml declares"}},
 	{"a last_four of three characters", listBreak(flexapitest.SetField("keys/0/last_four", "7dc")), staticToken, nil,
