@@ -42,10 +42,12 @@ type requestValidator struct {
 	// themselves), at a 2^-64 chance per body remembered.
 	byBody map[Route]*sync.Map // hash of Content-Type and body -> struct{}
 	seed   maphash.Seed
-	nvalid atomic.Int64
+	// remembered counts each route's valid paths or bodies, so that one
+	// route's (revoke's ids, each used once) cannot use up another's.
+	remembered map[Route]*atomic.Int64
 }
 
-// maxValidPaths bounds the valid paths and bodies remembered, together.
+// maxValidPaths bounds the valid paths or bodies remembered per route.
 const maxValidPaths = 4096
 
 // maxRememberedBody is the largest body whose validity is remembered.
@@ -57,10 +59,11 @@ func newRequestValidator() (*requestValidator, error) {
 		return nil, fmt.Errorf("flexapitest: %w", err)
 	}
 	v := &requestValidator{
-		routes: map[Route]*routers.Route{},
-		byPath: map[Route]*sync.Map{},
-		byBody: map[Route]*sync.Map{},
-		seed:   maphash.MakeSeed(),
+		routes:     map[Route]*routers.Route{},
+		byPath:     map[Route]*sync.Map{},
+		byBody:     map[Route]*sync.Map{},
+		remembered: map[Route]*atomic.Int64{},
+		seed:       maphash.MakeSeed(),
 		options: &openapi3filter.Options{
 			MultiError: true,
 			// The double checks tokens itself, answering 401 with the
@@ -84,6 +87,7 @@ func newRequestValidator() (*requestValidator, error) {
 			Spec: doc, Path: op.path, PathItem: item,
 			Method: op.method, Operation: item.GetOperation(op.method),
 		}
+		v.remembered[route] = new(atomic.Int64)
 		switch {
 		case pathOnly(item, item.GetOperation(op.method)):
 			v.byPath[route] = &sync.Map{}
@@ -143,7 +147,7 @@ func (v *requestValidator) check(r *http.Request, route Route, name, value strin
 		Options:    v.options,
 	})
 	if err == nil {
-		if valid != nil && v.nvalid.Add(1) <= maxValidPaths {
+		if valid != nil && v.remembered[route].Add(1) <= maxValidPaths {
 			valid.Store(key, struct{}{})
 		}
 		return nil

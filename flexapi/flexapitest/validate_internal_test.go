@@ -20,6 +20,11 @@ func TestValidPathsRememberedBounded(t *testing.T) {
 	if v.byPath[RouteToken] != nil || v.byPath[RouteCreate] != nil {
 		t.Fatal("a route with a body remembers valid requests")
 	}
+	// Revoke's ids, each used once, fill revoke's bound, not the list's.
+	for i := range maxValidPaths + 10 {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest(http.MethodDelete, fmt.Sprintf("/v1/api-keys/key_%d", i), nil))
+	}
 	for i := range maxValidPaths + 10 {
 		w := httptest.NewRecorder()
 		srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, fmt.Sprintf("/v1/api-keys/mid_%d", i), nil))
