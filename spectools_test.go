@@ -67,30 +67,55 @@ func TestInteropGateCatchesTypeChanges(t *testing.T) {
 	}
 }
 
-// TestInteropClientCatchesABrokenDouble runs make interop's TypeScript client
-// against a double whose listing drops a required field: the client must
-// fail, on that field. The same client against the faithful double is
-// make interop itself.
+// TestInteropClientCatchesABrokenDouble builds make interop's TypeScript
+// client once, runs it against the faithful double (it must pass), then
+// against doubles each broken in one way: the client must fail, on that
+// check. make interop itself is the same client against the faithful
+// double.
 func TestInteropClientCatchesABrokenDouble(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs tsc and node")
 	}
 	t.Parallel()
-	srv := flexapitest.NewServer()
-	defer srv.Close()
-	srv.Inject(flexapitest.RouteList, flexapitest.RemoveField("keys/*/last_used"))
-	passed, out := runMake(t, ".", "interop",
-		"INTEROP_BASE_URL="+srv.URL, "INTEROP_APP_KEY="+srv.AppKey, "INTEROP_APP_SECRET="+srv.AppSecret)
-	if passed {
-		t.Fatalf("make interop passed against a double without last_used:\n%s", out)
+	dir := t.TempDir()
+	against := func(srv *flexapitest.Server) []string {
+		return []string{"INTEROP_BASE_URL=" + srv.URL, "INTEROP_APP_KEY=" + srv.AppKey, "INTEROP_APP_SECRET=" + srv.AppSecret}
 	}
-	for _, want := range []string{"node --test: the generated client against the double", `a listed key lacks "last_used"`} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the report lacks %q:\n%s", want, out)
-		}
+	faithful := flexapitest.NewServer()
+	defer faithful.Close()
+	if passed, out := runMake(t, ".", "interop", append(against(faithful), "INTEROP_DIR="+dir)...); !passed {
+		t.Fatalf("make interop failed against the faithful double:\n%s", out)
 	}
-	if strings.Contains(out, srv.AppSecret) {
-		t.Errorf("the report shows the AppSecret")
+	cases := []struct {
+		name  string
+		route flexapitest.Route
+		fault flexapitest.Fault
+		want  string
+	}{
+		{"a listing without last_used", flexapitest.RouteList, flexapitest.RemoveField("keys/*/last_used"), `a listed key lacks "last_used"`},
+		{"a listing sent as text/plain", flexapitest.RouteList, flexapitest.ContentType("text/plain; charset=utf-8"),
+			"the list call answered text/plain; charset=utf-8, not application/json"},
+		{"a token answer sent as text/plain", flexapitest.RouteToken, flexapitest.ContentType("text/plain"),
+			"the token call answered text/plain, not application/json"},
+		{"a listing that needs no token", flexapitest.RouteList, flexapitest.AuthNotEnforced(),
+			"the list call without a token is refused with 401"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := flexapitest.NewServer()
+			defer srv.Close()
+			srv.Inject(tc.route, tc.fault)
+			passed, out := runCommand(t, dir, against(srv), "node", "--test", "--test-reporter=spec", "out/client.test.js")
+			if passed {
+				t.Fatalf("the client passed against %s:\n%s", tc.name, out)
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("the client's report lacks %q:\n%s", tc.want, out)
+			}
+			if strings.Contains(out, srv.AppSecret) {
+				t.Errorf("the report shows the AppSecret")
+			}
+		})
 	}
 }
 

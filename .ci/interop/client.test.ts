@@ -102,11 +102,19 @@ function client(token?: string) {
   return c;
 }
 
+// assertJSON checks that an answer is sent as the spec's application/json:
+// openapi-fetch parses any body as JSON whatever its Content-Type says.
+function assertJSON(response: Response, call: string): void {
+  const type = response.headers.get("content-type") ?? "";
+  assert.match(type, /^application\/json(;|$)/, `the ${call} answered ${type || "no Content-Type"}, not application/json`);
+}
+
 async function token(): Promise<string> {
   const { data, error, response } = await client().POST("/oauth2/token", {
     body: { AppKey: appKey, AppSecret: appSecret },
   });
   assert.equal(response.status, 200, `the token call answered ${response.status}: ${JSON.stringify(error)}`);
+  assertJSON(response, "token call");
   assert.ok(data, "the token call answered no body");
   assert.equal(typeof data.accessToken, "string");
   assert.ok(data.accessToken.length > 0);
@@ -121,6 +129,7 @@ async function list(bearer: string): Promise<APIKey[]> {
     params: { path: { mid } },
   });
   assert.equal(response.status, 200, `the list call answered ${response.status}: ${JSON.stringify(error)}`);
+  assertJSON(response, "list call");
   assert.ok(data, "the list call answered no body");
   assert.ok(Array.isArray(data.keys), "keys is a list");
   data.keys.forEach(assertListedKey);
@@ -163,7 +172,8 @@ describe("a TypeScript client generated from openapi.yaml, against the double", 
     const { data, error, response } = await client().GET("/api-keys/{mid}", {
       params: { path: { mid } },
     });
-    assert.equal(response.status, 401);
+    assert.equal(response.status, 401, "the list call without a token is refused with 401");
+    assertJSON(response, "401");
     assert.equal(data, undefined);
     assert.ok(error, "the 401 has a body");
     assert.ok(Array.isArray(error.errors) && error.errors.length > 0, "the 401 body is an ErrorList");
