@@ -294,20 +294,22 @@ func TestTokenCallValidationErrorKeepsItsFields(t *testing.T) {
 // per call. An expires in seconds rather than milliseconds, one in the past,
 // one a second away, or a client clock an hour off must not make the client
 // exchange its credentials on every call: it reuses the token until a 401
-// says otherwise, or for a floor of a minute.
+// says otherwise, or for a floor of a minute. An expiry already past says
+// nothing usable: that token is reused until a 401, an hour later too.
 func TestOddExpiriesCostNoExchangePerCall(t *testing.T) {
 	tests := []struct {
 		name    string
 		expires func(now time.Time) int64
 		skew    time.Duration // the client's clock minus the server's
 		noDate  bool          // the token answer has no Date header
+		past    bool          // the expiry reads as already past
 	}{
-		{"expires in seconds", func(now time.Time) int64 { return now.Add(10 * time.Minute).Unix() }, 0, false},
-		{"expires an hour ago", func(now time.Time) int64 { return now.Add(-time.Hour).UnixMilli() }, 0, false},
-		{"expires in a second", func(now time.Time) int64 { return now.Add(time.Second).UnixMilli() }, 0, false},
-		{"the client's clock an hour ahead", func(now time.Time) int64 { return now.Add(10 * time.Minute).UnixMilli() }, time.Hour, false},
-		{"the client's clock an hour ahead, no Date", func(now time.Time) int64 { return now.Add(10 * time.Minute).UnixMilli() }, time.Hour, true},
-		{"the client's clock an hour behind", func(now time.Time) int64 { return now.Add(10 * time.Minute).UnixMilli() }, -time.Hour, false},
+		{"expires in seconds", func(now time.Time) int64 { return now.Add(10 * time.Minute).Unix() }, 0, false, true},
+		{"expires an hour ago", func(now time.Time) int64 { return now.Add(-time.Hour).UnixMilli() }, 0, false, true},
+		{"expires in a second", func(now time.Time) int64 { return now.Add(time.Second).UnixMilli() }, 0, false, false},
+		{"the client's clock an hour ahead", func(now time.Time) int64 { return now.Add(10 * time.Minute).UnixMilli() }, time.Hour, false, false},
+		{"the client's clock an hour ahead, no Date", func(now time.Time) int64 { return now.Add(10 * time.Minute).UnixMilli() }, time.Hour, true, true},
+		{"the client's clock an hour behind", func(now time.Time) int64 { return now.Add(10 * time.Minute).UnixMilli() }, -time.Hour, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -332,6 +334,13 @@ func TestOddExpiriesCostNoExchangePerCall(t *testing.T) {
 			}
 			if got := f.tokenCalls.Load(); got != 1 {
 				t.Errorf("token calls for 6 calls over 30s: %d, want 1", got)
+			}
+			if tt.past {
+				clock.advance(time.Hour)
+				mustList(t, c, exampleMID)
+				if got := f.tokenCalls.Load(); got != 1 {
+					t.Errorf("token calls an hour later: %d, want 1 (a past expiry is no reason to renew)", got)
+				}
 			}
 		})
 	}
