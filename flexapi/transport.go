@@ -28,12 +28,19 @@ func httpClientFor(s *settings) *http.Client {
 	return &hc
 }
 
+// maxHeaderBytes caps the response headers the transport New builds will
+// hold: FlexFactor's are well under a KiB, and net/http's own default
+// (10 MiB) would let a server cost each call as much again as the body cap.
+const maxHeaderBytes = 256 << 10
+
 // defaultTransport is net/http's default transport, owned by this client,
-// with a bound on the wait for response headers: a server that accepts the
-// connection and never answers must not hold a call until its timeout.
+// with a bound on the wait for response headers (a server that accepts the
+// connection and never answers must not hold a call until its timeout) and
+// on their size.
 func defaultTransport(headerTimeout time.Duration) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = headerTimeout
+	t.MaxResponseHeaderBytes = maxHeaderBytes
 	return t
 }
 
