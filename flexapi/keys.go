@@ -210,7 +210,10 @@ type stringField struct {
 }
 
 func (f *stringField) UnmarshalJSON(b []byte) error {
-	f.set = true
+	// A field given twice (or as "name" and "NAME") is what its last
+	// occurrence says, as encoding/json has it: nothing of an earlier one
+	// stays.
+	*f = stringField{set: true}
 	if string(b) == "null" {
 		f.null = true
 		return nil
@@ -239,7 +242,7 @@ type timeField struct {
 }
 
 func (f *timeField) UnmarshalJSON(b []byte) error {
-	f.set = true
+	*f = timeField{set: true} // the last occurrence wins (see stringField)
 	if string(b) == "null" {
 		f.null = true
 		return nil

@@ -83,6 +83,20 @@ func TestEveryKeyHasItsFiveFields(t *testing.T) {
 			t.Errorf("keys %+v", list.Keys)
 		}
 	})
+	t.Run("a field given twice is its last occurrence", func(t *testing.T) {
+		// encoding/json's rule, names matched case-insensitively: an
+		// earlier null neither sticks nor fails the key.
+		used := with("last_used", `"2024-11-18T10:00:00Z"`)
+		f := newFakeFF(t)
+		f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
+			writeJSON(w, http.StatusOK, `{"keys": [`+plus("NAME", "null")+`, `+
+				strings.Replace(used, "{", `{"last_used": null, `, 1)+`, `+plus("last_four", `"wxyz"`)+`]}`)
+		}
+		list := mustList(t, newClient(t, f), exampleMID)
+		if len(list.Keys) != 3 || list.Keys[0].Name != "K" || list.Keys[1].LastUsed == nil || list.Keys[2].LastFour != "7dc0" {
+			t.Errorf("keys %+v", list.Keys)
+		}
+	})
 }
 
 // maxAllocPerBodyByte is the limits promise: for any 2xx body under the
