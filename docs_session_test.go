@@ -164,7 +164,7 @@ func TestDoubleSessionsAsDocumented(t *testing.T) {
 			}
 			command = strings.ReplaceAll(command, "127.0.0.1:8080", host)
 			run := exec.Command("bash", "-c", command)
-			run.Env = append(os.Environ(), "TOKEN="+token)
+			run.Env = append(os.Environ(), "TOKEN="+token, "no_proxy=*", "NO_PROXY=*")
 			out, err := run.CombinedOutput()
 			if err != nil {
 				t.Fatalf("%s: %v\n%s", step.command, err, out)

@@ -231,3 +231,21 @@ func TestNodeToolsReinstalledWhenTheLockfileChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestInteropTalksOnlyToLoopback: an INTEROP_BASE_URL exported in the shell
+// cannot send make test's client anywhere but this machine. The refused
+// host is under .invalid, which no resolver answers, so even a broken
+// guard sends nothing off the machine.
+func TestInteropTalksOnlyToLoopback(t *testing.T) {
+	t.Parallel()
+	for _, url := range []string{
+		"https://api-sandbox.flex-charge.invalid/v1",
+		"http://127.0.0.1.flex-charge.invalid/v1",
+		"http://localhost.flex-charge.invalid:8080/v1",
+	} {
+		passed, out := runCommand(t, ".", []string{"INTEROP_BASE_URL=" + url}, "bash", ".ci/spec", "interop")
+		if passed || !strings.Contains(out, "INTEROP_BASE_URL must be a loopback address") {
+			t.Errorf("INTEROP_BASE_URL=%s: want a refusal, got (passed %v):\n%s", url, passed, out)
+		}
+	}
+}
