@@ -49,10 +49,14 @@ func progress(format string, args ...any) {
 }
 
 // requests are the three kinds of request, built for one server.
-type requests struct{ list, token, unauthorized *request }
+type requests struct {
+	list, token, unauthorized *request
+	bearer                    string // the list call's Authorization header
+}
 
 func newRequests(host, bearer string, credentials []byte) requests {
 	return requests{
+		bearer:       bearer,
 		list:         newRequest("list", getRequest(host, "/v1/api-keys/"+mid, bearer), http.StatusOK),
 		token:        newRequest("token", postRequest(host, "/v1/oauth2/token", credentials), http.StatusOK),
 		unauthorized: newRequest("401", getRequest(host, "/v1/api-keys/"+mid, "Bearer not-a-token"), http.StatusUnauthorized),
@@ -111,10 +115,14 @@ func runBench(o options, out io.Writer) error {
 		return err
 	}
 	b.stop()
-	if err := sideBySide(o, p, a, bare, ra, newRequests(bare.host, rec.Bearer, credentials)); err != nil {
+	if err := sideBySide(o, p, a, bare, ra, newRequests(bare.host, rec.Bearer, credentials), credentials); err != nil {
 		return err
 	}
-	if err := lifecycleRun(o, p, a, rec.Bearer); err != nil {
+	fresh, err := freshRequests(a.host, credentials)
+	if err != nil {
+		return fmt.Errorf("double: %w", err)
+	}
+	if err := lifecycleRun(o, p, a, fresh.bearer); err != nil {
 		return err
 	}
 	p.note("load average after the run: %s", loadAverage())
@@ -165,7 +173,7 @@ func longRun(o options, p printer, a, b *child, ra, rb requests) error {
 // sideBySide measures the double and the bare handler under the same
 // loads, one after the other in pairs, the order alternating from pair to
 // pair so that a drift in the machine's load favours neither.
-func sideBySide(o options, p printer, a, bare *child, ra, rb requests) error {
+func sideBySide(o options, p printer, a, bare *child, ra, rb requests, credentials []byte) error {
 	type server struct {
 		name string
 		c    *child
@@ -193,6 +201,13 @@ func sideBySide(o options, p printer, a, bare *child, ra, rb requests) error {
 			turn++
 			var ws [2]window
 			for i, s := range order {
+				if s.name == "double" {
+					r, err := freshRequests(s.c.host, credentials)
+					if err != nil {
+						return fmt.Errorf("double: %s: %w", ph.name, err)
+					}
+					s.r = r
+				}
 				w, err := ph.run(s)
 				if err != nil {
 					return fmt.Errorf("%s: %s: %w", s.name, ph.name, err)
@@ -307,18 +322,12 @@ func record(host string, credentials []byte) (canned, error) {
 		return rec, err
 	}
 	defer c.close()
-	a, err := c.do(postRequest(host, "/v1/oauth2/token", credentials), true)
-	if err != nil || a.status != http.StatusOK {
-		return rec, fmt.Errorf("token call: status %d, %v", a.status, err)
-	}
-	var tok struct {
-		AccessToken string `json:"accessToken"`
-	}
-	if err := json.Unmarshal(a.body, &tok); err != nil || tok.AccessToken == "" {
-		return rec, fmt.Errorf("token call: no accessToken in the answer (%v)", err)
+	a, bearer, err := issue(c, host, credentials)
+	if err != nil {
+		return rec, err
 	}
 	rec.Token = cannedAnswer{a.contentType, a.body}
-	rec.Bearer = "Bearer " + tok.AccessToken
+	rec.Bearer = bearer
 	for _, step := range []struct {
 		auth   string
 		status int
@@ -355,4 +364,33 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// issue makes one token call on c and returns its answer and the
+// Authorization header that carries the token.
+func issue(c *conn, host string, credentials []byte) (answer, string, error) {
+	a, err := c.do(postRequest(host, "/v1/oauth2/token", credentials), true)
+	if err != nil || a.status != http.StatusOK {
+		return a, "", fmt.Errorf("token call: status %d, %v", a.status, err)
+	}
+	var tok struct {
+		AccessToken string `json:"accessToken"`
+	}
+	if err := json.Unmarshal(a.body, &tok); err != nil || tok.AccessToken == "" {
+		return a, "", fmt.Errorf("token call: no accessToken in the answer (%v)", err)
+	}
+	return a, "Bearer " + tok.AccessToken, nil
+}
+
+// freshRequests are the double's requests with a token issued now: the
+// token windows before issue far more tokens than the double keeps
+// (WithMaxTokens), so the token recorded at the start is long dropped.
+func freshRequests(host string, credentials []byte) (requests, error) {
+	c, err := dial(host)
+	if err != nil {
+		return requests{}, err
+	}
+	defer c.close()
+	_, bearer, err := issue(c, host, credentials)
+	return newRequests(host, bearer, credentials), err
 }
