@@ -50,6 +50,12 @@ type requestValidator struct {
 // maxValidPaths bounds the valid paths or bodies remembered per route.
 const maxValidPaths = 4096
 
+// maxRememberedPath is the longest path parameter whose validity is
+// remembered: the values are kept as they are, and the spec bounds no
+// mid's length, so that maxValidPaths alone would let a load of long mids
+// hold gigabytes.
+const maxRememberedPath = 256
+
 // maxRememberedBody is the largest body whose validity is remembered.
 const maxRememberedBody = 4 << 10
 
@@ -128,8 +134,11 @@ func bodyOnly(item *openapi3.PathItem, op *openapi3.Operation) bool {
 // is known valid costs a lookup.
 func (v *requestValidator) check(r *http.Request, route Route, name, value string) *response {
 	valid, key := v.byPath[route], any(value)
-	if valid == nil {
+	switch {
+	case valid == nil:
 		valid, key = v.bodyKey(r, route)
+	case len(value) > maxRememberedPath:
+		valid = nil // checked every time, never kept
 	}
 	if valid != nil {
 		if _, ok := valid.Load(key); ok {

@@ -79,3 +79,24 @@ func TestValidBodiesRemembered(t *testing.T) {
 		t.Errorf("%d bodies remembered, want the 2 valid ones", n)
 	}
 }
+
+// The valid paths remembered are bounded in bytes, not only in number: a
+// long mid, which the spec allows, is checked every time rather than kept,
+// so that 4096 valid mids of a megabyte each cannot hold 4 GB.
+func TestLongValidPathsNotRemembered(t *testing.T) {
+	srv := NewServer(WithRequestValidation(), WithRequestLog(0))
+	defer srv.Close()
+	for i := range 8 {
+		mid := fmt.Sprintf("mid_%d_%s", i, strings.Repeat("a", 64<<10))
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/v1/api-keys/"+mid, nil))
+		if w.Code != http.StatusUnauthorized {
+			t.Fatalf("a %d-byte mid: status %d, want 401", len(mid), w.Code)
+		}
+	}
+	total := 0
+	srv.validator.byPath[RouteList].Range(func(k, _ any) bool { total += len(k.(string)); return true })
+	if total > maxRememberedPath*8 {
+		t.Errorf("the remembered mids hold %d bytes, want at most %d", total, maxRememberedPath*8)
+	}
+}
