@@ -262,6 +262,7 @@ func TestRequestLog(t *testing.T) {
 	clock.Advance(time.Second)
 	h := bearer(tok)
 	h.Set("Cookie", "session=s3cr3t")
+	h.Set("Proxy-Authorization", "Basic s3cr3t-proxy")
 	h.Set("X-Trace", "t1")
 	do(t, srv, "GET", "/v1/api-keys/mid_123456?x=1&y=2", h, "")
 	do(t, srv, "GET", "/v1/api-keys/mid_123456", http.Header{"Authorization": {tok}}, "")
@@ -289,6 +290,9 @@ func TestRequestLog(t *testing.T) {
 	}
 	if got := list.Header.Get("Authorization"); got != "Bearer "+flexapitest.Redacted {
 		t.Errorf("Authorization logged as %q", got)
+	}
+	if got := list.Header.Get("Proxy-Authorization"); got != "Basic "+flexapitest.Redacted {
+		t.Errorf("Proxy-Authorization logged as %q", got)
 	}
 	if got := list.Header.Get("Cookie"); got != flexapitest.Redacted {
 		t.Errorf("Cookie logged as %q", got)

@@ -72,3 +72,23 @@ func TestListDoesNotWaitOnTokenIssue(t *testing.T) {
 		t.Errorf("status %d, want 200", resp.StatusCode)
 	}
 }
+
+// One issue forgets at most sweepBatch expired tokens, however many have
+// expired, so that no token call pays for a long run's backlog; and the
+// queue never grows past the cap.
+func TestOneIssueSweepsABoundedBatch(t *testing.T) {
+	clock := NewFakeClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	srv := NewServer(WithClock(clock.Now), WithTokenTTL(time.Minute), WithMaxTokens(100))
+	defer srv.Close()
+	for range 100 {
+		srv.IssueToken()
+	}
+	if n := len(srv.tokens.queue); n > 100 {
+		t.Errorf("the token queue has %d places for a cap of 100", n)
+	}
+	clock.Advance(2 * time.Minute)
+	srv.IssueToken()
+	if n, want := srv.tokens.len(), 100-sweepBatch+1; n != want {
+		t.Errorf("after one issue the store holds %d tokens, want %d: one issue forgets at most %d", n, want, sweepBatch)
+	}
+}
