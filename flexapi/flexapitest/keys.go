@@ -18,6 +18,12 @@ const (
 	DefaultMaxMerchants = 1000
 )
 
+// maxCreatedKeySize bounds what the double keeps of one created key, its
+// mid and listing entry, in bytes: the spec bounds neither a name's nor a
+// mid's length, and without it the caps on keys alone would let a load of
+// 64 KiB names hold gigabytes.
+const maxCreatedKeySize = 1 << 10
+
 // The answers' messages for a create or revoke that fails.
 const (
 	msgKeyNotFound = "Key not found."
@@ -100,6 +106,9 @@ func (s *Server) create(r *http.Request) *response {
 	if s.cfg.broken.valuesListed {
 		raw, _ = json.Marshal(listedKey{Name: req.Name, Type: listedType, CreatedAt: created,
 			LastFour: value[len(value)-4:], Value: value})
+	}
+	if len(raw)+len(req.MID) > maxCreatedKeySize {
+		return createFailure(http.StatusConflict, fmt.Sprintf("The double keeps created keys of at most %d bytes, mid and name included.", maxCreatedKeySize))
 	}
 	id := "key_" + randomHex(12)
 

@@ -252,6 +252,28 @@ func TestKeyLimits(t *testing.T) {
 	}
 }
 
+// The caps count keys; a key's size is bounded too, or the default caps'
+// 100,000 keys with 64 KiB names would hold gigabytes. The merchant has
+// room: only the size refuses these.
+func TestCreatedKeySizeLimit(t *testing.T) {
+	srv, _ := newFake(t)
+	tok := srv.IssueToken()
+	for what, body := range map[string]string{
+		"a long name": createBody("m1", strings.Repeat("n", 32<<10), "secret"),
+		"a long mid":  createBody(strings.Repeat("m", 32<<10), "a", "secret"),
+	} {
+		e := do(t, srv, http.MethodPost, "/v1/api-keys", authJSON(tok), body)
+		mustMatchSpec(t, e)
+		if e.status != http.StatusConflict || !strings.Contains(string(e.body), "at most 1024 bytes") {
+			t.Errorf("%s: %s, want 409 with the create page's failure body", what, e)
+		}
+	}
+	if d := srv.Data(); len(d) != 1 {
+		t.Errorf("the data holds %d merchants, want only the seeded one", len(d))
+	}
+	createKey(t, srv, tok, "m1", strings.Repeat("n", 900), "secret")
+}
+
 // TestCreateAndRevokeConcurrently runs creates, listings and revokes of
 // several merchants at once (under -race in make test); the data ends as it
 // began.
