@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync/atomic"
-	"time"
 )
 
 // startLifecycle creates a key and revokes it, over and over, on n
@@ -13,57 +11,31 @@ import (
 // until stopped or max pairs have been sent. A pair is one request of the
 // stream: its latency is the create's and the revoke's together.
 func startLifecycle(addr, host, bearer string, n int, max int64) *stream {
-	s := &stream{req: newRequest("create+revoke", nil, http.StatusOK), stop: make(chan struct{})}
-	s.hist.Store(new(histogram))
-	var sent atomic.Int64
-	for i := range n {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			c, err := dial(addr)
-			if err != nil {
-				s.fail(err)
-				return
-			}
-			defer c.close()
-			create := postRequestAuth(host, "/v1/api-keys", bearer,
-				fmt.Appendf(nil, `{"mid":"mid_load_%d","name":"load","type":"secret"}`, i))
-			for {
-				select {
-				case <-s.stop:
-					return
-				default:
-				}
-				if sent.Add(1) > max {
-					return
-				}
-				t0 := time.Now()
-				a, err := c.do(create, true)
-				if err != nil {
-					s.fail(err)
-					return
-				}
-				var created struct {
-					ID string `json:"id"`
-				}
-				if a.status != http.StatusCreated || json.Unmarshal(a.body, &created) != nil || created.ID == "" {
-					s.fail(fmt.Errorf("create answered %d without an id", a.status))
-					return
-				}
-				a, err = c.do(deleteRequest(host, "/v1/api-keys/"+created.ID, bearer), false)
-				if err != nil {
-					s.fail(err)
-					return
-				}
-				if a.status != http.StatusOK && a.status != http.StatusNoContent {
-					s.fail(fmt.Errorf("revoke answered %d", a.status))
-				}
-				s.hist.Load().add(time.Since(t0))
-				s.done.Add(1)
-			}
-		}()
+	creates := make([][]byte, n)
+	for i := range creates {
+		creates[i] = postRequestAuth(host, "/v1/api-keys", bearer,
+			fmt.Appendf(nil, `{"mid":"mid_load_%d","name":"load","type":"secret"}`, i))
 	}
-	return s
+	return newStream(newRequest("create+revoke", nil, http.StatusOK), addr, n, max, func(_ *stream, c *conn, i int) error {
+		a, err := c.do(creates[i], true)
+		if err != nil {
+			return err
+		}
+		var created struct {
+			ID string `json:"id"`
+		}
+		if a.status != http.StatusCreated || json.Unmarshal(a.body, &created) != nil || created.ID == "" {
+			return fmt.Errorf("create answered %d without an id", a.status)
+		}
+		a, err = c.do(deleteRequest(host, "/v1/api-keys/"+created.ID, bearer), false)
+		if err != nil {
+			return err
+		}
+		if a.status != http.StatusOK && a.status != http.StatusNoContent {
+			return fmt.Errorf("revoke answered %d", a.status)
+		}
+		return nil
+	})
 }
 
 // postRequestAuth builds a JSON POST with an Authorization header.

@@ -144,10 +144,28 @@ type stream struct {
 // startStream sends req on n connections to addr until stopped or max
 // requests have been sent.
 func startStream(addr string, req *request, n int, max int64) *stream {
+	return newStream(req, addr, n, max, func(s *stream, c *conn, _ int) error {
+		a, err := c.do(*s.req.raw.Load(), false)
+		if err != nil {
+			return err
+		}
+		if a.status != s.req.status {
+			s.fail(fmt.Errorf("%s answered %d, want %d", s.req.name, a.status, s.req.status))
+		}
+		return nil
+	})
+}
+
+// newStream runs step in a loop on each of n connections to addr (i is the
+// connection's number) until the stream is stopped or max steps have been
+// taken in all. Each step's latency is recorded; a step's error ends its
+// connection, and a step reports a wrong answer it can go on after with
+// s.fail.
+func newStream(req *request, addr string, n int, max int64, step func(s *stream, c *conn, i int) error) *stream {
 	s := &stream{req: req, stop: make(chan struct{})}
 	s.hist.Store(new(histogram))
 	var sent atomic.Int64
-	for range n {
+	for i := range n {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -167,16 +185,11 @@ func startStream(addr string, req *request, n int, max int64) *stream {
 					return
 				}
 				t0 := time.Now()
-				a, err := c.do(*s.req.raw.Load(), false)
-				d := time.Since(t0)
-				if err != nil {
+				if err := step(s, c, i); err != nil {
 					s.fail(err)
 					return
 				}
-				if a.status != s.req.status {
-					s.fail(fmt.Errorf("%s answered %d, want %d", s.req.name, a.status, s.req.status))
-				}
-				s.hist.Load().add(d)
+				s.hist.Load().add(time.Since(t0))
 				s.done.Add(1)
 			}
 		}()
