@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
 // LifecycleRequests is what the lifecycle adds to a run: two creates, a
@@ -45,22 +47,6 @@ func NewRunID(now time.Time) string {
 // leftover is recognised.
 func LifecycleKeyName(runID, typ string) string { return "contract-" + runID + "-" + typ }
 
-// keyValue holds a created key's full value. It lives behind a pointer and
-// prints as [REDACTED] whatever the verb: a struct holding it, where fmt
-// cannot call its methods, prints an address.
-type keyValue struct{ p *string }
-
-func (k keyValue) get() string {
-	if k.p == nil {
-		return ""
-	}
-	return *k.p
-}
-
-func (k keyValue) String() string             { return Redacted }
-func (k keyValue) GoString() string           { return Redacted }
-func (k keyValue) Format(f fmt.State, _ rune) { fmt.Fprint(f, Redacted) }
-
 // A LifecycleKey is a key the run created: what it asked for, what the
 // create call answered, and what became of it. It never holds the value in
 // a form that prints.
@@ -75,7 +61,7 @@ type LifecycleKey struct {
 	// Created is set when the create call answered a key (with or without
 	// id): the key exists on the target.
 	Created bool
-	value   keyValue
+	value   redact.KeyValue // prints masked, whatever the verb
 	// Uncertain is set when the create call got no answer: the target may
 	// have made the key, which the run cannot revoke without its id.
 	Uncertain bool
@@ -90,7 +76,7 @@ type LifecycleKey struct {
 // LastFour is the value's last four characters, or "" before the create
 // call answered one.
 func (k *LifecycleKey) LastFour() string {
-	v := k.value.get()
+	v := k.value.Reveal()
 	if len(v) < 4 {
 		return ""
 	}
@@ -198,7 +184,7 @@ func (r *Run) recordCreated(k *LifecycleKey, ex *Exchange) {
 		problems = append(problems, ex.Summary()+": the answer has no value")
 	} else {
 		v := *body.Value
-		k.value = keyValue{p: &v}
+		k.value = redact.NewKeyValue(v)
 	}
 	if body.ID == nil || *body.ID == "" {
 		problems = append(problems, ex.Summary()+": the answer has no id, so the key cannot be revoked")
@@ -298,7 +284,7 @@ func LastUsedProblem(listed map[string]any, k *LifecycleKey) string {
 // name or string value holds the key's full value ("/" when only the raw
 // bytes do, as an escaped form would).
 func ValueIn(ex *Exchange, k *LifecycleKey) []string {
-	value := k.value.get()
+	value := k.value.Reveal()
 	if ex == nil || value == "" {
 		return nil
 	}

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
 // TestLeftoversAreFoundAndSweptWhereTheListingShowsAnID: keys named like
@@ -69,7 +71,7 @@ func TestLeftoversAreFoundAndSweptWhereTheListingShowsAnID(t *testing.T) {
 // walk as a string).
 func TestValueInFindsTheValueWhereverTheListingHidesIt(t *testing.T) {
 	v := "20261126070000"
-	k := &LifecycleKey{Name: "n", value: keyValue{p: &v}}
+	k := &LifecycleKey{Name: "n", value: redact.NewKeyValue(v)}
 	for body, want := range map[string]string{
 		`{"keys":[{"name":"n","note":"copy ` + v + `"}]}`:     "/keys/0/note",
 		`{"keys":[{"name":"n","k` + v + `":true}]}`:           "/keys/0/k" + v + " (a member name)",

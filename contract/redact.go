@@ -1,98 +1,55 @@
 package contract
 
 import (
-	"encoding/json"
-	"html"
 	"net/url"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
 // Redactor is the one place every output of a run passes through: the
 // console's failure messages and report entries, junit.xml,
-// contract-report.md and observations.json. It replaces two kinds of text
+// contract-report.md and observations.json. It is the shared redactor
+// (internal/redact, the client's and the double's too), which replaces
 // with [REDACTED]:
 //
 //   - values it was told or has learnt: the token and refresh token, the
 //     AppSecret, the AppKey, the base URL's userinfo and query values, and
-//     every key value seen in a response body (LearnBody);
-//   - shapes that are secrets whoever sent them: JWTs and sk_/pk_ keys.
+//     every key value seen in a response body (LearnBody), each also in its
+//     JSON- and HTML-escaped forms;
+//   - shapes that are secrets whoever sent them: JWTs, sk_/pk_ keys, bearer
+//     credentials, long runs of key characters, the value of a member named
+//     like a secret.
 //
 // The checks themselves never put a value from a response into a message;
 // the redactor is the last line of defence for the day one does. It is
 // safe for concurrent use.
 type Redactor struct {
-	mu      sync.RWMutex
-	secrets []string
+	redact.Redactor
 }
 
 // Redacted is what a secret is replaced with.
-const Redacted = "[REDACTED]"
+const Redacted = redact.Placeholder
 
 // minSecretLen keeps short values (a "1", a "key") from turning every
 // occurrence of a common word into [REDACTED].
 const minSecretLen = 6
 
-// secretShapes match secrets by their form: a JWT (three base64url parts,
-// the first a JSON object, so "eyJ"), and sk_/pk_ keys (sk_live_...,
-// pk_test_...).
-var secretShapes = []*regexp.Regexp{
-	regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`),
-	regexp.MustCompile(`\b(?:sk|pk)_[A-Za-z0-9_-]{8,}`),
-}
-
 // NewRedactor redacts the given secrets; empty and short ones are ignored.
 func NewRedactor(secrets ...string) *Redactor {
-	r := &Redactor{}
+	r := &Redactor{redact.Redactor{MinLen: minSecretLen}}
 	r.Add(secrets...)
 	return r
 }
 
-// Add registers more secrets, such as a token obtained during the run.
-// Each is also known in its JSON- and XML-escaped forms, which is how it
-// would appear inside junit.xml or a JSON file.
-func (r *Redactor) Add(secrets ...string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, s := range secrets {
-		if len(s) < minSecretLen {
-			continue
-		}
-		for _, form := range []string{s, html.EscapeString(s), jsonEscaped(s)} {
-			if !slices.Contains(r.secrets, form) {
-				r.secrets = append(r.secrets, form)
-			}
-		}
-	}
-	// Longest first, so that a secret containing another is hidden whole.
-	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
-}
-
-func jsonEscaped(s string) string {
-	b, _ := json.Marshal(s)
-	return strings.TrimSuffix(strings.TrimPrefix(string(b), `"`), `"`)
-}
-
 // Redact returns s with every known secret and every secret-shaped string
-// replaced by [REDACTED].
+// replaced by [REDACTED]; a nil Redactor hides the shapes only.
 func (r *Redactor) Redact(s string) string {
 	if r == nil {
-		return s
+		return (*redact.Redactor)(nil).Redact(s)
 	}
-	r.mu.RLock()
-	for _, secret := range r.secrets {
-		s = strings.ReplaceAll(s, secret, Redacted)
-	}
-	r.mu.RUnlock()
-	for _, re := range secretShapes {
-		s = re.ReplaceAllString(s, Redacted)
-	}
-	return s
+	return r.Redactor.Redact(s)
 }
 
 // AddURL registers the secrets a URL may carry: its userinfo (user and
@@ -138,14 +95,9 @@ func URLSecrets(raw string) []string {
 	return out
 }
 
-// tokenFieldNames are the members of a token answer that hold secrets,
-// compared like apikeys.IsKeyValueField's names.
-var tokenFieldNames = []string{"accesstoken", "refreshtoken", "idtoken"}
-
 // LearnBody registers every value in a response body that may be a key or
 // a credential: the string value of any member named like a key value
-// (value, key, secret, token, ... as KeySecurityProblems names them) or a
-// token, and every string KeySecurityProblems flags in a "keys" array. A
+// (value, key, secret, token, access_token, ...: redact.IsSecretField), and every string KeySecurityProblems flags in a "keys" array. A
 // body that is not JSON teaches nothing: it is never printed.
 func (r *Redactor) LearnBody(body []byte) {
 	v, err := DecodeJSON(body)
@@ -158,7 +110,7 @@ func (r *Redactor) LearnBody(body []byte) {
 		switch v := v.(type) {
 		case map[string]any:
 			for name, member := range v {
-				if s, ok := member.(string); ok && (apikeys.IsKeyValueField(name) || slices.Contains(tokenFieldNames, apikeys.NormalizeFieldName(name))) {
+				if s, ok := member.(string); ok && redact.IsSecretField(name) {
 					learnt = append(learnt, s)
 				}
 				walk(member)

@@ -1,57 +1,16 @@
 package flexapi
 
-import (
-	"encoding/json"
-	"fmt"
-)
+import "github.com/flexcontract/flexfactor-apikeys/internal/redact"
 
 // KeyValue is the full value of a key just created: a secret. It prints as
-// its last four characters behind a mask, whatever the fmt verb (%v, %+v,
-// %#v, %s, %q, %x...), also inside a struct, a copy of one or a slice, and it
-// encodes to JSON the same way. Reveal is the one way to read the value.
+// its last four characters behind a mask ("[REDACTED]…7dc0"), whatever the
+// fmt verb (%v, %+v, %#v, %s, %q, %x...), also inside a struct, a copy of
+// one or a slice, and it encodes to JSON the same way. Reveal is the one way
+// to read the value; LastFour and IsZero are the others of its methods.
 //
-// The value lives behind a pointer: a struct that keeps a KeyValue in an
-// unexported field, where fmt cannot call its methods, prints an address,
-// never the value.
-type KeyValue struct {
-	v *string
-}
+// It is the key-value wrapper the client, the double and the contract suite
+// share.
+type KeyValue = redact.KeyValue
 
 // newKeyValue wraps a value.
-func newKeyValue(s string) KeyValue { return KeyValue{v: &s} }
-
-// Reveal returns the full value. Store it where secrets go; never log it.
-func (k KeyValue) Reveal() string {
-	if k.v == nil {
-		return ""
-	}
-	return *k.v
-}
-
-// LastFour returns the value's last four characters (bytes), what the list
-// call shows as last_four, or the whole value when it is shorter.
-func (k KeyValue) LastFour() string {
-	s := k.Reveal()
-	return s[len(s)-min(len(s), 4):]
-}
-
-// IsZero reports whether the key has no value.
-func (k KeyValue) IsZero() bool { return k.Reveal() == "" }
-
-// String shows the value masked: "[REDACTED]…7dc0".
-func (k KeyValue) String() string {
-	if k.IsZero() {
-		return "[EMPTY]"
-	}
-	return redacted + "…" + k.LastFour()
-}
-
-// GoString is String: %#v must not print the value.
-func (k KeyValue) GoString() string { return k.String() }
-
-// Format prints String for every verb, so that no verb reaches the value.
-func (k KeyValue) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) }
-
-// MarshalJSON encodes the masked form: a struct holding a KeyValue may be
-// logged as JSON without leaking it.
-func (k KeyValue) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
+func newKeyValue(s string) KeyValue { return redact.NewKeyValue(s) }

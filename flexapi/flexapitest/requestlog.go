@@ -2,10 +2,11 @@ package flexapitest
 
 import (
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
 // DefaultRequestLogSize is how many requests a Server's log keeps unless
@@ -33,8 +34,9 @@ type Request struct {
 	Status int
 }
 
-// Redacted is what replaces a secret in the request log.
-const Redacted = "[REDACTED]"
+// Redacted is what replaces a secret in the request log: the placeholder
+// the client and the contract suite use too.
+const Redacted = redact.Placeholder
 
 // requestLog is a ring of the last size requests, with counts per route
 // that are kept whatever the size. It has its own lock, so that logging
@@ -162,7 +164,7 @@ func (s *Server) logRequest(route Route, r *http.Request) logRef {
 		Method: r.Method,
 		Path:   r.URL.EscapedPath(),
 		Query:  r.URL.RawQuery,
-		Header: redact(r.Header),
+		Header: redact.Header(r.Header),
 		Time:   s.cfg.now(),
 	}
 	ref := logRef{entry: e}
@@ -184,43 +186,4 @@ func (s *Server) finishRequest(ref logRef, status int) {
 		ref.entry.Status = status
 		s.cfg.onRequest(*ref.entry)
 	}
-}
-
-// redact copies h with its credentials replaced: "Bearer [REDACTED]" keeps
-// the scheme, which tests may check, and drops the token.
-func redact(h http.Header) http.Header {
-	out := h.Clone()
-	for _, k := range []string{"Authorization", "Proxy-Authorization"} {
-		vs := out.Values(k)
-		for i, v := range vs {
-			scheme, _, ok := strings.Cut(v, " ")
-			if ok && isToken(scheme) {
-				vs[i] = scheme + " " + Redacted
-			} else {
-				vs[i] = Redacted
-			}
-		}
-	}
-	for _, k := range []string{"Cookie", "Set-Cookie"} {
-		if vs := out.Values(k); len(vs) > 0 {
-			for i := range vs {
-				vs[i] = Redacted
-			}
-		}
-	}
-	return out
-}
-
-// isToken reports whether s looks like an auth scheme name (letters only,
-// short), as opposed to a bare secret.
-func isToken(s string) bool {
-	if s == "" || len(s) > 16 {
-		return false
-	}
-	for _, c := range s {
-		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
-			return false
-		}
-	}
-	return true
 }

@@ -1,4 +1,4 @@
-package flexapi
+package redact
 
 import (
 	"bytes"

@@ -1,0 +1,147 @@
+// Package redact is the one place the client, the double and the contract
+// suite keep secrets out of what they show: the placeholder that replaces a
+// secret, the types that hold one and never print it, the list of JSON
+// member names that carry one, and the Redactor that hides secrets in text
+// (error excerpts, log lines, reports, JUnit files).
+package redact
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Placeholder is what a secret is replaced with, everywhere.
+const Placeholder = "[REDACTED]"
+
+// Shapes of what is a credential whoever sent it. They err on the side of
+// hiding: text that passes through a Redactor is for a person to recognise
+// an answer, not to carry data.
+var (
+	// A credential after "bearer": at least 12 characters, so that the
+	// documented "Invalid bearer token." stays readable.
+	bearerRE = regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{12,}=*`)
+	// A JWT: three base64url parts, the first a JSON object, so "eyJ".
+	jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*`)
+	// sk_/pk_ keys: sk_live_..., pk_test_...
+	prefixedKeyRE = regexp.MustCompile(`\b(?:sk|pk)_[A-Za-z0-9_-]{8,}`)
+	// A JSON member with a string value; its value is hidden when the name
+	// is a secret's (IsSecretField), whatever the value's length.
+	memberRE = regexp.MustCompile(`"([A-Za-z0-9_\-]{1,64})"(\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	// Long unbroken runs of key characters: API keys, secrets, opaque tokens.
+	keyLikeRE = regexp.MustCompile(`[A-Za-z0-9_]{32,}`)
+)
+
+// A Redactor hides the secrets it was told (New, Add) or is given for one
+// call (Redact's extra), in their plain, HTML- and JSON-escaped forms, and
+// everything shaped like a credential: bearer credentials, JWTs, sk_/pk_
+// keys, the string value of a member named like a secret, long runs of key
+// characters. The zero value is ready to use; a nil *Redactor applies the
+// shape rules only. It is safe for concurrent use and never prints what it
+// holds.
+type Redactor struct {
+	// MinLen keeps known secrets shorter than it from being hidden, so
+	// that a learnt "1" or "key" does not turn every occurrence of a
+	// common word into [REDACTED]. Zero hides every non-empty secret. Set
+	// it before the first Add.
+	MinLen int
+
+	mu      sync.RWMutex
+	secrets []string // every form of every secret, longest first
+}
+
+// New returns a Redactor that hides every non-empty secret given.
+func New(secrets ...string) *Redactor {
+	r := &Redactor{}
+	r.Add(secrets...)
+	return r
+}
+
+// Format keeps the secrets out of any output.
+func (r *Redactor) Format(f fmt.State, _ rune) { fmt.Fprint(f, "redact.Redactor{"+Placeholder+"}") }
+
+// Add registers more secrets, such as a token obtained later. Each is also
+// known in its JSON- and HTML-escaped forms, which is how it would appear
+// inside a JSON body, a JSON file or junit.xml.
+func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.secrets = r.withForms(r.secrets, secrets)
+}
+
+// withForms appends to list the forms of secrets not in it yet, longest
+// first, so that a secret containing another is hidden whole.
+func (r *Redactor) withForms(list, secrets []string) []string {
+	added := false
+	for _, s := range secrets {
+		if s == "" || len(s) < r.minLen() {
+			continue
+		}
+		for _, form := range []string{s, html.EscapeString(s), jsonEscaped(s)} {
+			if !slices.Contains(list, form) {
+				list, added = append(list, form), true
+			}
+		}
+	}
+	if added {
+		slices.SortStableFunc(list, func(a, b string) int { return len(b) - len(a) })
+	}
+	return list
+}
+
+func (r *Redactor) minLen() int {
+	if r == nil {
+		return 0
+	}
+	return r.MinLen
+}
+
+func jsonEscaped(s string) string {
+	b, _ := json.Marshal(s)
+	return strings.TrimSuffix(strings.TrimPrefix(string(b), `"`), `"`)
+}
+
+// known returns the registered forms plus those of extra.
+func (r *Redactor) known(extra []string) []string {
+	var list []string
+	if r != nil {
+		r.mu.RLock()
+		list = r.secrets
+		r.mu.RUnlock()
+	}
+	if len(extra) == 0 {
+		return list
+	}
+	return r.withForms(slices.Clone(list), extra)
+}
+
+// Redact returns s with every known secret, every secret of extra (known
+// only for this call, such as the token a call used) and every
+// credential-shaped string replaced by Placeholder.
+func (r *Redactor) Redact(s string, extra ...string) string {
+	if s == "" {
+		return s
+	}
+	for _, sec := range r.known(extra) {
+		s = strings.ReplaceAll(s, sec, Placeholder)
+	}
+	return redactShapes(s)
+}
+
+func redactShapes(s string) string {
+	s = bearerRE.ReplaceAllString(s, "Bearer "+Placeholder)
+	s = jwtRE.ReplaceAllString(s, Placeholder)
+	s = prefixedKeyRE.ReplaceAllString(s, Placeholder)
+	s = memberRE.ReplaceAllStringFunc(s, func(m string) string {
+		sub := memberRE.FindStringSubmatch(m)
+		if !IsSecretField(sub[1]) {
+			return m
+		}
+		return `"` + sub[1] + `"` + sub[2] + `"` + Placeholder + `"`
+	})
+	return keyLikeRE.ReplaceAllString(s, Placeholder)
+}
