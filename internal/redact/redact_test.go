@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -131,6 +132,9 @@ func TestTheValueTypesNeverPrint(t *testing.T) {
 				t.Errorf("%s of %T shows the secret: %s", verb, v, s)
 			}
 		}
+	}
+	if b, err := json.Marshal(h); err != nil || strings.Contains(string(b), "CANARY") {
+		t.Errorf("json.Marshal of a holder: %s, %v", b, err)
 	}
 	if k.Reveal() != "CANARYvalue7dc0" || k.String() != Placeholder+"…7dc0" || (KeyValue{}).String() != "[EMPTY]" {
 		t.Errorf("KeyValue: Reveal %q, String %q", k.Reveal(), k.String())
