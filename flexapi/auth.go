@@ -66,6 +66,7 @@ type exchangeAuth struct {
 	appKey       string
 	appSecret    secret
 	red          *redactor
+	schemas      *answerSchemas
 	maxBodyBytes int64
 	timeout      time.Duration
 	earlyExpiry  time.Duration
@@ -201,15 +202,11 @@ func (s exchangeSource) Token() (*oauth2.Token, error) {
 		return nil, &AuthError{Err: err}
 	}
 	var tr oapi.TokenResponse
-	if err := decodeJSON(resp, a.maxBodyBytes, a.red, &tr); err != nil {
+	err = decodeBody(resp, a.maxBodyBytes, a.red, func(body []byte) error {
+		return decodeChecked(a.schemas.token, body, &tr)
+	})
+	if err != nil {
 		return nil, &AuthError{Err: err}
-	}
-	if tr.AccessToken == "" {
-		return nil, &AuthError{Err: &DecodeError{
-			StatusCode:  resp.StatusCode,
-			ContentType: resp.Header.Get("Content-Type"),
-			Err:         errors.New("no accessToken in the answer"),
-		}}
 	}
 	t := &oauth2.Token{AccessToken: tr.AccessToken, TokenType: "Bearer", RefreshToken: tr.RefreshToken}
 	if tr.Expires > 0 {

@@ -18,9 +18,9 @@ import (
 // connections.
 type Client struct {
 	base         *url.URL
-	api          *oapi.Client  // the list and revoke calls, with their retry policy
-	list         *listRequests // the list call, built by hand from the generated builder's URL
-	create       *oapi.Client  // the create call, with its own (createRetry)
+	api          *oapi.Client // the list and revoke calls, with their retry policy
+	create       *oapi.Client // the create call, with its own (createRetry)
+	schemas      *answerSchemas
 	auth         authenticator
 	hc           *http.Client
 	red          *redactor
@@ -61,7 +61,7 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("flexapi: %w", err)
 	}
-	list, err := newListRequests(s.baseURL.String(), listDoer, userAgent)
+	sch, err := schemas()
 	if err != nil {
 		return nil, fmt.Errorf("flexapi: %w", err)
 	}
@@ -76,7 +76,7 @@ func New(opts ...Option) (*Client, error) {
 	c := &Client{
 		base:         s.baseURL,
 		api:          api,
-		list:         list,
+		schemas:      sch,
 		create:       create,
 		hc:           hc,
 		timeout:      s.timeout,
@@ -107,6 +107,7 @@ func New(opts ...Option) (*Client, error) {
 			appKey:       s.appKey,
 			appSecret:    s.appSecret,
 			red:          c.red,
+			schemas:      sch,
 			maxBodyBytes: s.maxBodyBytes,
 			timeout:      flightTimeout,
 			earlyExpiry:  s.earlyExpiry,
@@ -140,7 +141,7 @@ func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, erro
 	defer cancel()
 
 	resp, tok, err := c.authorized(ctx, "list API keys", func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
-		return c.list.send(ctx, mid, bearer)
+		return c.api.ListAPIKeys(ctx, mid, bearer)
 	})
 	if err != nil {
 		return nil, err
@@ -150,15 +151,15 @@ func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, erro
 	if err := checkResponse(resp, c.red, tok); err != nil {
 		return nil, err
 	}
-	var keys []APIKey
+	var list *APIKeyList
 	err = decodeBody(resp, c.maxBodyBytes, c.red, func(body []byte) (err error) {
-		keys, err = decodeKeys(body)
+		list, err = decodeKeyList(c.schemas, body)
 		return err
 	}, tok)
 	if err != nil {
 		return nil, err
 	}
-	return &APIKeyList{Keys: keys}, nil
+	return list, nil
 }
 
 // CloseIdleConnections closes the idle connections of the client's

@@ -99,73 +99,94 @@ func (c *Client) CreateAPIKey(ctx context.Context, key NewAPIKey) (*CreatedAPIKe
 	if err := checkResponse(resp, c.red, tok); err != nil {
 		return nil, err
 	}
-	var raw json.RawMessage
-	if err := decodeJSON(resp, c.maxBodyBytes, c.red, &raw, tok); err != nil {
+	var created *CreatedAPIKey
+	var keyErr error
+	err = decodeBody(resp, c.maxBodyBytes, c.red, func(body []byte) error {
+		if !json.Valid(body) {
+			return decodingError(json.Unmarshal(body, new(any)))
+		}
+		created, keyErr = decodeCreated(resp, body, c.schemas, c.red, tok)
+		return nil
+	}, tok)
+	if err != nil {
 		return nil, err
 	}
-	return decodeCreated(resp, raw, c.red, tok)
+	return created, keyErr
 }
 
-// createdAnswer is the create call's 2xx body as the client reads it:
-// pointers tell a missing field from an empty one.
-type createdAnswer struct {
-	ID        *string         `json:"id"`
-	MID       string          `json:"mid"`
-	Name      string          `json:"name"`
-	Type      APIKeyType      `json:"type"`
-	Value     *string         `json:"value"`
-	Scopes    []string        `json:"scopes"`
-	CreatedAt *time.Time      `json:"created_at"`
-	Errors    json.RawMessage `json:"errors"`
-	Success   *bool           `json:"success"`
+// envelope is what a 2xx body of create or revoke says about its success
+// (the spec's discrepancy 13): success false, or errors, mean the call
+// failed, whatever the status.
+type envelope struct {
+	Success *bool           `json:"success"`
+	Errors  json.RawMessage `json:"errors"`
 }
 
 // decodeCreated turns a 2xx create answer into the key, an *APIError when
 // the body says the key was not made, or a *DecodeError (with what part of
-// the key it holds) when it is incomplete.
-func decodeCreated(resp *http.Response, raw []byte, red *redactor, tok string) (*CreatedAPIKey, error) {
-	var a createdAnswer
-	// The value is not known yet: the excerpt relies on the redactor's
-	// patterns ("value" members, long key-like runs).
-	malformed := func(secret string, err error) *DecodeError {
+// the key it holds) when it does not match the spec's schema of the
+// answer at its status.
+func decodeCreated(resp *http.Response, raw []byte, s *answerSchemas, red *redactor, tok string) (*CreatedAPIKey, error) {
+	// The value, for the excerpt's redaction, as far as the body gives one;
+	// the redactor's patterns ("value" members, long key-like runs) cover
+	// a body too broken to say.
+	var a oapi.CreatedAPIKey
+	decodePartly(raw, &a)
+	malformed := func(err error) *DecodeError {
 		return &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
-			Body: red.excerpt(raw, tok, secret), Err: err}
+			Body: red.excerpt(raw, tok, a.Value), Err: err}
 	}
-	if err := json.Unmarshal(raw, &a); err != nil {
-		// A field of the wrong type stops the decoding, perhaps before
-		// "value": read the value alone, so that its copies elsewhere in
-		// the body (a message quoting it) are redacted too.
-		var v struct {
-			Value string `json:"value"`
-		}
-		_ = json.Unmarshal(raw, &v)
-		return nil, malformed(v.Value, errors.New("decoding JSON: "+red.excerpt([]byte(err.Error()), tok, v.Value)))
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return nil, malformed(decodingError(err))
 	}
-	value := ""
-	if a.Value != nil {
-		value = *a.Value
-	}
-	if failed(a.Success, a.Errors) {
-		e := &APIError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: red.excerpt(raw, tok, value)}
-		parseErrorBody(e, raw, red, []string{tok, value})
+	if failed(env.Success, env.Errors) {
+		e := &APIError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: red.excerpt(raw, tok, a.Value)}
+		parseErrorBody(e, raw, red, []string{tok, a.Value})
 		return nil, e
 	}
-	key := &CreatedAPIKey{MID: a.MID, Name: a.Name, Type: a.Type, Value: newKeyValue(value), Scopes: a.Scopes}
-	if a.ID != nil {
-		key.ID = *a.ID
+	schema := s.created[resp.StatusCode]
+	if schema == nil {
+		// A 2xx the spec does not list: held to its first one.
+		for status := 200; status < 300 && schema == nil; status++ {
+			schema = s.created[status]
+		}
 	}
-	if a.CreatedAt != nil {
-		key.CreatedAt = *a.CreatedAt
+	var full oapi.CreatedAPIKey
+	err := decodeChecked(schema, raw, &full)
+	if err == nil {
+		a = full
+	}
+	key := &CreatedAPIKey{ID: a.ID, MID: a.Mid, Name: a.Name, Type: a.Type, Value: newKeyValue(a.Value), CreatedAt: a.CreatedAt}
+	if a.Scopes != nil {
+		key.Scopes = *a.Scopes
 	}
 	switch {
-	case key.ID == "":
-		return key, malformed(value, ErrNoKeyID)
-	case value == "":
-		return key, malformed(value, errors.New(`"value" is missing or empty`))
-	case a.CreatedAt == nil:
-		return key, malformed(value, errors.New(`"created_at" is missing`))
+	case key.ID == "" && err != nil:
+		// Without its id the key cannot be revoked: the caller is told so
+		// and gets what names it.
+		return key, malformed(fmt.Errorf("%w: %w", ErrNoKeyID, err))
+	case err != nil:
+		return key, malformed(err)
 	}
 	return key, nil
+}
+
+// decodePartly decodes what it can of a JSON object into out, member by
+// member: encoding/json stops at the first member its type cannot hold (a
+// created_at that is not a date-time), and a key that exists should still
+// come back with its id, its name and, for redaction, its value.
+func decodePartly(raw []byte, out any) {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(raw, &members) != nil {
+		return
+	}
+	for name, v := range members {
+		one, err := json.Marshal(map[string]json.RawMessage{name: v})
+		if err == nil {
+			_ = json.Unmarshal(one, out)
+		}
+	}
 }
 
 // failed reports whether a 2xx body says the call failed: success false, or

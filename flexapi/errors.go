@@ -266,19 +266,6 @@ func isJSON(contentType string) bool {
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
 }
 
-// decodeJSON decodes a 2xx body into v, or says why it cannot as a
-// *DecodeError.
-func decodeJSON(resp *http.Response, max int64, red *redactor, v any, extra ...string) error {
-	return decodeBody(resp, max, red, func(body []byte) error {
-		if err := json.Unmarshal(body, v); err != nil {
-			// encoding/json quotes offending values (a time.Time's, say)
-			// in its messages: keep only a redacted copy of the text.
-			return errors.New("decoding JSON: " + red.excerpt([]byte(err.Error()), extra...))
-		}
-		return nil
-	}, extra...)
-}
-
 // decodeBody reads a 2xx body under the cap and hands it to decode; a
 // failure to read or decode it is a *DecodeError (or the network's error).
 func decodeBody(resp *http.Response, max int64, red *redactor, decode func([]byte) error, extra ...string) error {

@@ -21,7 +21,7 @@ func Example() {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
 		case "/v1/oauth2/token":
-			fmt.Fprintf(w, `{"accessToken": "eyJ.example.jwt", "expires": %d}`, time.Now().Add(10*time.Minute).UnixMilli())
+			fmt.Fprintf(w, `{"accessToken": "eyJ.example.jwt", "refreshToken": "r", "expires": %d}`, time.Now().Add(10*time.Minute).UnixMilli())
 		case "/v1/api-keys/mid_123456":
 			fmt.Fprint(w, `{"keys": [{"name": "Frontend Key", "type": "publishable",
 				"created_at": "2024-11-10T08:30:00Z", "last_used": null, "last_four": "3abc"}]}`)

@@ -6,43 +6,43 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"time"
-	"unicode/utf8"
 )
 
-// decodeKeys decodes a list answer, {"keys": [...]}, and checks every key
-// as the spec requires (see decodeKeysOneByOne). A small answer takes a
-// faster way first (see decodeSmallKeys), which succeeds only where the
-// one-by-one way would, with the same keys.
-func decodeKeys(body []byte) ([]APIKey, error) {
-	if keys, ok := decodeSmallKeys(body); ok {
-		return keys, nil
+// DecodeAPIKeyList decodes the body of a list answer, {"keys": [...]}, as
+// ListAPIKeys does: into the generated types, every key checked against
+// openapi.yaml's schema of a listed key (see docs/client.md for the rules a
+// client enforces and those it leaves to the contract suite). The first key
+// that fails fails the whole list, and decoding stops there. Its errors
+// name the key and the rule, never a value. The contract suite decodes the
+// listings it sees with it, so that the nightly run checks the decoder
+// users run.
+func DecodeAPIKeyList(body []byte) (*APIKeyList, error) {
+	s, err := schemas()
+	if err != nil {
+		return nil, err
 	}
-	return decodeKeysOneByOne(body)
+	return decodeKeyList(s, body)
 }
 
-// decodeKeysOneByOne decodes a list answer, {"keys": [...]}, and checks every key
-// as the spec requires: all five fields present, none null but last_used,
-// type not empty, last_four four characters. The first key that fails fails
-// the whole list, and decoding stops there.
+// decodeKeyList decodes a list answer one key at a time rather than by one
+// json.Unmarshal of the body: encoding/json allocates every element of an
+// array before anything can be checked, so a 9 MB body of empty objects,
+// {"keys": [{},{},...]}, would cost three million zero keys, over a
+// gigabyte. Checked one at a time, the first {} fails, and only valid keys
+// are kept, each taking more of the body than it takes of memory.
 //
-// The keys are decoded one at a time rather than by one json.Unmarshal of
-// the body: encoding/json allocates every element of an array before
-// anything can be checked, so a 9 MB body of empty objects, {"keys":
-// [{},{},...]}, would cost three million zero keys, over a gigabyte.
-// Checked one at a time, only valid keys are kept, and a valid key takes at
-// least 88 bytes of body (five names and a date-time), which bounds the
-// keys' memory by the body's size.
-//
-// Outside the keys, the rules are encoding/json's, as before: field names
-// match case-insensitively, the last "keys" wins, unknown fields are
-// skipped, nothing may follow the object.
-func decodeKeysOneByOne(body []byte) ([]APIKey, error) {
+// Members of the answer other than the keys are decoded only when the spec
+// declares them (an undeclared one is skipped without being copied); the
+// answer is then checked against its schema with the keys left out, so
+// that its own rules ("keys" required, not null) are the spec's too.
+// Outside the keys, the rules are encoding/json's: the last "keys" wins,
+// nothing may follow the object.
+func decodeKeyList(s *answerSchemas, body []byte) (*APIKeyList, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := expectDelim(dec, '{', "the body is not a JSON object"); err != nil {
 		return nil, err
 	}
+	answer := map[string]any{}
 	var keys []APIKey
 	for dec.More() {
 		tok, err := dec.Token()
@@ -50,15 +50,27 @@ func decodeKeysOneByOne(body []byte) ([]APIKey, error) {
 			return nil, decodingError(err)
 		}
 		name, _ := tok.(string)
-		if !strings.EqualFold(name, "keys") {
+		if name == s.keyArray {
+			if keys, err = decodeKeyArray(s, body, dec); err != nil {
+				return nil, err
+			}
+			answer[name] = []any{}
+			if keys == nil {
+				answer[name] = nil
+			}
+			continue
+		}
+		if _, declared := s.list.Properties[name]; !declared {
 			if err := dec.Decode(&skipValue{}); err != nil {
 				return nil, decodingError(err)
 			}
 			continue
 		}
-		if keys, err = decodeKeyArray(dec); err != nil {
-			return nil, err
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, decodingError(err)
 		}
+		answer[name] = v
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
 		return nil, decodingError(err)
@@ -66,15 +78,32 @@ func decodeKeysOneByOne(body []byte) ([]APIKey, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("decoding JSON: data after the JSON object")
 	}
-	if keys == nil {
-		return nil, errors.New(`"keys" is missing or null`)
+	if err := validate(s.list, answer); err != nil {
+		return nil, err
 	}
-	return keys, nil
+	list := &APIKeyList{}
+	if len(answer) > 1 {
+		// Members the spec declares beside the keys reach the generated
+		// type too.
+		delete(answer, s.keyArray)
+		rest, err := json.Marshal(answer)
+		if err != nil || json.Unmarshal(rest, list) != nil {
+			return nil, errors.New("decoding JSON: the body does not fit the generated types")
+		}
+	}
+	list.Keys = keys
+	return list, nil
 }
 
-// decodeKeyArray decodes the value of "keys": nil for null, else a non-nil
-// slice.
-func decodeKeyArray(dec *json.Decoder) ([]APIKey, error) {
+// keyBatch is how many keys are checked against the schema at a time: one
+// validation of a batch costs kin-openapi's settings once rather than once
+// per key, and a batch's generic values are all that is held of it.
+const keyBatch = 64
+
+// decodeKeyArray decodes the value of the key array: nil for null, else a
+// non-nil slice of keys, each checked against the key schema. body is what
+// dec reads, so that a key's bytes are sliced from it, not copied.
+func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, decodingError(err)
@@ -83,32 +112,122 @@ func decodeKeyArray(dec *json.Decoder) ([]APIKey, error) {
 		return nil, nil
 	}
 	if tok != json.Delim('[') {
-		return nil, errors.New(`decoding JSON: "keys" is not an array`)
+		// Checked against the schema as what it is, for the spec's words.
+		return nil, validate(s.list, map[string]any{s.keyArray: tokenKind(tok)})
 	}
-	keys := []APIKey{}
-	var w wireKey
+	var (
+		out     keyCollector
+		vd      = newValueDecoder()
+		maps    = make([]map[string]any, keyBatch)
+		values  = make([]any, 0, keyBatch)
+		raws    = make([][]byte, 0, keyBatch)
+		checked = 0 // keys before the batch
+	)
+	flush := func() error {
+		if err := validateKeys(s.keyBatch, values, checked); err != nil {
+			return err
+		}
+		for j, raw := range raws {
+			k := out.next()
+			if err := vd.decodeInto(s.key, raw, values[j], k); err != nil {
+				return fmt.Errorf("key %d: %w", checked+j, err)
+			}
+		}
+		checked += len(values)
+		values, raws = values[:0], raws[:0]
+		return nil
+	}
 	for i := 0; dec.More(); i++ {
-		w = wireKey{}
-		if err := dec.Decode(&w); err != nil {
+		start := dec.InputOffset()
+		j := len(values)
+		var err error
+		if first := bytes.TrimLeft(body[start:], " \t\r\n,"); len(first) > 0 && first[0] == '{' {
+			// Each map is reused from batch to batch: what a checked key
+			// leaves behind is its strings, not its containers.
+			if maps[j] == nil {
+				maps[j] = map[string]any{}
+			}
+			clear(maps[j])
+			err = dec.Decode(&maps[j])
+			values = append(values, maps[j])
+		} else {
+			var v any
+			err = dec.Decode(&v)
+			values = append(values, v)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("key %d: %w", i, decodingError(err))
 		}
-		k, err := w.key()
-		if err != nil {
-			return nil, fmt.Errorf("key %d: %w", i, err)
+		raws = append(raws, bytes.TrimLeft(body[start:dec.InputOffset()], " \t\r\n,"))
+		if len(values) == keyBatch {
+			if err := flush(); err != nil {
+				return nil, err
+			}
 		}
-		if len(keys) == cap(keys) {
-			// Doubling: append grows large slices a quarter at a time,
-			// which allocates about five times the final list in all.
-			grown := make([]APIKey, len(keys), max(2*cap(keys), 8))
-			copy(grown, keys)
-			keys = grown
-		}
-		keys = append(keys, k)
+	}
+	if err := flush(); err != nil {
+		return nil, err
 	}
 	if _, err := dec.Token(); err != nil { // the closing bracket
 		return nil, decodingError(err)
 	}
-	return keys, nil
+	return out.keys(), nil
+}
+
+// keyCollector gathers keys in chunks and joins them once: a slice that
+// doubles allocates up to four times the final list, chunks twice.
+type keyCollector struct {
+	full  [][]APIKey
+	cur   []APIKey
+	count int
+}
+
+const keyChunk = 1024
+
+// next returns the place of the next key.
+func (c *keyCollector) next() *APIKey {
+	if len(c.cur) == cap(c.cur) {
+		if c.cur != nil {
+			c.full = append(c.full, c.cur)
+		}
+		c.cur = make([]APIKey, 0, min(keyChunk, max(8, 2*c.count)))
+	}
+	c.cur = c.cur[:len(c.cur)+1]
+	c.count++
+	return &c.cur[len(c.cur)-1]
+}
+
+// keys is every key, in order, in one slice; never nil.
+func (c *keyCollector) keys() []APIKey {
+	if len(c.full) == 0 {
+		if c.cur == nil {
+			return []APIKey{}
+		}
+		return c.cur
+	}
+	all := make([]APIKey, 0, c.count)
+	for _, chunk := range c.full {
+		all = append(all, chunk...)
+	}
+	return append(all, c.cur...)
+}
+
+// tokenKind is a scalar token as a value of its JSON type, for the schema
+// to judge (an object's opening brace is an empty object).
+func tokenKind(tok json.Token) any {
+	switch tok {
+	case json.Delim('{'):
+		return map[string]any{}
+	}
+	switch tok.(type) {
+	case string:
+		return ""
+	case float64:
+		return 0.0
+	case bool:
+		return false
+	}
+	return tok
 }
 
 func expectDelim(dec *json.Decoder, want json.Delim, msg string) error {
@@ -127,8 +246,6 @@ func expectDelim(dec *json.Decoder, want json.Delim, msg string) error {
 func decodingError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, new(*keyFieldError)):
-		return errors.New("decoding JSON: " + err.Error())
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
 		return errors.New("decoding JSON: unexpected end of JSON input")
 	case errors.As(err, &typeErr):
@@ -149,107 +266,3 @@ type skipValue struct{}
 
 func (*skipValue) UnmarshalJSON([]byte) error { return nil }
 
-// wireKey is one key as it comes, each field telling whether it was
-// present and whether it was null: the generated APIKey cannot.
-type wireKey struct {
-	Name      stringField `json:"name"`
-	Type      stringField `json:"type"`
-	CreatedAt timeField   `json:"created_at"`
-	LastUsed  timeField   `json:"last_used"`
-	LastFour  stringField `json:"last_four"`
-}
-
-// key checks w against the spec and returns it as an APIKey.
-func (w *wireKey) key() (APIKey, error) {
-	for _, f := range []struct {
-		name          string
-		set, null, ok bool
-	}{
-		{"name", w.Name.set, w.Name.null, false},
-		{"type", w.Type.set, w.Type.null, false},
-		{"created_at", w.CreatedAt.set, w.CreatedAt.null, false},
-		{"last_used", w.LastUsed.set, w.LastUsed.null, true},
-		{"last_four", w.LastFour.set, w.LastFour.null, false},
-	} {
-		switch {
-		case !f.set:
-			return APIKey{}, fmt.Errorf("%q is missing", f.name)
-		case f.null && !f.ok:
-			return APIKey{}, fmt.Errorf("%q is null", f.name)
-		}
-	}
-	if w.Type.v == "" {
-		return APIKey{}, errors.New(`"type" is empty`)
-	}
-	if n := utf8.RuneCountInString(w.LastFour.v); n != 4 {
-		return APIKey{}, fmt.Errorf(`"last_four" has %d characters, want 4`, n)
-	}
-	k := APIKey{
-		Name:      w.Name.v,
-		Type:      APIKeyType(w.Type.v),
-		CreatedAt: w.CreatedAt.v,
-		LastFour:  w.LastFour.v,
-	}
-	if !w.LastUsed.null {
-		used := w.LastUsed.v
-		k.LastUsed = &used
-	}
-	return k, nil
-}
-
-// keyFieldError is a field of a key that has the wrong JSON type or format.
-type keyFieldError struct{ what string }
-
-func (e *keyFieldError) Error() string { return e.what }
-
-// stringField is a JSON string that remembers whether it was present and
-// whether it was null.
-type stringField struct {
-	v         string
-	set, null bool
-}
-
-func (f *stringField) UnmarshalJSON(b []byte) error {
-	// A field given twice (or as "name" and "NAME") is what its last
-	// occurrence says, as encoding/json has it: nothing of an earlier one
-	// stays.
-	*f = stringField{set: true}
-	if string(b) == "null" {
-		f.null = true
-		return nil
-	}
-	// The decoder has checked the syntax already: a quoted run without
-	// escapes that is valid UTF-8 is the string itself. Anything else takes
-	// encoding/json's path (escapes, invalid UTF-8 made U+FFFD).
-	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
-		inner := b[1 : len(b)-1]
-		if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
-			f.v = string(inner)
-			return nil
-		}
-	}
-	if json.Unmarshal(b, &f.v) != nil {
-		return &keyFieldError{"a field is not a string"}
-	}
-	return nil
-}
-
-// timeField is an RFC 3339 date-time that remembers whether it was present
-// and whether it was null.
-type timeField struct {
-	v         time.Time
-	set, null bool
-}
-
-func (f *timeField) UnmarshalJSON(b []byte) error {
-	*f = timeField{set: true} // the last occurrence wins (see stringField)
-	if string(b) == "null" {
-		f.null = true
-		return nil
-	}
-	// time's own error quotes the value: say less.
-	if f.v.UnmarshalJSON(b) != nil {
-		return &keyFieldError{"a date-time field is not an RFC 3339 date-time"}
-	}
-	return nil
-}

@@ -12,11 +12,12 @@ import (
 )
 
 // TestEveryKeyHasItsFiveFields: the spec requires name, type, created_at,
-// last_used and last_four in every key, only last_used may be null, and
-// last_four has four characters. A key that breaks this fails the whole
-// list with a *DecodeError naming the key and the field: a payments team
-// acting on a partial or zero-valued list is worse off than one told the
-// answer was wrong.
+// last_used and last_four in every key, only last_used may be null, type is
+// not empty and last_four has four characters. A key that breaks this fails
+// the whole list with a *DecodeError naming the key, the member and the
+// spec's rule (the words are kin-openapi's, from openapi.yaml): a payments
+// team acting on a partial or zero-valued list is worse off than one told
+// the answer was wrong.
 func TestEveryKeyHasItsFiveFields(t *testing.T) {
 	const good = `{"name": "K", "type": "secret", "created_at": "2024-11-16T12:00:00Z", "last_used": null, "last_four": "7dc0"}`
 	without := func(field string) string {
@@ -36,24 +37,25 @@ func TestEveryKeyHasItsFiveFields(t *testing.T) {
 	tests := []struct {
 		name, keys, want string
 	}{
-		{"an empty key", `{}`, `key 0: "name" is missing`},
-		{"no name", without("name"), `key 0: "name" is missing`},
-		{"no type", without("type"), `key 0: "type" is missing`},
-		{"no created_at", without("created_at"), `key 0: "created_at" is missing`},
-		{"no last_used", without("last_used"), `key 0: "last_used" is missing`},
-		{"no last_four", without("last_four"), `key 0: "last_four" is missing`},
+		{"an empty key", `{}`, `key 0: property "name" is missing`},
+		{"no name", without("name"), `key 0: property "name" is missing`},
+		{"no type", without("type"), `key 0: property "type" is missing`},
+		{"no created_at", without("created_at"), `key 0: property "created_at" is missing`},
+		{"no last_used", without("last_used"), `key 0: property "last_used" is missing`},
+		{"no last_four", without("last_four"), `key 0: property "last_four" is missing`},
 		{"a null name", with("name", "null"), `key 0: "name" is null`},
 		{"a null type", with("type", "null"), `key 0: "type" is null`},
-		{"an empty type", with("type", `""`), `key 0: "type" is empty`},
+		{"an empty type", with("type", `""`), `key 0: "type": minimum string length is 1`},
 		{"a null created_at", with("created_at", "null"), `key 0: "created_at" is null`},
 		{"a null last_four", with("last_four", "null"), `key 0: "last_four" is null`},
-		{"a 40-character last_four", with("last_four", `"`+strings.Repeat("x", 40)+`"`), `key 0: "last_four" has 40 characters, want 4`},
-		{"a 3-character last_four", with("last_four", `"abc"`), `key 0: "last_four" has 3 characters, want 4`},
-		{"a number for a name", with("name", "7"), `key 0: decoding JSON: a field is not a string`},
-		{"a bad date", with("created_at", `"yesterday"`), `key 0: decoding JSON: a date-time field is not an RFC 3339 date-time`},
-		{"a null key", `null`, `key 0: "name" is missing`},
-		{"a number for a key", `0`, `key 0: decoding JSON: a JSON number where an object belongs`},
-		{"the second key broken", good + `, {}`, `key 1: "name" is missing`},
+		{"a 40-character last_four", with("last_four", `"`+strings.Repeat("x", 40)+`"`), `key 0: "last_four": maximum string length is 4`},
+		{"a 3-character last_four", with("last_four", `"abc"`), `key 0: "last_four": minimum string length is 4`},
+		{"a number for a name", with("name", "7"), `key 0: "name": value must be a string`},
+		{"a bad date", with("created_at", `"yesterday"`), `key 0: "created_at" is not a date-time (the spec's format)`},
+		{"a null key", `null`, `key 0 is null`},
+		{"a number for a key", `0`, `key 0: value must be an object`},
+		{"the second key broken", good + `, {}`, `key 1: property "name" is missing`},
+		{"the 65th key broken, in the second batch", strings.Repeat(good+`, `, 64) + with("last_four", "null"), `key 64: "last_four" is null`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +82,18 @@ func TestEveryKeyHasItsFiveFields(t *testing.T) {
 		}
 		list := mustList(t, newClient(t, f), exampleMID)
 		if len(list.Keys) != 5 || list.Keys[0].LastUsed != nil || list.Keys[4].LastFour != "abéd" {
+			t.Errorf("keys %+v", list.Keys)
+		}
+	})
+	t.Run("a member that differs from a declared one only in case is not that member", func(t *testing.T) {
+		// encoding/json would decode "LAST_FOUR" into LastFour, a value
+		// the schema never checked.
+		f := newFakeFF(t)
+		f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
+			writeJSON(w, http.StatusOK, `{"keys": [`+strings.Replace(good, "}", `, "LAST_FOUR": "not four", "Name": 7}`, 1)+`]}`)
+		}
+		list := mustList(t, newClient(t, f), exampleMID)
+		if len(list.Keys) != 1 || list.Keys[0].LastFour != "7dc0" || list.Keys[0].Name != "K" {
 			t.Errorf("keys %+v", list.Keys)
 		}
 	})

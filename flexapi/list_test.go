@@ -167,12 +167,12 @@ func TestListMalformedSuccess(t *testing.T) {
 		{"truncated JSON", "application/json", `{"keys": [{"name": "My API`, "decoding JSON"},
 		{"not JSON", "application/json", `<html>oops</html>`, "decoding JSON"},
 		{"empty body", "application/json", ``, "decoding JSON"},
-		{"keys null", "application/json", `{"keys": null}`, `"keys" is missing or null`},
-		{"keys missing", "application/json", `{}`, `"keys" is missing or null`},
+		{"keys null", "application/json", `{"keys": null}`, `"keys" is null`},
+		{"keys missing", "application/json", `{}`, `property "keys" is missing`},
 		{"wrong content type", "text/html", noKeysBody, "is not JSON"},
-		{"keys not an array", "application/json", `{"keys": "none"}`, "decoding JSON"},
+		{"keys not an array", "application/json", `{"keys": "none"}`, `"keys": value must be an array`},
 		{"trailing garbage", "application/json", `{"keys": []} {"keys": []}`, "decoding JSON"},
-		{"bad date", "application/json", `{"keys": [{"created_at": "yesterday"}]}`, "decoding JSON"},
+		{"bad date", "application/json", `{"keys": [{"created_at": "yesterday"}]}`, `key 0: "created_at" is not a date-time`},
 		{"deeply nested", "application/json", `{"keys": ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, "decoding JSON"},
 	}
 	for _, tt := range tests {

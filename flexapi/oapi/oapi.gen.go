@@ -132,7 +132,7 @@ type APIKey struct {
 	//   get pages.
 	//
 	// Clients must treat `publishable` and `public` alike and must not
-	// fail on a value they do not know.
+	// fail on a value they do not know. A type is never empty.
 	//
 	//
 	// Example: secret
@@ -159,7 +159,7 @@ type APIKeyList struct {
 //     get pages.
 //
 // Clients must treat `publishable` and `public` alike and must not
-// fail on a value they do not know.
+// fail on a value they do not know. A type is never empty.
 //
 // Example: secret
 type APIKeyType string
@@ -256,7 +256,7 @@ type CreatedAPIKey struct {
 	//   get pages.
 	//
 	// Clients must treat `publishable` and `public` alike and must not
-	// fail on a value they do not know.
+	// fail on a value they do not know. A type is never empty.
 	//
 	//
 	// Example: secret

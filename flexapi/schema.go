@@ -1,0 +1,336 @@
+package flexapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	apikeys "github.com/flexcontract/flexfactor-apikeys"
+)
+
+// The client checks every answer it decodes against the schemas of
+// openapi.yaml, the spec flexapi/oapi was generated from: required members,
+// nullable, types, formats and lengths are the spec's, not this package's.
+//
+// The spec comes from apikeys.OpenAPISpec (the root package embeds
+// openapi.yaml byte for byte) rather than from oapi-codegen's embedded-spec
+// option: the double and the contract suite validate against those same
+// bytes, so all three read one copy; oapi-codegen's is a re-serialised copy
+// whose operation ids it rewrites; and `make check-generated` fails CI when
+// flexapi/oapi no longer matches openapi.yaml, so the bytes are the ones
+// the generated types came from.
+
+// reportOnly are the schema keywords the client does not enforce on an
+// answer (docs/client.md, "What the client enforces"). They say whether a
+// value is one the spec expects, not whether the client can use it: a
+// pattern is a rule for creating a key (a listed name holding < fails no
+// listing), an enum lists the values known today (the spec: clients must
+// not fail on a value they do not know), a minimum or maximum bounds a
+// plausible value (an expiry in seconds still carries a usable token). The
+// contract suite validates the same answers against the whole spec and
+// reports every one of them.
+func relaxForAnswers(s *openapi3.Schema, seen map[*openapi3.Schema]bool) {
+	if s == nil || seen[s] {
+		return
+	}
+	seen[s] = true
+	s.Pattern = ""
+	s.Enum = nil
+	s.Min, s.Max = nil, nil
+	s.ExclusiveMin, s.ExclusiveMax = openapi3.ExclusiveBound{}, openapi3.ExclusiveBound{}
+	relax := func(refs ...*openapi3.SchemaRef) {
+		for _, r := range refs {
+			if r != nil {
+				relaxForAnswers(r.Value, seen)
+			}
+		}
+	}
+	relax(s.Items, s.Not)
+	relax(s.OneOf...)
+	relax(s.AnyOf...)
+	relax(s.AllOf...)
+	for _, p := range s.Properties {
+		relax(p)
+	}
+	relax(s.AdditionalProperties.Schema)
+}
+
+// answerSchemas are the schemas of the answers the client decodes.
+type answerSchemas struct {
+	list     *openapi3.Schema         // listApiKeys' 200, its key array left out
+	keyArray string                   // the list's member that holds the keys
+	key      *openapi3.Schema         // one listed key
+	keyBatch *openapi3.Schema         // an array of them
+	created  map[int]*openapi3.Schema // createApiKey's 2xx answers, by status
+	token    *openapi3.Schema         // createToken's 200
+}
+
+// schemas loads the answers' schemas once, on first use.
+var schemas = sync.OnceValues(func() (*answerSchemas, error) {
+	doc, err := apikeys.LoadSpec(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	ops := map[string]*openapi3.Operation{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			ops[op.OperationID] = op
+		}
+	}
+	seen := map[*openapi3.Schema]bool{}
+	answer := func(opID string, status int) *openapi3.Schema {
+		op := ops[opID]
+		if op == nil || op.Responses == nil {
+			return nil
+		}
+		r := op.Responses.Status(status)
+		if r == nil || r.Value == nil {
+			return nil
+		}
+		mt := r.Value.Content.Get("application/json")
+		if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+			return nil
+		}
+		relaxForAnswers(mt.Schema.Value, seen)
+		return mt.Schema.Value
+	}
+	s := &answerSchemas{created: map[int]*openapi3.Schema{}}
+	if s.list = answer("listApiKeys", 200); s.list == nil {
+		return nil, errors.New("openapi.yaml: listApiKeys has no JSON 200 answer")
+	}
+	// The keys are the list's one array member: they are streamed and
+	// checked one at a time, the rest of the answer as a whole.
+	for name, p := range s.list.Properties {
+		if p.Value != nil && p.Value.Type.Is(openapi3.TypeArray) && p.Value.Items != nil {
+			if s.key != nil {
+				return nil, errors.New("openapi.yaml: listApiKeys' answer has more than one array")
+			}
+			s.keyArray, s.key = name, p.Value.Items.Value
+		}
+	}
+	if s.key == nil {
+		return nil, errors.New("openapi.yaml: listApiKeys' answer has no array of keys")
+	}
+	s.keyBatch = &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeArray}, Items: openapi3.NewSchemaRef("", s.key)}
+	for status := 200; status < 300; status++ {
+		if c := answer("createApiKey", status); c != nil {
+			s.created[status] = c
+		}
+	}
+	if s.token = answer("createToken", 200); s.token == nil || len(s.created) == 0 {
+		return nil, errors.New("openapi.yaml: createToken or createApiKey has no JSON 2xx answer")
+	}
+	return s, nil
+})
+
+// mustSchemas is schemas for code that cannot run without them: the spec
+// is embedded in the binary and checked by every test, so a failure here is
+// a build that never passed them.
+func mustSchemas() *answerSchemas {
+	s, err := schemas()
+	if err != nil {
+		panic("flexapi: " + err.Error())
+	}
+	return s
+}
+
+// schemaOptions keep every value out of kin-openapi's errors (it appends
+// the schema and the offending value to each message unless told not to)
+// and validate as a response.
+var schemaOptions = []openapi3.SchemaValidationOption{
+	openapi3.DisableSchemaErrorDetails(),
+	openapi3.VisitAsResponse(),
+}
+
+// validate checks v, a value decoded from JSON, against s, and says why it
+// does not match without quoting any part of it.
+func validate(s *openapi3.Schema, v any) error {
+	se, err := visit(s, v)
+	if se == nil {
+		return err
+	}
+	return errors.New(schemaErrorText(se.JSONPointer(), se))
+}
+
+// validateKeys checks a batch of keys, the first of them the key numbered
+// first, against an array of the key schema; its error names the key.
+func validateKeys(batch *openapi3.Schema, keys []any, first int) error {
+	se, err := visit(batch, keys)
+	if se == nil {
+		return err
+	}
+	pointer := se.JSONPointer()
+	if len(pointer) == 0 {
+		return errors.New(schemaErrorText(pointer, se))
+	}
+	i, convErr := strconv.Atoi(pointer[0])
+	if convErr != nil {
+		return errors.New(schemaErrorText(pointer, se))
+	}
+	text := schemaErrorText(pointer[1:], se)
+	if len(pointer) == 1 && strings.HasPrefix(text, "is ") {
+		return fmt.Errorf("key %d %s", first+i, text)
+	}
+	return fmt.Errorf("key %d: %s", first+i, text)
+}
+
+// visit validates v against s: the first schema error, or another error,
+// or neither.
+func visit(s *openapi3.Schema, v any) (*openapi3.SchemaError, error) {
+	err := s.VisitJSON(v, schemaOptions...)
+	if err == nil {
+		return nil, nil
+	}
+	var se *openapi3.SchemaError
+	if !errors.As(err, &se) {
+		return nil, errors.New("does not match openapi.yaml")
+	}
+	return se, nil
+}
+
+// schemaErrorText is a schema error as one line: the member it is about and
+// the spec's rule. It is built from the rule's fixed parts, never from
+// Error(), and a reason that repeats the value (kin-openapi's reasons for
+// enum and pattern quote the schema, others might quote the value) is
+// replaced by the keyword's name.
+func schemaErrorText(pointer []string, se *openapi3.SchemaError) string {
+	reason := se.Reason
+	switch {
+	case se.SchemaField == "required" && len(pointer) > 0:
+		// kin-openapi points at the missing member itself.
+		pointer = pointer[:len(pointer)-1]
+	case se.SchemaField == "nullable":
+		reason = "is null"
+	case se.SchemaField == "format" && se.Schema != nil:
+		reason = fmt.Sprintf("is not a %s (the spec's format)", se.Schema.Format)
+	case reason == "" || quotesValue(reason, se.Value):
+		reason = fmt.Sprintf("does not match the spec's %q", se.SchemaField)
+	}
+	var b strings.Builder
+	for _, p := range pointer {
+		if _, err := strconv.Atoi(p); err == nil {
+			b.WriteString("[" + p + "]")
+		} else {
+			b.WriteString(strconv.Quote(p))
+		}
+	}
+	switch {
+	case b.Len() == 0:
+		return reason
+	case strings.HasPrefix(reason, "is "):
+		return b.String() + " " + reason
+	}
+	return b.String() + ": " + reason
+}
+
+// quotesValue reports whether reason holds a string value, or any string
+// member of an object value, of three bytes or more.
+func quotesValue(reason string, v any) bool {
+	switch v := v.(type) {
+	case string:
+		return len(v) >= 3 && strings.Contains(reason, v)
+	case map[string]any:
+		for k, e := range v {
+			if quotesValue(reason, k) || quotesValue(reason, e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if quotesValue(reason, e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// valueDecoder decodes JSON values, one at a time, with one json.Decoder:
+// json.Unmarshal allocates its decoding state on every call, which a
+// listing's keys would pay twice each.
+type valueDecoder struct {
+	src bytes.Reader
+	dec *json.Decoder
+}
+
+func newValueDecoder() *valueDecoder {
+	d := &valueDecoder{}
+	d.dec = json.NewDecoder(&d.src)
+	return d
+}
+
+// decode decodes raw, one JSON value, into v.
+func (d *valueDecoder) decode(raw []byte, v any) error {
+	d.src.Reset(raw)
+	return d.dec.Decode(v)
+}
+
+// decodeChecked decodes one JSON value, raw, into the generated type out
+// after checking it against s.
+func (d *valueDecoder) decodeChecked(s *openapi3.Schema, raw []byte, out any) error {
+	var v any
+	if err := d.decode(raw, &v); err != nil {
+		return decodingError(err)
+	}
+	if err := validate(s, v); err != nil {
+		return err
+	}
+	return d.decodeInto(s, raw, v, out)
+}
+
+// decodeInto decodes raw, a JSON value already checked against s whose
+// generic form is v, into the generated type out.
+//
+// encoding/json matches member names case-insensitively and the schema
+// does not: {"last_four": "abcd", "LAST_FOUR": "a long value"} passes the
+// schema (an undeclared member is allowed) and would decode the long one.
+// So a value with a member that differs from a declared name only in case
+// is decoded from its declared members alone.
+func (d *valueDecoder) decodeInto(s *openapi3.Schema, raw []byte, v any, out any) error {
+	if m, ok := v.(map[string]any); ok && foldsOntoDeclared(s, m) {
+		declared := make(map[string]any, len(s.Properties))
+		for name := range s.Properties {
+			if e, ok := m[name]; ok {
+				declared[name] = e
+			}
+		}
+		var err error
+		if raw, err = json.Marshal(declared); err != nil {
+			return errors.New("decoding JSON: the body is not the documented JSON")
+		}
+	}
+	if err := d.decode(raw, out); err != nil {
+		// A value the spec allows and the generated type cannot hold.
+		return errors.New("decoding JSON: the body does not fit the generated types")
+	}
+	return nil
+}
+
+// decodeChecked decodes a single JSON value (a whole body) into out after
+// checking it against s.
+func decodeChecked(s *openapi3.Schema, raw []byte, out any) error {
+	return newValueDecoder().decodeChecked(s, raw, out)
+}
+
+// foldsOntoDeclared reports whether m has a member that is not a declared
+// property of s but matches one without case, as encoding/json would.
+func foldsOntoDeclared(s *openapi3.Schema, m map[string]any) bool {
+	for name := range m {
+		if _, ok := s.Properties[name]; ok {
+			continue
+		}
+		for declared := range s.Properties {
+			if strings.EqualFold(name, declared) {
+				return true
+			}
+		}
+	}
+	return false
+}
