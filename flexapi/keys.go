@@ -265,4 +265,3 @@ func decodingError(err error) error {
 type skipValue struct{}
 
 func (*skipValue) UnmarshalJSON([]byte) error { return nil }
-
