@@ -6,17 +6,21 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/flexcontract/flexfactor-apikeys/flexapi"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
 // DecodingLosses decodes a 200 listing with the generated client's own
-// parser (oapi.ParseListAPIKeysResponse) and compares every documented
-// field of every key with the raw bytes: a field missing, changed, or a
-// null last_used that did not become nil is a loss. Undocumented fields are
-// not compared: the generated structs drop them by design, and the report
-// lists them.
+// parser (oapi.ParseListAPIKeysResponse) and with the Go client's decoder
+// (flexapi.DecodeAPIKeyList, the one users run), and compares every
+// documented field of every key with the raw bytes: a field missing,
+// changed, or a null last_used that did not become nil is a loss.
+// Undocumented fields are not compared: the generated structs drop them by
+// design, and the report lists them. A listing the Go client refuses breaks
+// the spec, which the wire check reports; it is no loss here.
 func DecodingLosses(ex *Exchange) []Failure {
 	resp := &http.Response{StatusCode: ex.Status, Header: ex.Header.Clone(), Body: io.NopCloser(bytes.NewReader(ex.Body))}
 	parsed, err := oapi.ParseListAPIKeysResponse(resp)
@@ -30,13 +34,24 @@ func DecodingLosses(ex *Exchange) []Failure {
 	if err != nil {
 		return []Failure{{Where: WhereBody, Reason: err.Error()}}
 	}
-	typed := parsed.JSON200.Keys
+	out := keyLosses("the generated client", raw, parsed.JSON200.Keys)
+	if list, err := flexapi.DecodeAPIKeyList(ex.Body); err == nil {
+		out = append(out, keyLosses("the Go client", raw, list.Keys)...)
+	}
+	return out
+}
+
+// keyLosses compares the keys who decoded, typed, with the raw ones.
+func keyLosses(who string, raw []map[string]any, typed []oapi.APIKey) []Failure {
 	if len(typed) != len(raw) {
-		return []Failure{{Where: WhereBody, Pointer: "/keys", Reason: fmt.Sprintf("the generated client decoded %d keys of %d", len(typed), len(raw))}}
+		return []Failure{{Where: WhereBody, Pointer: "/keys", Reason: fmt.Sprintf("%s decoded %d keys of %d", who, len(typed), len(raw))}}
 	}
 	var out []Failure
 	lost := func(i int, field, why string) {
-		out = append(out, Failure{Where: WhereBody, Pointer: "/keys/" + strconv.Itoa(i) + "/" + field, Reason: why})
+		if !strings.Contains(why, "the generated client") {
+			why = "the generated client: " + why
+		}
+		out = append(out, Failure{Where: WhereBody, Pointer: "/keys/" + strconv.Itoa(i) + "/" + field, Reason: strings.Replace(why, "the generated client", who, 1)})
 	}
 	for i, k := range raw {
 		t := typed[i]
