@@ -118,9 +118,9 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 	var (
 		out     keyCollector
 		vd      = newValueDecoder()
-		maps    = make([]map[string]any, keyBatch)
-		values  = make([]any, 0, keyBatch)
-		raws    = make([][]byte, 0, keyBatch)
+		maps    []map[string]any // grown to keyBatch as keys come
+		values  []any
+		raws    [][]byte
 		checked = 0 // keys before the batch
 	)
 	flush := func() error {
@@ -133,6 +133,18 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 				return fmt.Errorf("key %d: %w", checked+j, err)
 			}
 		}
+		if checked == 0 && len(raws) == keyBatch {
+			// The first batch tells the size of a key: room for as many
+			// more as the rest of the body could hold, at most one
+			// slice's worth of overshoot (a valid key takes more of the
+			// body than of the slice).
+			size := 0
+			for _, raw := range raws {
+				size += len(raw) + 1
+			}
+			rest := len(body) - int(dec.InputOffset())
+			out.reserve(keyBatch + rest*keyBatch/size + 1)
+		}
 		checked += len(values)
 		values, raws = values[:0], raws[:0]
 		return nil
@@ -144,8 +156,8 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 		if first := bytes.TrimLeft(body[start:], " \t\r\n,"); len(first) > 0 && first[0] == '{' {
 			// Each map is reused from batch to batch: what a checked key
 			// leaves behind is its strings, not its containers.
-			if maps[j] == nil {
-				maps[j] = map[string]any{}
+			if j == len(maps) {
+				maps = append(maps, map[string]any{})
 			}
 			clear(maps[j])
 			err = dec.Decode(&maps[j])
@@ -174,8 +186,9 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 	return out.keys(), nil
 }
 
-// keyCollector gathers keys in chunks and joins them once: a slice that
-// doubles allocates up to four times the final list, chunks twice.
+// keyCollector gathers keys in one slice sized from the first batch
+// (reserve), and beyond it in chunks joined once: a slice that doubles
+// allocates up to four times the final list, chunks twice.
 type keyCollector struct {
 	full  [][]APIKey
 	cur   []APIKey
@@ -190,11 +203,24 @@ func (c *keyCollector) next() *APIKey {
 		if c.cur != nil {
 			c.full = append(c.full, c.cur)
 		}
-		c.cur = make([]APIKey, 0, min(keyChunk, max(8, 2*c.count)))
+		c.cur = make([]APIKey, 0, min(keyChunk, max(1, c.count)))
 	}
 	c.cur = c.cur[:len(c.cur)+1]
 	c.count++
 	return &c.cur[len(c.cur)-1]
+}
+
+// reserve makes room for n keys in all in one slice, the keys so far
+// copied into it.
+func (c *keyCollector) reserve(n int) {
+	if n <= c.count {
+		return
+	}
+	grown := make([]APIKey, 0, n)
+	for _, chunk := range c.full {
+		grown = append(grown, chunk...)
+	}
+	c.cur, c.full = append(grown, c.cur...), nil
 }
 
 // keys is every key, in order, in one slice; never nil.

@@ -150,10 +150,14 @@ func mustSchemas() *answerSchemas {
 var schemaOptions = []openapi3.SchemaValidationOption{
 	openapi3.DisableSchemaErrorDetails(),
 	openapi3.VisitAsResponse(),
-	openapi3.WithStringFormatValidator("date-time", openapi3.NewCallbackValidator(func(v string) error {
-		_, err := time.Parse(time.RFC3339, v)
-		return err
-	})),
+	// One map for every validation: WithStringFormatValidator would make
+	// one per call.
+	openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
+		"date-time": openapi3.NewCallbackValidator(func(v string) error {
+			_, err := time.Parse(time.RFC3339, v)
+			return err
+		}),
+	}),
 }
 
 // validate checks v, a value decoded from JSON, against s, and says why it
