@@ -1,5 +1,6 @@
-// Package apikeys holds FlexFactor's list-API-keys contract, openapi.yaml,
-// and generates the flexapi client from it.
+// Package apikeys holds the contract of FlexFactor's API keys (list,
+// create, revoke and the token call), openapi.yaml, and generates the
+// flexapi client's requests and types from it.
 //
 // The spec is embedded here, at the module's root beside the file itself,
 // so that the double, the contract suite and the tests all validate against

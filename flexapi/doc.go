@@ -1,9 +1,15 @@
-// Package flexapi is a Go client for FlexFactor's list-API-keys endpoint,
-// GET /v1/api-keys/{mid}, built on the client that oapi-codegen generates
-// from the project's openapi.yaml (package oapi).
+// Package flexapi is a Go client for FlexFactor's API keys: list a
+// merchant's keys (GET /v1/api-keys/{mid}), create one, revoke one, and the
+// token call that authorizes them, built on the client that oapi-codegen
+// generates from the project's openapi.yaml (package oapi).
 //
-// The generated client builds the requests; this package adds what a
-// service needs around them:
+// The generated client builds every request and defines every type an
+// answer decodes into; each answer is checked against its schema in the
+// embedded openapi.yaml (apikeys.OpenAPISpec) before it is decoded, so the
+// spec's required members, nullable, types, formats and lengths are the
+// client's rules with no copy of them here (docs/client.md says which rules
+// a client enforces and which it leaves to the contract suite). This
+// package adds what a service needs around them:
 //
 //   - auth: a static bearer token, an oauth2.TokenSource, or an app's
 //     AppKey and AppSecret exchanged at POST /oauth2/token, the token reused
