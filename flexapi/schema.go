@@ -65,12 +65,15 @@ func relaxForAnswers(s *openapi3.Schema, seen map[*openapi3.Schema]bool) {
 
 // answerSchemas are the schemas of the answers the client decodes.
 type answerSchemas struct {
-	list     *openapi3.Schema         // listApiKeys' 200, its key array left out
-	keyArray string                   // the list's member that holds the keys
-	key      *openapi3.Schema         // one listed key
-	keyBatch *openapi3.Schema         // an array of them
-	created  map[int]*openapi3.Schema // createApiKey's 2xx answers, by status
-	token    *openapi3.Schema         // createToken's 200
+	list     *openapi3.Schema // listApiKeys' 200, its key array left out
+	keyArray string           // the list's member that holds the keys
+	key      *openapi3.Schema // one listed key
+	keyBatch *openapi3.Schema // an array of them
+	// bareListValid: the list's schema allows an answer of a key array
+	// alone, whatever its keys.
+	bareListValid bool
+	created       map[int]*openapi3.Schema // createApiKey's 2xx answers, by status
+	token         *openapi3.Schema         // createToken's 200
 }
 
 // schemas loads the answers' schemas once, on first use.
@@ -120,6 +123,7 @@ var schemas = sync.OnceValues(func() (*answerSchemas, error) {
 		return nil, errors.New("openapi.yaml: listApiKeys' answer has no array of keys")
 	}
 	s.keyBatch = &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeArray}, Items: openapi3.NewSchemaRef("", s.key)}
+	s.bareListValid = validate(s.list, map[string]any{s.keyArray: []any{}}) == nil
 	for status := 200; status < 300; status++ {
 		if c := answer("createApiKey", status); c != nil {
 			s.created[status] = c
