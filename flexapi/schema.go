@@ -135,17 +135,6 @@ var schemas = sync.OnceValues(func() (*answerSchemas, error) {
 	return s, nil
 })
 
-// mustSchemas is schemas for code that cannot run without them: the spec
-// is embedded in the binary and checked by every test, so a failure here is
-// a build that never passed them.
-func mustSchemas() *answerSchemas {
-	s, err := schemas()
-	if err != nil {
-		panic("flexapi: " + err.Error())
-	}
-	return s
-}
-
 // schemaOptions keep every value out of kin-openapi's errors (it appends
 // the schema and the offending value to each message unless told not to)
 // and validate as a response. A date-time is checked as the generated
