@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
@@ -130,8 +132,15 @@ func decodeCreated(resp *http.Response, raw []byte, s *answerSchemas, red *redac
 	// The value, for the excerpt's redaction, as far as the body gives one;
 	// the redactor's patterns ("value" members, long key-like runs) cover
 	// a body too broken to say.
+	schema := s.created[resp.StatusCode]
+	if schema == nil {
+		// A 2xx the spec does not list: held to its first one.
+		for status := 200; status < 300 && schema == nil; status++ {
+			schema = s.created[status]
+		}
+	}
 	var a oapi.CreatedAPIKey
-	decodePartly(raw, &a)
+	decodePartly(raw, schema, &a)
 	malformed := func(err error) *DecodeError {
 		return &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
 			Body: red.excerpt(raw, tok, a.Value), Err: err}
@@ -144,13 +153,6 @@ func decodeCreated(resp *http.Response, raw []byte, s *answerSchemas, red *redac
 		e := &APIError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: red.excerpt(raw, tok, a.Value)}
 		parseErrorBody(e, raw, red, []string{tok, a.Value})
 		return nil, e
-	}
-	schema := s.created[resp.StatusCode]
-	if schema == nil {
-		// A 2xx the spec does not list: held to its first one.
-		for status := 200; status < 300 && schema == nil; status++ {
-			schema = s.created[status]
-		}
 	}
 	var full oapi.CreatedAPIKey
 	err := decodeChecked(schema, raw, &full)
@@ -175,13 +177,18 @@ func decodeCreated(resp *http.Response, raw []byte, s *answerSchemas, red *redac
 // decodePartly decodes what it can of a JSON object into out, member by
 // member: encoding/json stops at the first member its type cannot hold (a
 // created_at that is not a date-time), and a key that exists should still
-// come back with its id, its name and, for redaction, its value.
-func decodePartly(raw []byte, out any) {
+// come back with its id, its name and, for redaction, its value. Only the
+// members s declares, by their exact names, are decoded: a case variant
+// ("VALUE") must not stand in for the declared one.
+func decodePartly(raw []byte, s *openapi3.Schema, out any) {
 	var members map[string]json.RawMessage
 	if json.Unmarshal(raw, &members) != nil {
 		return
 	}
 	for name, v := range members {
+		if _, declared := s.Properties[name]; !declared {
+			continue
+		}
 		one, err := json.Marshal(map[string]json.RawMessage{name: v})
 		if err == nil {
 			_ = json.Unmarshal(one, out)

@@ -25,6 +25,8 @@ func TestEscapesHideNoSecret(t *testing.T) {
 			`{"id":"k1","value":"` + short + `","errors":["made sk-short-\u0043ANARY7"]}`},
 		{"create: value quoted, decoding stopped before it", "create",
 			`{"created_at":"nope","id":"k1","value":"` + short + `","note":"made ` + short + `"}`},
+		{"create: a case variant of value beside it, decoding stopped before them", "create",
+			`{"created_at":"nope","id":"k1","value":"` + short + `","VALUE":"x","note":"made ` + short + `"}`},
 		{"create: a duplicate value under an escaped name", "create",
 			`{"id":"k1","\u0076alue":"` + short + `","value":"x","errors":["failed"]}`},
 		{"token: escaped accessToken name", "token",
