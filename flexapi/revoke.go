@@ -59,10 +59,7 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 	if len(b) == 0 {
 		return nil
 	}
-	var env struct {
-		Success *bool           `json:"success"`
-		Errors  json.RawMessage `json:"errors"`
-	}
+	var env envelope
 	if err := json.Unmarshal(b, &env); err != nil {
 		return &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
 			Body: c.red.excerpt(b, tok), Err: errors.New("not the revoke envelope")}
