@@ -10,6 +10,7 @@ package apikeys
 import _ "embed"
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config oapi-codegen.yaml openapi.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config oapi-codegen-server.yaml openapi.yaml
 
 // OpenAPISpec is openapi.yaml, byte for byte.
 //

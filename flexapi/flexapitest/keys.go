@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
 // The double's default bounds on created keys: memory stays bounded by
@@ -31,10 +32,22 @@ const (
 
 // valuePrefix is the prefix of a minted key's value, per type, after the
 // create page's example (sk_test_...).
-var valuePrefix = map[string]string{
-	"secret":       "sk_test_",
-	"public":       "pk_test_",
-	"tokenization": "tk_test_",
+var valuePrefix = map[oapi.NewAPIKeyType]string{
+	oapi.NewAPIKeyTypeSecret:       "sk_test_",
+	oapi.NewAPIKeyTypePublic:       "pk_test_",
+	oapi.NewAPIKeyTypeTokenization: "tk_test_",
+}
+
+// prefixOf is the value prefix of a key type: a type the spec lists and
+// valuePrefix does not (yet) gets its first letter's.
+func prefixOf(t oapi.NewAPIKeyType) string {
+	if p, ok := valuePrefix[t]; ok {
+		return p
+	}
+	if t == "" {
+		return "xk_test_"
+	}
+	return string(t[0]) + "k_test_"
 }
 
 // createdKey is where a key made by the create call lives, for revoke: its
@@ -44,76 +57,38 @@ type createdKey struct {
 	raw json.RawMessage
 }
 
-// createRequest is the create call's body, as far as the double reads it.
-type createRequest struct {
-	MID    string   `json:"mid"`
-	Name   string   `json:"name"`
-	Type   string   `json:"type"`
-	Scopes []string `json:"scopes"`
-}
-
-// createdAnswer is the create call's success body, in the page's field
-// order, with the table's id first.
-type createdAnswer struct {
-	ID        string   `json:"id"`
-	Type      string   `json:"type"`
-	Value     string   `json:"value"`
-	MID       string   `json:"mid"`
-	Name      string   `json:"name"`
-	Scopes    []string `json:"scopes"`
-	CreatedAt string   `json:"created_at"`
-	Errors    []string `json:"errors"`
-}
-
-// listedKey is a created key as the list call shows it: never its value,
-// unless the double is broken on purpose (WithValuesListed).
-type listedKey struct {
-	Name      string  `json:"name"`
-	Type      string  `json:"type"`
-	CreatedAt string  `json:"created_at"`
-	LastUsed  *string `json:"last_used"`
-	LastFour  string  `json:"last_four"`
-	Value     string  `json:"value,omitempty"`
-}
-
 // create answers POST /v1/api-keys: it mints a key, keeps it for the
 // listing and answers with its value, the only time the value is sent.
 func (s *Server) create(r *http.Request) *response {
 	if !s.validToken(bearerToken(r.Header.Get("Authorization"))) {
 		return errorResponse(http.StatusUnauthorized, msgInvalidToken)
 	}
-	body, fail := readBody(r)
-	if fail != nil {
+	var req oapi.CreateAPIKeyRequest
+	if fail := decodeBody(r, &req); fail != nil {
 		return fail
-	}
-	req, invalid := parseCreateRequest(body)
-	if invalid != nil {
-		return modelStateResponse(invalid)
 	}
 
 	now := s.cfg.now().UTC().Truncate(time.Second)
-	created := now.Format(time.RFC3339)
 	// 26 random base32 characters, 130 bits.
-	value := valuePrefix[req.Type] + rand.Text()
-	listedType := req.Type
-	if req.Type == "public" {
-		listedType = s.cfg.publicListedAs
+	value := prefixOf(req.Type) + rand.Text()
+	listedType := oapi.APIKeyType(req.Type)
+	if req.Type == oapi.NewAPIKeyTypePublic {
+		listedType = oapi.APIKeyType(s.cfg.publicListedAs)
 	}
-	raw, _ := json.Marshal(listedKey{
-		Name: req.Name, Type: listedType, CreatedAt: created,
+	raw, _ := json.Marshal(oapi.APIKey{
+		Name: req.Name, Type: listedType, CreatedAt: now,
 		LastFour: value[len(value)-4:],
 	})
 	if s.cfg.broken.valuesListed {
-		raw, _ = json.Marshal(listedKey{Name: req.Name, Type: listedType, CreatedAt: created,
-			LastFour: value[len(value)-4:], Value: value})
+		raw = withMember(raw, "value", value)
 	}
-	if len(raw)+len(req.MID) > maxCreatedKeySize {
+	if len(raw)+len(req.Mid) > maxCreatedKeySize {
 		return createFailure(http.StatusConflict, fmt.Sprintf("The double keeps created keys of at most %d bytes, mid and name included.", maxCreatedKeySize))
 	}
 	id := "key_" + randomHex(12)
 
 	s.mu.Lock()
-	keys, known := s.data[req.MID]
+	keys, known := s.data[req.Mid]
 	switch {
 	case !known && len(s.data) >= s.cfg.maxMerchants:
 		s.mu.Unlock()
@@ -122,20 +97,20 @@ func (s *Server) create(r *http.Request) *response {
 		s.mu.Unlock()
 		return createFailure(http.StatusConflict, fmt.Sprintf("The merchant holds its limit of %d keys.", s.cfg.maxKeys))
 	}
-	s.data[req.MID] = append(keys, raw)
+	s.data[req.Mid] = append(keys, raw)
 	if s.created == nil {
 		s.created = map[string]createdKey{}
 	}
-	s.created[id] = createdKey{mid: req.MID, raw: raw}
+	s.created[id] = createdKey{mid: req.Mid, raw: raw}
 	s.mu.Unlock()
 
-	scopes := req.Scopes
-	if scopes == nil {
-		scopes = []string{}
+	scopes := []string{}
+	if req.Scopes != nil {
+		scopes = *req.Scopes
 	}
-	b, _ := json.Marshal(createdAnswer{
-		ID: id, Type: req.Type, Value: value, MID: req.MID, Name: req.Name,
-		Scopes: scopes, CreatedAt: created, Errors: []string{},
+	b, _ := json.Marshal(oapi.CreatedAPIKey{
+		ID: id, Type: oapi.APIKeyType(req.Type), Value: value, Mid: req.Mid, Name: req.Name,
+		Scopes: &scopes, CreatedAt: now, Errors: &[]string{},
 	})
 	return jsonResponse(http.StatusCreated, b)
 }
@@ -217,62 +192,21 @@ func (s *Server) indexSeeded(mid string, keys []json.RawMessage) {
 	}
 }
 
-// parseCreateRequest reads the create call's body, or returns each invalid
-// field with its messages, never with a value sent. Field names match
-// case-insensitively, as ASP.NET's JSON binding does.
-func parseCreateRequest(body []byte) (createRequest, fieldErrors) {
-	invalid := fieldErrors{}
-	obj := jsonObject(body, invalid)
-	if obj == nil {
-		return createRequest{}, invalid
-	}
-	req := createRequest{
-		MID:  stringField(obj, "mid", invalid),
-		Name: stringField(obj, "name", invalid),
-		Type: stringField(obj, "type", invalid),
-	}
-	if strings.ContainsAny(req.Name, "<>") {
-		invalid.add("name", "The name field must not contain < or >.")
-	}
-	if _, known := valuePrefix[req.Type]; req.Type != "" && !known {
-		invalid.add("type", "The type field must be one of secret, public, tokenization.")
-	}
-	if raw := fieldFold(obj, "scopes"); raw != nil && string(raw) != "null" && json.Unmarshal(raw, &req.Scopes) != nil {
-		invalid.add("scopes", "The scopes field must be a JSON array of strings.")
-	}
-	if len(invalid) > 0 {
-		return createRequest{}, invalid
-	}
-	return req, nil
-}
-
 // createFailure is the create page's failure answer: the key's fields null
 // beside the reasons.
 func createFailure(status int, messages ...string) *response {
-	b, _ := json.Marshal(struct {
-		Type      *string  `json:"type"`
-		Value     *string  `json:"value"`
-		Name      *string  `json:"name"`
-		Scopes    []string `json:"scopes"`
-		CreatedAt *string  `json:"created_at"`
-		Errors    []string `json:"errors"`
-	}{Errors: messages})
-	return jsonResponse(status, b)
+	return jsonResponse(status, withNulls("CreateAPIKeyFailure", oapi.CreateAPIKeyFailure{Errors: messages}))
 }
 
 // revokeAnswer is the revoke page's envelope, for success and failure.
 func revokeAnswer(status int, ok bool, message string) *response {
-	env := struct {
-		Status  string   `json:"status"`
-		Success bool     `json:"success"`
-		Result  *string  `json:"result"`
-		Errors  []string `json:"errors"`
-	}{Status: "FAILED", Errors: []string{message}}
+	env := oapi.RevokeAPIKeyResult{Errors: []string{message}}
+	st := oapi.RevokeAPIKeyResultStatusFAILED
 	if ok {
-		env.Status, env.Success, env.Result, env.Errors = "SUCCESS", true, &message, []string{}
+		st, env.Success, env.Result, env.Errors = oapi.RevokeAPIKeyResultStatusSUCCESS, true, &message, []string{}
 	}
-	b, _ := json.Marshal(env)
-	return jsonResponse(status, b)
+	env.Status = &st
+	return jsonResponse(status, withNulls("RevokeAPIKeyResult", env))
 }
 
 // keyBreaks are ways the create and revoke calls can be broken on purpose,

@@ -25,7 +25,8 @@ type config struct {
 	ttl       time.Duration
 	now       func() time.Time
 	data      map[string][]json.RawMessage
-	validate  bool
+	// validateAnswers checks every faithful answer against the spec.
+	validateAnswers bool
 	onRequest func(Request)
 	errorLog  *log.Logger
 	logSize   int
@@ -121,15 +122,26 @@ func WithKeys(mid string, keys ...any) Option {
 	}
 }
 
-// WithRequestValidation makes the server check each request to a documented
-// route against openapi.yaml before it handles it, and answer a request that
-// does not match with 400 and the errors page's ModelState body naming each
-// invalid field and what is wrong with it (never the values sent). Without
-// it, the token call still answers a bad body that way, from its own checks.
-// cmd/flexfactor-mock turns it on.
+// WithRequestValidation is kept for the callers that ask for it: every
+// server now checks each request to a documented route against openapi.yaml
+// before it handles it, and answers a request that does not match with 400
+// and the errors page's ModelState body naming each invalid field and what
+// is wrong with it (never the values sent). The rules are the spec's alone.
 func WithRequestValidation() Option {
+	return func(*config) error { return nil }
+}
+
+// WithResponseValidation makes the server check each faithful answer, before
+// any fault changes it, against openapi.yaml: its status, Content-Type and
+// body. An answer that does not match is replaced by a 500 with the errors
+// body saying what is wrong (a JSON path and a reason, never a value), and
+// the error log says so too. Faults are applied after the check, so that
+// they still send the broken answers they are asked for. Data seeded with
+// WithKeys or SetKeys is checked too: seed odd data without this option.
+// cmd/flexfactor-mock turns it on.
+func WithResponseValidation() Option {
 	return func(c *config) error {
-		c.validate = true
+		c.validateAnswers = true
 		return nil
 	}
 }

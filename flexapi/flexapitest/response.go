@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
 const (
@@ -73,18 +75,10 @@ func errorResponse(status int, messages ...string) *response {
 // errors page (ASP.NET ModelState): each invalid field with its messages.
 // The messages must not hold a value of the request.
 func modelStateResponse(fields map[string][]string) *response {
-	b, _ := json.Marshal(struct {
-		Status  int                 `json:"status"`
-		Title   string              `json:"title"`
-		TraceID string              `json:"traceId"`
-		Errors  map[string][]string `json:"errors"`
-	}{
-		Status: http.StatusBadRequest,
-		Title:  "One or more validation errors occurred.",
-		// ASP.NET's traceId is a W3C traceparent.
-		TraceID: "00-" + randomHex(16) + "-" + randomHex(8) + "-00",
-		Errors:  fields,
-	})
+	status, title := http.StatusBadRequest, "One or more validation errors occurred."
+	// ASP.NET's traceId is a W3C traceparent.
+	trace := "00-" + randomHex(16) + "-" + randomHex(8) + "-00"
+	b, _ := json.Marshal(oapi.ModelStateError{Status: &status, Title: &title, TraceID: &trace, Errors: fields})
 	return &response{status: http.StatusBadRequest, contentType: problemType, body: b}
 }
 
@@ -100,9 +94,7 @@ func (f fieldErrors) add(field, message string) {
 
 // errorsBody is the list page's error shape, {"errors": [messages...]}.
 func errorsBody(messages ...string) []byte {
-	b, _ := json.Marshal(struct {
-		Errors []string `json:"errors"`
-	}{messages})
+	b, _ := json.Marshal(oapi.ErrorList{Errors: messages})
 	return b
 }
 

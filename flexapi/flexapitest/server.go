@@ -26,7 +26,13 @@ type Server struct {
 	listener  net.Listener
 	http      *http.Server
 	transport *http.Transport
+	// router is the generated handler's ServeMux (see newRouter); methods
+	// are the methods of its patterns, for 405s.
+	router    *http.ServeMux
+	methods   []string
 	validator *requestValidator
+	// answers checks the faithful answers, with WithResponseValidation.
+	answers *answerValidator
 
 	baseCtx   context.Context
 	stopReqs  context.CancelFunc // cancels every request context: ends waiting faults
@@ -105,12 +111,18 @@ func Start(opts ...Option) (*Server, error) {
 	for mid, keys := range s.data {
 		s.indexSeeded(mid, keys)
 	}
-	if cfg.validate {
-		v, err := newRequestValidator()
-		if err != nil {
-			return nil, err
-		}
-		s.validator = v
+	doc, err := loadSpec()
+	if err != nil {
+		return nil, err
+	}
+	router, routes, err := newRouter(s, doc)
+	if err != nil {
+		return nil, err
+	}
+	s.router = router
+	s.validator = newRequestValidator(routes, doc)
+	if cfg.validateAnswers {
+		s.answers = newAnswerValidator(routes, doc, cfg.errorLog.Printf)
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

@@ -2,7 +2,6 @@ package flexapitest
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -15,17 +14,17 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
 )
 
-// requestValidator checks requests against openapi.yaml. The double routes
-// requests itself (see match), so it looks up each route's operation once and
-// hands the path parameters over, rather than asking a kin-openapi router,
-// which matches unescaped paths and would split a mid holding "%2F".
+// requestValidator checks every request against openapi.yaml: each route's
+// operation is the one the generated handler matched (see newRouter), and
+// its path parameters are the values ServeMux matched, one escaped segment
+// each, so that a mid holding "%2F" stays one segment.
 type requestValidator struct {
 	routes  map[Route]*routers.Route
 	options *openapi3filter.Options
+	// params are the names of each route's path parameters, in the spec.
+	params map[Route][]string
 	// byPath holds the routes whose every parameter is in the path and
 	// which take no body: with authentication left to the double, whether
 	// such a request is valid depends on its path parameters alone, so the
@@ -59,13 +58,10 @@ const maxRememberedPath = 256
 // maxRememberedBody is the largest body whose validity is remembered.
 const maxRememberedBody = 4 << 10
 
-func newRequestValidator() (*requestValidator, error) {
-	doc, err := apikeys.LoadSpec(context.Background())
-	if err != nil {
-		return nil, fmt.Errorf("flexapitest: %w", err)
-	}
+func newRequestValidator(routes map[Route]specRoute, doc *openapi3.T) *requestValidator {
 	v := &requestValidator{
 		routes:     map[Route]*routers.Route{},
+		params:     map[Route][]string{},
 		byPath:     map[Route]*sync.Map{},
 		byBody:     map[Route]*sync.Map{},
 		remembered: map[Route]*atomic.Int64{},
@@ -79,29 +75,24 @@ func newRequestValidator() (*requestValidator, error) {
 			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
 		},
 	}
-	for route, op := range map[Route]struct{ method, path string }{
-		RouteToken:  {http.MethodPost, "/oauth2/token"},
-		RouteList:   {http.MethodGet, "/api-keys/{mid}"},
-		RouteCreate: {http.MethodPost, "/api-keys"},
-		RouteRevoke: {http.MethodDelete, "/api-keys/{mid}"},
-	} {
-		item := doc.Paths.Value(op.path)
-		if item == nil || item.GetOperation(op.method) == nil {
-			return nil, fmt.Errorf("flexapitest: openapi.yaml has no %s %s", op.method, op.path)
-		}
-		v.routes[route] = &routers.Route{
-			Spec: doc, Path: op.path, PathItem: item,
-			Method: op.method, Operation: item.GetOperation(op.method),
-		}
+	for route, sr := range routes {
+		v.routes[route] = &routers.Route{Spec: doc, Path: sr.path, PathItem: sr.item, Method: sr.method, Operation: sr.op}
 		v.remembered[route] = new(atomic.Int64)
+		for _, params := range []openapi3.Parameters{sr.item.Parameters, sr.op.Parameters} {
+			for _, p := range params {
+				if p.Value != nil && p.Value.In == openapi3.ParameterInPath {
+					v.params[route] = append(v.params[route], p.Value.Name)
+				}
+			}
+		}
 		switch {
-		case pathOnly(item, item.GetOperation(op.method)):
+		case pathOnly(sr.item, sr.op):
 			v.byPath[route] = &sync.Map{}
-		case bodyOnly(item, item.GetOperation(op.method)):
+		case bodyOnly(sr.item, sr.op):
 			v.byBody[route] = &sync.Map{}
 		}
 	}
-	return v, nil
+	return v
 }
 
 // pathOnly reports whether the operation takes no body and at most one
@@ -127,12 +118,27 @@ func bodyOnly(item *openapi3.PathItem, op *openapi3.Operation) bool {
 	return op.RequestBody != nil && len(item.Parameters) == 0 && len(op.Parameters) == 0
 }
 
-// check validates r, a request of route whose path parameter name (if
-// any; "" for none) has the given value, and returns the 400 answer for a
+// check validates r, a request of route, and returns the 400 answer for a
 // request that does not match, nil otherwise: the ModelState body of
-// FlexFactor's errors page, each invalid field named. A request whose path
-// is known valid costs a lookup.
-func (v *requestValidator) check(r *http.Request, route Route, name, value string) *response {
+// FlexFactor's errors page, each invalid field named (a body too large for
+// the double answers 413). A request whose path or body is known valid
+// costs a lookup.
+func (v *requestValidator) check(r *http.Request, route Route) *response {
+	if r.ContentLength > maxBody {
+		return errorResponse(http.StatusRequestEntityTooLarge, "The request body is too large.")
+	}
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(nil, r.Body, maxBody)
+	}
+	var params map[string]string
+	var value string
+	for _, name := range v.params[route] {
+		if params == nil {
+			params = map[string]string{}
+		}
+		value = r.PathValue(name)
+		params[name] = value
+	}
 	valid, key := v.byPath[route], any(value)
 	switch {
 	case valid == nil:
@@ -145,10 +151,6 @@ func (v *requestValidator) check(r *http.Request, route Route, name, value strin
 			return nil
 		}
 	}
-	var params map[string]string
-	if name != "" {
-		params = map[string]string{name: value}
-	}
 	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: params,
@@ -160,6 +162,10 @@ func (v *requestValidator) check(r *http.Request, route Route, name, value strin
 			valid.Store(key, struct{}{})
 		}
 		return nil
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errorResponse(http.StatusRequestEntityTooLarge, "The request body is too large.")
 	}
 	return modelStateResponse(validationFields(err))
 }
@@ -246,7 +252,11 @@ func describe(out fieldErrors, param string, err error, reason string) {
 			schemaErr.SchemaField == "minLength" && schemaErr.Value == "":
 			// ASP.NET's [Required] wording, which also covers "".
 			out.add(field, name+" is required.")
-		case schemaErr.SchemaField == "type" && schemaErr.Schema != nil && schemaErr.Schema.Type != nil:
+		case schemaErr.SchemaField == "nullable" && field != bodyField:
+			// A null member is a missing one to ASP.NET's [Required].
+			out.add(field, name+" is required.")
+		case (schemaErr.SchemaField == "type" || schemaErr.SchemaField == "nullable") &&
+			schemaErr.Schema != nil && schemaErr.Schema.Type != nil:
 			out.add(field, fmt.Sprintf("%s must be a JSON %s.", name, strings.Join(schemaErr.Schema.Type.Slice(), " or ")))
 		case schemaErr.Reason != "":
 			out.add(field, fmt.Sprintf("%s does not match the specification: %s.", name, schemaErr.Reason))

@@ -1,0 +1,223 @@
+package flexapitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"hash/maphash"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// withNulls encodes v, a generated model, and adds every property that may be null
+// of the spec's schema name that v leaves out, as null: the generated types
+// omit an unset pointer, and FlexFactor's failure examples spell the
+// documented nulls out ("value": null).
+func withNulls(name string, v any) []byte {
+	b, _ := json.Marshal(v)
+	doc, err := loadSpec()
+	if err != nil {
+		return b
+	}
+	ref := doc.Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		return b
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(b, &obj) != nil {
+		return b
+	}
+	added := false
+	for prop, s := range ref.Value.Properties {
+		if _, ok := obj[prop]; !ok && allowsNull(s) {
+			obj[prop], added = json.RawMessage("null"), true
+		}
+	}
+	if !added {
+		return b
+	}
+	out, _ := json.Marshal(obj)
+	return out
+}
+
+// allowsNull reports whether the schema allows null: nullable, or an anyOf
+// (oneOf) of which one does, or an allOf of which all do (the spec's
+// AnyValue, through a property's allOf).
+func allowsNull(ref *openapi3.SchemaRef) bool {
+	if ref == nil || ref.Value == nil {
+		return false
+	}
+	s := ref.Value
+	if s.Nullable {
+		return true
+	}
+	for _, alts := range [][]*openapi3.SchemaRef{s.AnyOf, s.OneOf} {
+		for _, sub := range alts {
+			if allowsNull(sub) {
+				return true
+			}
+		}
+	}
+	if len(s.AllOf) == 0 {
+		return false
+	}
+	for _, sub := range s.AllOf {
+		if !allowsNull(sub) {
+			return false
+		}
+	}
+	return true
+}
+
+// withMember adds the string member name to the JSON object raw: a field
+// no schema has, for the deliberate breaks of a self-test.
+func withMember(raw []byte, name, value string) []byte {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return raw
+	}
+	obj[name], _ = json.Marshal(value)
+	out, _ := json.Marshal(obj)
+	return out
+}
+
+// answerValidator checks the double's faithful answers against
+// openapi.yaml (WithResponseValidation): status, Content-Type and body. It
+// runs before a fault changes the answer, so that a fault still sends what
+// it was asked to, broken on purpose; an answer that fails is replaced by a
+// 500 that names what is wrong, and the error log says so too.
+//
+// An answer found valid is remembered by a keyed 64-bit hash of its route,
+// status, Content-Type and body (no body is kept), at most maxValidPaths
+// per route, and not checked again: the listing of one merchant is the same
+// bytes call after call.
+type answerValidator struct {
+	routes     map[Route]*routers.Route
+	options    *openapi3filter.Options
+	seed       maphash.Seed
+	valid      map[Route]*sync.Map // hash -> struct{}
+	remembered map[Route]*atomic.Int64
+	errorLog   func(format string, args ...any)
+}
+
+func newAnswerValidator(routes map[Route]specRoute, doc *openapi3.T, logf func(string, ...any)) *answerValidator {
+	v := &answerValidator{
+		routes:     map[Route]*routers.Route{},
+		seed:       maphash.MakeSeed(),
+		valid:      map[Route]*sync.Map{},
+		remembered: map[Route]*atomic.Int64{},
+		errorLog:   logf,
+		options: &openapi3filter.Options{
+			MultiError:            true,
+			IncludeResponseStatus: true,
+			AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
+			// Answers carry tokens and key values: keep values out of errors.
+			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
+		},
+	}
+	for route, sr := range routes {
+		v.routes[route] = &routers.Route{Spec: doc, Path: sr.path, PathItem: sr.item, Method: sr.method, Operation: sr.op}
+		v.valid[route] = &sync.Map{}
+		v.remembered[route] = new(atomic.Int64)
+	}
+	return v
+}
+
+// check returns resp when it matches the spec, else a 500 saying why.
+func (v *answerValidator) check(r *http.Request, route Route, resp *response) *response {
+	rt := v.routes[route]
+	if rt == nil {
+		return resp
+	}
+	var h maphash.Hash
+	h.SetSeed(v.seed)
+	_, _ = h.WriteString(string(route))
+	_ = h.WriteByte(byte(resp.status >> 8))
+	_ = h.WriteByte(byte(resp.status))
+	ct := resp.contentType
+	if resp.header != nil {
+		ct = resp.header.Get("Content-Type")
+	}
+	_, _ = h.WriteString(ct)
+	_ = h.WriteByte(0)
+	_, _ = h.Write(resp.body)
+	key := h.Sum64()
+	if _, ok := v.valid[route].Load(key); ok {
+		return resp
+	}
+	header := resp.header
+	if header == nil {
+		header = http.Header{"Content-Type": contentTypeValue(ct)}
+	}
+	err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, Route: rt, Options: v.options},
+		Status:                 resp.status,
+		Header:                 header,
+		Body:                   io.NopCloser(bytes.NewReader(resp.body)),
+		Options:                v.options,
+	})
+	if err == nil {
+		if v.remembered[route].Add(1) <= maxValidPaths {
+			v.valid[route].Store(key, struct{}{})
+		}
+		return resp
+	}
+	why := answerProblems(err)
+	v.errorLog("flexapitest: the %s answer (%d) does not match openapi.yaml: %s", route, resp.status, why)
+	return errorResponse(http.StatusInternalServerError, "flexapitest: the double's answer does not match openapi.yaml: "+why+".")
+}
+
+// answerProblems says what is wrong with an answer, each schema problem by
+// its JSON path and reason, never with a value (schema error details are
+// off, and no error's own text is used when it may quote one).
+func answerProblems(err error) string {
+	var out []string
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case openapi3.MultiError:
+			for _, item := range e {
+				walk(item)
+			}
+			return
+		case *openapi3filter.ResponseError:
+			if e.Err != nil {
+				before := len(out)
+				walk(e.Err)
+				if len(out) > before {
+					return
+				}
+			}
+			out = append(out, e.Reason)
+			return
+		}
+		var se *openapi3.SchemaError
+		if errors.As(err, &se) {
+			where := strings.Join(se.JSONPointer(), "/")
+			if where == "" {
+				where = "the body"
+			}
+			reason := se.Reason
+			if reason == "" {
+				reason = "fails the schema's " + se.SchemaField
+			}
+			out = append(out, where+": "+reason)
+			return
+		}
+		var pe *openapi3filter.ParseError
+		if errors.As(err, &pe) {
+			out = append(out, "the body is not valid JSON")
+			return
+		}
+		out = append(out, "it does not match the operation's responses")
+	}
+	walk(err)
+	return strings.Join(out, "; ")
+}
