@@ -53,7 +53,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		flexapitest.WithAddr(*addr),
 		flexapitest.WithAppCredentials(*appKey, *appSecret),
 		flexapitest.WithTokenTTL(*ttl),
-		flexapitest.WithRequestValidation(),
+		// Every answer is checked against the spec before it goes out (the
+		// requests always are): other teams test against this program.
+		flexapitest.WithResponseValidation(),
 		// Nothing in the program reads the request log, and under load
 		// each entry is a copy of a request's headers: keep none. The
 		// lines on stderr are the program's record.

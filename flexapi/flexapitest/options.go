@@ -7,6 +7,8 @@ import (
 	"log"
 	"net/http"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // DefaultTokenTTL is how long a token lives unless WithTokenTTL says
@@ -27,10 +29,12 @@ type config struct {
 	data      map[string][]json.RawMessage
 	// validateAnswers checks every faithful answer against the spec.
 	validateAnswers bool
-	onRequest func(Request)
-	errorLog  *log.Logger
-	logSize   int
-	maxTokens int
+	// doc replaces the embedded spec, for tests of a spec change.
+	doc *openapi3.T
+	onRequest       func(Request)
+	errorLog        *log.Logger
+	logSize         int
+	maxTokens       int
 	// publicListedAs is the type the listing gives a created public key.
 	publicListedAs string
 	// revokeStatus is the status of a successful revoke: 200 with the

@@ -111,9 +111,12 @@ func Start(opts ...Option) (*Server, error) {
 	for mid, keys := range s.data {
 		s.indexSeeded(mid, keys)
 	}
-	doc, err := loadSpec()
-	if err != nil {
-		return nil, err
+	doc := cfg.doc
+	if doc == nil {
+		var err error
+		if doc, err = loadSpec(); err != nil {
+			return nil, err
+		}
 	}
 	router, routes, err := newRouter(s, doc)
 	if err != nil {
