@@ -30,11 +30,11 @@ type config struct {
 	// validateAnswers checks every faithful answer against the spec.
 	validateAnswers bool
 	// doc replaces the embedded spec, for tests of a spec change.
-	doc *openapi3.T
-	onRequest       func(Request)
-	errorLog        *log.Logger
-	logSize         int
-	maxTokens       int
+	doc       *openapi3.T
+	onRequest func(Request)
+	errorLog  *log.Logger
+	logSize   int
+	maxTokens int
 	// publicListedAs is the type the listing gives a created public key.
 	publicListedAs string
 	// revokeStatus is the status of a successful revoke: 200 with the
