@@ -6,7 +6,9 @@ import (
 	"errors"
 	"hash/maphash"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,11 +18,13 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 )
 
-// withNulls encodes v, a generated model, and adds every property that may be null
-// of the spec's schema name that v leaves out, as null: the generated types
-// omit an unset pointer, and FlexFactor's failure examples spell the
-// documented nulls out ("value": null).
-func withNulls(name string, v any) []byte {
+// encodeAs encodes v, a generated model of the spec's schema name, the way
+// FlexFactor's pages show it: every property that may be null and that v
+// leaves out is sent as null (the generated types omit an unset pointer;
+// the failure examples spell "value": null out), and the members come in
+// the order of the schema's required list, the pages' field order (the
+// generated types' is alphabetical), the others after them.
+func encodeAs(name string, v any) []byte {
 	b, _ := json.Marshal(v)
 	doc, err := loadSpec()
 	if err != nil {
@@ -34,17 +38,30 @@ func withNulls(name string, v any) []byte {
 	if json.Unmarshal(b, &obj) != nil {
 		return b
 	}
-	added := false
 	for prop, s := range ref.Value.Properties {
 		if _, ok := obj[prop]; !ok && allowsNull(s) {
-			obj[prop], added = json.RawMessage("null"), true
+			obj[prop] = json.RawMessage("null")
 		}
 	}
-	if !added {
-		return b
+	out := make([]byte, 0, len(b)+64)
+	out = append(out, '{')
+	member := func(k string) {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		kb, _ := json.Marshal(k)
+		out = append(append(append(out, kb...), ':'), obj[k]...)
+		delete(obj, k)
 	}
-	out, _ := json.Marshal(obj)
-	return out
+	for _, k := range ref.Value.Required {
+		if _, ok := obj[k]; ok {
+			member(k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		member(k)
+	}
+	return append(out, '}')
 }
 
 // allowsNull reports whether the schema allows null: nullable, or an anyOf
@@ -76,16 +93,18 @@ func allowsNull(ref *openapi3.SchemaRef) bool {
 	return true
 }
 
-// withMember adds the string member name to the JSON object raw: a field
-// no schema has, for the deliberate breaks of a self-test.
+// withMember adds the string member name to the end of raw, a JSON object
+// encodeAs made: a field no schema has, for the deliberate breaks of a
+// self-test.
 func withMember(raw []byte, name, value string) []byte {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(raw, &obj) != nil {
+	if len(raw) < 2 || raw[len(raw)-1] != '}' {
 		return raw
 	}
-	obj[name], _ = json.Marshal(value)
-	out, _ := json.Marshal(obj)
-	return out
+	k, _ := json.Marshal(name)
+	v, _ := json.Marshal(value)
+	out := append(bytes.Clone(raw[:len(raw)-1]), ',')
+	out = append(append(append(out, k...), ':'), v...)
+	return append(out, '}')
 }
 
 // answerValidator checks the double's faithful answers against

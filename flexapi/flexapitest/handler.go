@@ -96,7 +96,7 @@ func (s *Server) token(r *http.Request) *response {
 	}
 	tok, exp := s.issue()
 	success := true
-	b := withNulls("TokenResponse", oapi.TokenResponse{
+	b := encodeAs("TokenResponse", oapi.TokenResponse{
 		AccessToken:      tok,
 		RefreshToken:     "refresh_" + randomHex(16),
 		Expires:          exp.UnixMilli(),

@@ -75,7 +75,7 @@ func (s *Server) create(r *http.Request) *response {
 	if req.Type == oapi.NewAPIKeyTypePublic {
 		listedType = oapi.APIKeyType(s.cfg.publicListedAs)
 	}
-	raw, _ := json.Marshal(oapi.APIKey{
+	raw := encodeAs("APIKey", oapi.APIKey{
 		Name: req.Name, Type: listedType, CreatedAt: now,
 		LastFour: value[len(value)-4:],
 	})
@@ -108,7 +108,7 @@ func (s *Server) create(r *http.Request) *response {
 	if req.Scopes != nil {
 		scopes = *req.Scopes
 	}
-	b, _ := json.Marshal(oapi.CreatedAPIKey{
+	b := encodeAs("CreatedAPIKey", oapi.CreatedAPIKey{
 		ID: id, Type: oapi.APIKeyType(req.Type), Value: value, Mid: req.Mid, Name: req.Name,
 		Scopes: &scopes, CreatedAt: now, Errors: &[]string{},
 	})
@@ -195,7 +195,7 @@ func (s *Server) indexSeeded(mid string, keys []json.RawMessage) {
 // createFailure is the create page's failure answer: the key's fields null
 // beside the reasons.
 func createFailure(status int, messages ...string) *response {
-	return jsonResponse(status, withNulls("CreateAPIKeyFailure", oapi.CreateAPIKeyFailure{Errors: messages}))
+	return jsonResponse(status, encodeAs("CreateAPIKeyFailure", oapi.CreateAPIKeyFailure{Errors: messages}))
 }
 
 // revokeAnswer is the revoke page's envelope, for success and failure.
@@ -206,7 +206,7 @@ func revokeAnswer(status int, ok bool, message string) *response {
 		st, env.Success, env.Result, env.Errors = oapi.RevokeAPIKeyResultStatusSUCCESS, true, &message, []string{}
 	}
 	env.Status = &st
-	return jsonResponse(status, withNulls("RevokeAPIKeyResult", env))
+	return jsonResponse(status, encodeAs("RevokeAPIKeyResult", env))
 }
 
 // keyBreaks are ways the create and revoke calls can be broken on purpose,
