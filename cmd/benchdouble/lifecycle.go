@@ -4,58 +4,66 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// startLifecycle creates a key and revokes it, over and over, on n
-// connections to the double at addr, each connection for its own merchant,
-// until stopped or max pairs have been sent. A pair is one request of the
-// stream: its latency is the create's and the revoke's together.
-func startLifecycle(addr, host, bearer string, n int, max int64) *stream {
-	creates := make([][]byte, n)
+// startLifecycle creates keys and revokes them on n connections to the
+// double at base, the creates spread over n merchants, until stopped, d
+// has passed or max requests have been sent. A revoke goes out as soon as a
+// worker is free after its create's answer: the targeter hands out a
+// pending revoke before a new create, so that the keys held stay about n.
+// The stream counts revokes, each a create and revoke pair.
+func startLifecycle(base, bearer string, n int, max int64, d time.Duration) *stream {
+	creates := make([]vegeta.Target, n)
 	for i := range creates {
-		creates[i] = postRequestAuth(host, "/v1/api-keys", bearer,
-			fmt.Appendf(nil, `{"mid":"mid_load_%d","name":"load","type":"secret"}`, i))
+		m, u, h, b := postRequest(base+"/api-keys", bearer, fmt.Appendf(nil, `{"mid":"mid_load_%d","name":"load","type":"secret"}`, i))
+		creates[i] = vegeta.Target{Method: m, URL: u, Header: h, Body: b}
 	}
-	return newStream(newRequest("create+revoke", nil, http.StatusOK), addr, n, max, func(_ *stream, c *conn, i int) error {
-		a, err := c.do(creates[i], true)
-		if err != nil {
-			return err
-		}
-		var created struct {
-			ID string `json:"id"`
-		}
-		if a.status != http.StatusCreated || json.Unmarshal(a.body, &created) != nil || created.ID == "" {
-			return fmt.Errorf("create answered %d without an id", a.status)
-		}
-		a, err = c.do(deleteRequest(host, "/v1/api-keys/"+created.ID, bearer), false)
-		if err != nil {
-			return err
-		}
-		if a.status != http.StatusOK && a.status != http.StatusNoContent {
-			return fmt.Errorf("revoke answered %d", a.status)
+	// pending holds the ids to revoke; bounded, and a create whose id finds
+	// it full is left to the double's key limits.
+	pending := make(chan string, 4*n)
+	var next atomic.Uint64
+	tr := func(t *vegeta.Target) error {
+		select {
+		case id := <-pending:
+			*t = deleteRequest(base+"/api-keys/"+id, bearer)
+		default:
+			*t = creates[next.Add(1)%uint64(n)]
 		}
 		return nil
+	}
+	return newStream("create+revoke", n, max, d, tr, func(r *vegeta.Result) error {
+		switch r.Method {
+		case http.MethodPost:
+			var created struct {
+				ID string `json:"id"`
+			}
+			if r.Code != http.StatusCreated || json.Unmarshal(r.Body, &created) != nil || created.ID == "" {
+				return fmt.Errorf("create answered %d without an id%s", r.Code, errSuffix(r))
+			}
+			select {
+			case pending <- created.ID:
+			default:
+			}
+			return errNotCounted
+		case http.MethodDelete:
+			if r.Code != http.StatusOK && r.Code != http.StatusNoContent {
+				return fmt.Errorf("revoke answered %d%s", r.Code, errSuffix(r))
+			}
+			return nil
+		}
+		return fmt.Errorf("unexpected %s", r.Method)
 	})
 }
 
-// postRequestAuth builds a JSON POST with an Authorization header.
-func postRequestAuth(host, path, auth string, body []byte) []byte {
-	return append([]byte("POST "+path+" HTTP/1.1\r\nHost: "+host+"\r\nAuthorization: "+auth+
-		"\r\nContent-Type: application/json\r\nContent-Length: "+fmt.Sprint(len(body))+
-		"\r\nAccept: application/json\r\nUser-Agent: benchdouble\r\n\r\n"), body...)
-}
-
-// deleteRequest builds a DELETE with an Authorization header.
-func deleteRequest(host, path, auth string) []byte {
-	return []byte("DELETE " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: " + auth +
-		"\r\nAccept: application/json\r\nUser-Agent: benchdouble\r\n\r\n")
-}
-
 // lifecycleRun measures creates and revokes on the double: pairs per
-// second, CPU per pair, latency, and its memory after them.
+// second, CPU per pair, latency of a request, and its memory after them.
 func lifecycleRun(o options, p printer, a *child, bearer string) error {
 	progress("double: create and revoke, %v", 2*o.pair)
-	s := startLifecycle(a.host, a.host, bearer, o.conns, o.maxRequests)
+	s := startLifecycle(a.url, bearer, o.conns, o.maxRequests, 2*o.pair+time.Minute)
 	w, err := measure(a, s, 2*o.pair)
 	s.halt()
 	if err != nil {

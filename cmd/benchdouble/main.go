@@ -1,33 +1,40 @@
-// Command benchdouble puts the FlexFactor double (cmd/flexfactor-mock) under
+// Command benchdouble puts the FlexFactor double (cmd/flexfactor-mock, which
+// checks every request and every answer against openapi.yaml) under
 // sustained load on loopback and compares it, in the same run, with a bare
-// Go handler serving the same bytes. `make bench-double` runs it and then
-// its check mode, which judges the figures against the double's goals.
+// Go handler serving the same bytes and with Prism 5's mock server
+// (@stoplight/prism-cli, from .ci/node's lockfile) serving the same spec.
+// `make bench-double` runs it and then its check mode, which judges the
+// figures against the double's goals.
 //
-//	benchdouble -mock PATH > figures.txt   # about 90 s
-//	benchdouble -check figures.txt         # the table and the goals; exit 1 when one is missed
+//	benchdouble -mock PATH -prism PATH -spec openapi.yaml > figures.txt   # about 70 s
+//	benchdouble -check figures.txt   # the table and the goals; exit 1 when one is missed
 //
 // Each server runs in a child process, so that its CPU time (utime + stime,
 // what getrusage counts) and its resident memory are read from /proc apart
 // from the load generator's, which runs in this process on the same cores.
-// The load is HTTP/1.1 on keep-alive connections this program drives
-// itself, every phase bounded in time and requests.
+// The load is vegeta's (github.com/tsenart/vegeta/v12/lib): HTTP/1.1 on
+// keep-alive connections, one worker per connection sending as fast as the
+// server answers, every phase bounded in time and requests.
 //
 // The run:
 //
-//	0-60 s    list calls on 8 connections to the double (process A): its RSS
-//	          after 5 s and after 60 s
-//	5-35 s    token calls on 8 connections to a second double (process B),
-//	          in six 5 s windows: throughput of the first and the sixth
-//	then      side by side, the double (A) and the bare handler in turn, in
-//	          pairs of 2 s windows whose order alternates: list alone (3
-//	          pairs), 401s, token calls alone, list with token calls on 2
-//	          more connections beside it (2 pairs). Per pair: requests/s,
-//	          CPU per request, p50 and p99 latency.
+//	0-30 s    list calls on 8 connections to the double (process A): its RSS
+//	          after 5 s and after 30 s
+//	5-29 s    token calls on 8 connections to a second double (process B),
+//	          in six 4 s windows: throughput of the first and the sixth
+//	then      side by side, in rounds of 2 s windows whose order rotates:
+//	          list alone (3 rounds of the double, the bare handler and
+//	          Prism), then the double and the bare handler: 401s, token
+//	          calls alone, list with token calls on 2 more connections
+//	          beside it (2 rounds). Per window: requests/s, CPU per
+//	          request, p50 and p99 latency.
+//	last      creates and revokes on the double alone.
 //
 // The check mode judges the CPU per list request on the median of the
-// per-pair ratios, and list p99 with token calls beside on the median of
-// its windows against that of the list windows alone, so that one window
-// disturbed by the machine's other work does not decide alone.
+// per-round ratios to the bare handler, list throughput on the median of
+// the per-round ratios to Prism, and list p99 with token calls beside on
+// the median of its windows against that of the list windows alone, so that
+// one window disturbed by the machine's other work does not decide alone.
 //
 // Linux only (/proc).
 package main
@@ -42,6 +49,8 @@ import (
 func main() {
 	var o options
 	flag.StringVar(&o.mock, "mock", "", "`path` of a built cmd/flexfactor-mock (required to run)")
+	flag.StringVar(&o.prism, "prism", "", "`path` of Prism's CLI (.ci/node/node_modules/.bin/prism); without it the run says Prism did not run")
+	flag.StringVar(&o.spec, "spec", "openapi.yaml", "the spec Prism mocks")
 	flag.IntVar(&o.conns, "conns", 8, "keep-alive connections per load")
 	flag.IntVar(&o.besideConns, "beside-conns", 2, "connections sending token calls beside the list load")
 	flag.DurationVar(&o.window, "window", defaultWindow, "length of a measured window")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -31,6 +32,8 @@ type child struct {
 	host string     // host:port
 	done chan error // receives the exit status once
 	once sync.Once
+	// version names the program, when it is not ours.
+	version string
 }
 
 // startChild runs cmd and waits for its base URL: the first field of its
@@ -129,4 +132,50 @@ func (c *child) rss() (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmRSS")
+}
+
+// startPrism runs Prism's mock server on the spec, logging off, on a free
+// loopback port, and waits until it answers; nil and why when it cannot.
+func startPrism(o options) (*child, string) {
+	if o.prism == "" {
+		return nil, "no -prism given"
+	}
+	version, err := exec.Command(o.prism, "--version").Output()
+	if err != nil {
+		return nil, fmt.Sprintf("%s --version: %v", o.prism, err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err.Error()
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+	cmd := exec.Command(o.prism, "mock", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-v", "silent", o.spec)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	// Scarf, a dependency, reports installs unless told not to; no
+	// network here but loopback.
+	cmd.Env = append(os.Environ(), "SCARF_ANALYTICS=false", "DO_NOT_TRACK=1")
+	if err := cmd.Start(); err != nil {
+		return nil, err.Error()
+	}
+	c := &child{name: "prism", cmd: cmd, done: make(chan error, 1),
+		host: "127.0.0.1:" + strconv.Itoa(port), url: "http://127.0.0.1:" + strconv.Itoa(port),
+		version: "@stoplight/prism-cli " + strings.TrimSpace(string(version))}
+	go func() { c.done <- cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-c.done:
+			c.done <- err
+			return nil, fmt.Sprintf("prism exited before serving: %v", err)
+		default:
+		}
+		if conn, err := net.DialTimeout("tcp", c.host, time.Second); err == nil {
+			_ = conn.Close()
+			return c, ""
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	c.stop()
+	return nil, "prism did not listen within 60 s"
 }

@@ -10,13 +10,16 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 const (
-	defaultWindow = 5 * time.Second
-	defaultLong   = 60 * time.Second
+	defaultWindow = 4 * time.Second
+	defaultLong   = 30 * time.Second
 	defaultPair   = 2 * time.Second
 	defaultPairs  = 3
 	// windows is how many token windows the double gets: the goal compares
@@ -26,7 +29,10 @@ const (
 )
 
 type options struct {
-	mock                      string
+	mock string
+	// prism is the path of Prism's CLI and spec the spec it mocks; prism
+	// "" runs without it.
+	prism, spec               string
 	conns, besideConns, pairs int
 	window, long, pair        time.Duration
 	maxRequests               int64
@@ -54,13 +60,16 @@ type requests struct {
 	bearer                    string // the list call's Authorization header
 }
 
-func newRequests(host, bearer string, credentials []byte) requests {
-	return requests{
-		bearer:       bearer,
-		list:         newRequest("list", getRequest(host, "/v1/api-keys/"+mid, bearer), http.StatusOK),
-		token:        newRequest("token", postRequest(host, "/v1/oauth2/token", credentials), http.StatusOK),
-		unauthorized: newRequest("401", getRequest(host, "/v1/api-keys/"+mid, "Bearer not-a-token"), http.StatusUnauthorized),
-	}
+// newRequests builds the requests for the server whose base URL (the
+// spec's server path included, /v1 for the double) is base.
+func newRequests(base, bearer string, credentials []byte) requests {
+	listURL := base + "/api-keys/" + mid
+	m, u, h, b := getRequest(listURL, bearer)
+	list := newRequest("list", m, u, h, b, http.StatusOK)
+	m, u, h, b = postRequest(base+"/oauth2/token", "", credentials)
+	token := newRequest("token", m, u, h, b, http.StatusOK)
+	m, u, h, b = getRequest(listURL, "Bearer not-a-token")
+	return requests{bearer: bearer, list: list, token: token, unauthorized: newRequest("401", m, u, h, b, http.StatusUnauthorized)}
 }
 
 func runBench(o options, out io.Writer) error {
@@ -68,7 +77,7 @@ func runBench(o options, out io.Writer) error {
 	p.note("machine: %s %s/%s, %d CPUs, %s", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
 	p.note("load average before the run: %s", loadAverage())
 	p.note("method: each server in its own child process; CPU = utime+stime from /proc/<pid>/stat over a window / requests answered; RSS = VmRSS")
-	p.note("load: %d keep-alive connections, %d more for token calls beside list calls; side-by-side figures in pairs of %v windows, order alternating", o.conns, o.besideConns, o.pair)
+	p.note("load: vegeta's attacker, %d workers on %d keep-alive connections, no pacing (each sends on its last answer), %d more for token calls beside list calls; side-by-side figures in rounds of %v windows, order rotating", o.conns, o.conns, o.besideConns, o.pair)
 
 	credentials := []byte(`{"AppKey":"mock-app-key","AppSecret":"mock-app-secret"}`)
 	mockCmd := func() *exec.Cmd {
@@ -84,7 +93,7 @@ func runBench(o options, out io.Writer) error {
 		return err
 	}
 	defer b.stop()
-	rec, err := record(a.host, credentials)
+	rec, err := record(a.url, credentials)
 	if err != nil {
 		return fmt.Errorf("double: %w", err)
 	}
@@ -101,7 +110,7 @@ func runBench(o options, out io.Writer) error {
 		return err
 	}
 	defer bare.stop()
-	got, err := record(bare.host, credentials)
+	got, err := record(bare.url, credentials)
 	if err != nil {
 		return fmt.Errorf("bare: %w", err)
 	}
@@ -109,16 +118,23 @@ func runBench(o options, out io.Writer) error {
 		got.List.ContentType != rec.List.ContentType {
 		return errors.New("the bare handler does not answer the double's bytes")
 	}
+	prism, why := startPrism(o)
+	if prism != nil {
+		defer prism.stop()
+		p.note("prism: %s", prism.version)
+	} else {
+		p.note("prism: not run: %s", why)
+	}
 
-	ra := newRequests(a.host, rec.Bearer, credentials)
-	if err := longRun(o, p, a, b, ra, newRequests(b.host, rec.Bearer, credentials)); err != nil {
+	ra := newRequests(a.url, rec.Bearer, credentials)
+	if err := longRun(o, p, a, b, ra, newRequests(b.url, rec.Bearer, credentials)); err != nil {
 		return err
 	}
 	b.stop()
-	if err := sideBySide(o, p, a, bare, ra, newRequests(bare.host, rec.Bearer, credentials), credentials); err != nil {
+	if err := sideBySide(o, p, a, bare, prism, newRequests(bare.url, rec.Bearer, credentials), credentials); err != nil {
 		return err
 	}
-	fresh, err := freshRequests(a.host, credentials)
+	fresh, err := freshRequests(a.url, credentials)
 	if err != nil {
 		return fmt.Errorf("double: %w", err)
 	}
@@ -134,16 +150,16 @@ func runBench(o options, out io.Writer) error {
 func longRun(o options, p printer, a, b *child, ra, rb requests) error {
 	progress("double: %v of list load; token windows beside it, on a second process", o.long)
 	start := time.Now()
-	list := startStream(a.host, ra.list, o.conns, o.maxRequests)
+	list := startStream(ra.list, o.conns, o.maxRequests, o.long+time.Minute)
 	defer list.halt()
-	time.Sleep(o.window)
+	time.Sleep(5 * time.Second)
 	rss5, err := a.rss()
 	if err != nil {
 		return err
 	}
 	p.put("double", "rss-5s-MB", mb(rss5))
 
-	tok := startStream(b.host, rb.token, o.conns, o.maxRequests)
+	tok := startStream(rb.token, o.conns, o.maxRequests, time.Duration(windows+1)*o.window)
 	for i := range windows {
 		w, err := measure(b, tok, o.window)
 		if err != nil {
@@ -159,50 +175,59 @@ func longRun(o options, p printer, a, b *child, ra, rb requests) error {
 	}
 
 	time.Sleep(time.Until(start.Add(o.long)))
-	rss60, err := a.rss()
+	rssEnd, err := a.rss()
 	if err != nil {
 		return err
 	}
 	if err := list.err(); err != nil {
 		return err
 	}
-	p.put("double", "rss-60s-MB", mb(rss60))
+	p.put("double", "rss-30s-MB", mb(rssEnd))
 	return nil
 }
 
+// server is one of the servers compared side by side.
+type server struct {
+	name string
+	c    *child
+	r    requests
+}
+
 // sideBySide measures the double and the bare handler under the same
-// loads, one after the other in pairs, the order alternating from pair to
-// pair so that a drift in the machine's load favours neither.
-func sideBySide(o options, p printer, a, bare *child, ra, rb requests, credentials []byte) error {
-	type server struct {
-		name string
-		c    *child
-		r    requests
+// loads, one after the other in rounds, the order rotating from round to
+// round so that a drift in the machine's load favours none; Prism, when it
+// runs, takes part in the list rounds.
+func sideBySide(o options, p printer, a, bare, prism *child, rb requests, credentials []byte) error {
+	duo := []server{{"double", a, requests{}}, {"bare", bare, rb}}
+	trio := duo
+	if prism != nil {
+		// Prism checks that a token is sent, not which.
+		trio = append(slices.Clone(duo), server{"prism", prism, newRequests(prism.url, rb.bearer, credentials)})
 	}
-	servers := [2]server{{"double", a, ra}, {"bare", bare, rb}}
 	phases := []struct {
-		name  string
-		pairs int
-		run   func(s server) (window, error)
+		name    string
+		rounds  int
+		servers []server
+		run     func(s server) (window, error)
 	}{
-		{"list", o.pairs, func(s server) (window, error) { return alone(o, s.c, s.r.list) }},
-		{"401", 1, func(s server) (window, error) { return alone(o, s.c, s.r.unauthorized) }},
-		{"token", 1, func(s server) (window, error) { return alone(o, s.c, s.r.token) }},
-		{"list-with-token", 2, func(s server) (window, error) { return beside(o, s.c, s.r) }},
+		{"list", o.pairs, trio, func(s server) (window, error) { return alone(o, s.c, s.r.list) }},
+		{"401", 1, duo, func(s server) (window, error) { return alone(o, s.c, s.r.unauthorized) }},
+		{"token", 1, duo, func(s server) (window, error) { return alone(o, s.c, s.r.token) }},
+		{"list-with-token", 2, duo, func(s server) (window, error) { return beside(o, s.c, s.r) }},
 	}
 	turn := 0
 	for _, ph := range phases {
-		progress("side by side: %s, %d pair(s)", ph.name, ph.pairs)
-		for range ph.pairs {
-			order := servers
-			if turn%2 == 1 {
-				order[0], order[1] = order[1], order[0]
-			}
-			turn++
-			var ws [2]window
-			for i, s := range order {
+		progress("side by side: %s, %d round(s) of %d servers", ph.name, ph.rounds, len(ph.servers))
+		for range ph.rounds {
+			n := len(ph.servers)
+			ws := make([]window, n)
+			for k := range n {
+				// The order rotates; ws stays in the servers' own order, so
+				// that the checker pairs the i-th figure of each.
+				i := (k + turn) % n
+				s := ph.servers[i]
 				if s.name == "double" {
-					r, err := freshRequests(s.c.host, credentials)
+					r, err := freshRequests(s.c.url, credentials)
 					if err != nil {
 						return fmt.Errorf("double: %s: %w", ph.name, err)
 					}
@@ -214,27 +239,23 @@ func sideBySide(o options, p printer, a, bare *child, ra, rb requests, credentia
 				}
 				ws[i] = w
 			}
-			// Double first, then bare, whatever the order they ran in, so
-			// that the checker pairs the i-th figure of each.
-			for i, s := range order {
-				if s.name == "double" {
-					ws[0], ws[1] = ws[i], ws[1-i]
-				}
-			}
-			for i, name := range []string{"double", "bare"} {
+			turn++
+			for i, s := range ph.servers {
 				if ph.name == "list-with-token" {
-					p.put(name, "list-p99-with-token-us", ws[i].p99)
+					p.put(s.name, "list-p99-with-token-us", ws[i].p99)
 					continue
 				}
-				ws[i].put(p, name, ph.name)
+				ws[i].put(p, s.name, ph.name)
 			}
 		}
 		if ph.name == "list" {
-			rss, err := bare.rss()
-			if err != nil {
-				return err
+			for _, s := range ph.servers[1:] {
+				rss, err := s.c.rss()
+				if err != nil {
+					return err
+				}
+				p.put(s.name, "rss-list-MB", mb(rss))
 			}
-			p.put("bare", "rss-list-MB", mb(rss))
 		}
 	}
 	return nil
@@ -242,8 +263,8 @@ func sideBySide(o options, p printer, a, bare *child, ra, rb requests, credentia
 
 // beside measures list calls with token calls running beside them.
 func beside(o options, c *child, r requests) (window, error) {
-	list := startStream(c.host, r.list, o.conns, o.maxRequests)
-	tok := startStream(c.host, r.token, o.besideConns, o.maxRequests)
+	list := startStream(r.list, o.conns, o.maxRequests, o.pair+time.Minute)
+	tok := startStream(r.token, o.besideConns, o.maxRequests, o.pair+time.Minute)
 	w, err := measure(c, list, o.pair)
 	tok.halt()
 	list.halt()
@@ -255,7 +276,7 @@ func beside(o options, c *child, r requests) (window, error) {
 
 // alone measures one kind of request on its own.
 func alone(o options, c *child, req *request) (window, error) {
-	s := startStream(c.host, req, o.conns, o.maxRequests)
+	s := startStream(req, o.conns, o.maxRequests, o.pair+time.Minute)
 	w, err := measure(c, s, o.pair)
 	s.halt()
 	if err != nil {
@@ -291,42 +312,30 @@ func measure(c *child, s *stream, d time.Duration) (window, error) {
 		return window{}, err
 	}
 	n1, t1 := s.done.Load(), time.Now()
-	h := s.cut()
+	p50, p99 := s.cut()
 	n := n1 - n0
 	if n <= 0 {
 		if err := s.err(); err != nil {
 			return window{}, err
 		}
-		return window{}, fmt.Errorf("%s: no request answered in %v", s.req.name, d)
+		return window{}, fmt.Errorf("%s: no request answered in %v", s.name, d)
 	}
 	return window{
 		rps:       float64(n) / t1.Sub(t0).Seconds(),
 		cpuPerReq: float64((cpu1 - cpu0).Microseconds()) / float64(n),
-		p50:       h.quantile(0.50),
-		p99:       h.quantile(0.99),
+		p50:       p50,
+		p99:       p99,
 	}, nil
 }
 
-func (s *stream) err() error {
-	if m := s.first.Load(); m != nil {
-		return fmt.Errorf("%s: %d failed requests, the first: %s", s.req.name, s.errs.Load(), *m)
-	}
-	return nil
-}
-
-// record gets a token from the server at host and its three answers.
-func record(host string, credentials []byte) (canned, error) {
+// record gets a token from the server at base and its three answers.
+func record(base string, credentials []byte) (canned, error) {
 	var rec canned
-	c, err := dial(host)
+	a, bearer, err := issue(base, credentials)
 	if err != nil {
 		return rec, err
 	}
-	defer c.close()
-	a, bearer, err := issue(c, host, credentials)
-	if err != nil {
-		return rec, err
-	}
-	rec.Token = cannedAnswer{a.contentType, a.body}
+	rec.Token = a
 	rec.Bearer = bearer
 	for _, step := range []struct {
 		auth   string
@@ -336,11 +345,12 @@ func record(host string, credentials []byte) (canned, error) {
 		{rec.Bearer, http.StatusOK, &rec.List},
 		{"Bearer not-a-token", http.StatusUnauthorized, &rec.Unauthorized},
 	} {
-		a, err := c.do(getRequest(host, "/v1/api-keys/"+mid, step.auth), true)
-		if err != nil || a.status != step.status {
-			return rec, fmt.Errorf("list call: status %d, want %d (%v)", a.status, step.status, err)
+		m, u, h, b := getRequest(base+"/api-keys/"+mid, step.auth)
+		status, body, ct, err := fetch(vegeta.Target{Method: m, URL: u, Header: h, Body: b})
+		if err != nil || status != step.status {
+			return rec, fmt.Errorf("list call: status %d, want %d (%v)", status, step.status, err)
 		}
-		*step.into = cannedAnswer{a.contentType, a.body}
+		*step.into = cannedAnswer{ct, body}
 	}
 	return rec, nil
 }
@@ -366,31 +376,27 @@ func loadAverage() string {
 	return strings.Join(f[:3], " ")
 }
 
-// issue makes one token call on c and returns its answer and the
-// Authorization header that carries the token.
-func issue(c *conn, host string, credentials []byte) (answer, string, error) {
-	a, err := c.do(postRequest(host, "/v1/oauth2/token", credentials), true)
-	if err != nil || a.status != http.StatusOK {
-		return a, "", fmt.Errorf("token call: status %d, %v", a.status, err)
+// issue makes one token call to the server at base and returns its answer
+// and the Authorization header that carries the token.
+func issue(base string, credentials []byte) (cannedAnswer, string, error) {
+	m, u, h, b := postRequest(base+"/oauth2/token", "", credentials)
+	status, body, ct, err := fetch(vegeta.Target{Method: m, URL: u, Header: h, Body: b})
+	if err != nil || status != http.StatusOK {
+		return cannedAnswer{}, "", fmt.Errorf("token call: status %d, %v", status, err)
 	}
 	var tok struct {
 		AccessToken string `json:"accessToken"`
 	}
-	if err := json.Unmarshal(a.body, &tok); err != nil || tok.AccessToken == "" {
-		return a, "", fmt.Errorf("token call: no accessToken in the answer (%v)", err)
+	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
+		return cannedAnswer{}, "", fmt.Errorf("token call: no accessToken in the answer (%v)", err)
 	}
-	return a, "Bearer " + tok.AccessToken, nil
+	return cannedAnswer{ct, body}, "Bearer " + tok.AccessToken, nil
 }
 
 // freshRequests are the double's requests with a token issued now: the
 // token windows before issue far more tokens than the double keeps
 // (WithMaxTokens), so the token recorded at the start is long dropped.
-func freshRequests(host string, credentials []byte) (requests, error) {
-	c, err := dial(host)
-	if err != nil {
-		return requests{}, err
-	}
-	defer c.close()
-	_, bearer, err := issue(c, host, credentials)
-	return newRequests(host, bearer, credentials), err
+func freshRequests(base string, credentials []byte) (requests, error) {
+	_, bearer, err := issue(base, credentials)
+	return newRequests(base, bearer, credentials), err
 }
