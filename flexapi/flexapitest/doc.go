@@ -21,6 +21,14 @@
 // without waiting. By default the merchant "mid_123456" holds exactly the two
 // keys of the documentation page's example and every other merchant has none.
 //
+// Its routes are oapi-codegen's std-http-server interface, generated from
+// openapi.yaml (internal/oapiserver), which the Server implements; every
+// request is checked against the embedded spec before it is answered, and
+// the answers are built from flexapi/oapi's generated types. With
+// WithResponseValidation every answer is checked against the spec too,
+// before any fault changes it (docs/double.md says how the spec reaches the
+// double).
+//
 // Everything it answers outside fault mode is valid against openapi.yaml. To
 // prove that a client or a contract check notices a broken server, Inject
 // faults per route: error statuses, other error shapes, broken bodies, slow
