@@ -127,17 +127,13 @@ func (v *requestValidator) check(r *http.Request, route Route) *response {
 	if r.ContentLength > maxBody {
 		return errorResponse(http.StatusRequestEntityTooLarge, "The request body is too large.")
 	}
-	if r.Body != nil {
+	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = http.MaxBytesReader(nil, r.Body, maxBody)
 	}
-	var params map[string]string
+	// The path parameter of a route in byPath is its only one.
 	var value string
-	for _, name := range v.params[route] {
-		if params == nil {
-			params = map[string]string{}
-		}
-		value = r.PathValue(name)
-		params[name] = value
+	if names := v.params[route]; len(names) == 1 {
+		value = r.PathValue(names[0])
 	}
 	valid, key := v.byPath[route], any(value)
 	switch {
@@ -150,6 +146,13 @@ func (v *requestValidator) check(r *http.Request, route Route) *response {
 		if _, ok := valid.Load(key); ok {
 			return nil
 		}
+	}
+	var params map[string]string
+	for _, name := range v.params[route] {
+		if params == nil {
+			params = map[string]string{}
+		}
+		params[name] = r.PathValue(name)
 	}
 	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
 		Request:    r,
