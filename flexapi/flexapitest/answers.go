@@ -223,11 +223,7 @@ func answerProblems(err error) string {
 			if where == "" {
 				where = "the body"
 			}
-			reason := se.Reason
-			if reason == "" {
-				reason = "fails the schema's " + se.SchemaField
-			}
-			out = append(out, where+": "+reason)
+			out = append(out, where+": "+schemaReason(se))
 			return
 		}
 		var pe *openapi3filter.ParseError

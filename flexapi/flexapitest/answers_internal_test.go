@@ -2,6 +2,7 @@ package flexapitest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -84,3 +85,40 @@ func TestASpecChangeReachesTheRequestChecks(t *testing.T) {
 }
 
 func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// A format validator's error may quote the value (a time.Parse error
+// does): neither the request check's 400 nor the answer check's 500 nor
+// the error log carries it.
+func TestFormatErrorsQuoteNoValue(t *testing.T) {
+	const canary = "CANARYname0042"
+	openapi3.DefineStringFormatCallback("flexapitest-echo", func(v string) error {
+		return fmt.Errorf("bad value %q", v)
+	})
+	srv := withSpec(t,
+		"          pattern: '^[^<>]*$'\n          example: My API Key\n        type:\n          $ref: '#/components/schemas/APIKeyType'",
+		"          pattern: '^[^<>]*$'\n          format: flexapitest-echo\n          example: My API Key\n        type:\n          $ref: '#/components/schemas/APIKeyType'",
+		"          description: The name or description of the key; `<` and `>` are not allowed.\n",
+		"          description: The name or description of the key; `<` and `>` are not allowed.\n          format: flexapitest-echo\n")
+	if err := srv.SetKeys("m", map[string]any{"name": canary, "type": "secret", "created_at": "2024-01-01T00:00:00Z",
+		"last_used": nil, "last_four": "abcd"}); err != nil {
+		t.Fatal(err)
+	}
+	tok := srv.IssueToken()
+	list := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/v1/api-keys/m", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	srv.ServeHTTP(list, req)
+	create := httptest.NewRecorder()
+	req = httptest.NewRequest(http.MethodPost, "/v1/api-keys", strings.NewReader(`{"mid":"m","name":"`+canary+`","type":"secret"}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	srv.ServeHTTP(create, req)
+	if list.Code != http.StatusInternalServerError || create.Code != http.StatusBadRequest {
+		t.Fatalf("list %d, create %d: want 500 and 400", list.Code, create.Code)
+	}
+	for _, body := range []string{list.Body.String(), create.Body.String()} {
+		if strings.Contains(body, canary) || !strings.Contains(body, "flexapitest-echo") {
+			t.Errorf("answer %s: want the format named, not the value", body)
+		}
+	}
+}

@@ -105,3 +105,20 @@ func TestRoutingOutsideTheSpec(t *testing.T) {
 		}
 	}
 }
+
+// kin-openapi quotes the value in a format's error ("parsing time
+// \"...\""): neither the 500 nor the error log may carry it.
+func TestResponseValidationQuotesNoFormatValue(t *testing.T) {
+	var logged lockedBuffer
+	const canary = "CANARYdate0042"
+	srv, _ := newFake(t, flexapitest.WithResponseValidation(), flexapitest.WithErrorLog(log.New(&logged, "", 0)),
+		flexapitest.WithKeys("m", map[string]any{"name": "k", "type": "secret", "created_at": canary,
+			"last_used": nil, "last_four": "abcd"}))
+	e := do(t, srv, http.MethodGet, "/v1/api-keys/m", bearer(srv.IssueToken()), "")
+	if e.status != http.StatusInternalServerError || !strings.Contains(string(e.body), "keys/0/created_at") {
+		t.Fatalf("got %s %s, want a 500 naming keys/0/created_at", e, e.body)
+	}
+	if strings.Contains(string(e.body), canary) || strings.Contains(logged.String(), canary) {
+		t.Errorf("the value reached the answer or the log: %s / %s", e.body, logged.String())
+	}
+}
