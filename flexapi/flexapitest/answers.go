@@ -107,6 +107,25 @@ func withMember(raw []byte, name, value string) []byte {
 	return append(out, '}')
 }
 
+// checkOptions are kin-openapi's options of the double's checks: every
+// problem, not the first; the token left to the double, which answers 401
+// with the documented body; the response's status checked too; and no
+// value in any error (schema error details off), for request bodies carry
+// the AppSecret and answers tokens and key values.
+func checkOptions() *openapi3filter.Options {
+	return &openapi3filter.Options{
+		MultiError:              true,
+		IncludeResponseStatus:   true,
+		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
+	}
+}
+
+// kinRoute is the route as kin-openapi's checks take it.
+func (sr specRoute) kinRoute(doc *openapi3.T) *routers.Route {
+	return &routers.Route{Spec: doc, Path: sr.path, PathItem: sr.item, Method: sr.method, Operation: sr.op}
+}
+
 // answerValidator checks the double's faithful answers against
 // openapi.yaml (WithResponseValidation): status, Content-Type and body. It
 // runs before a fault changes the answer, so that a fault still sends what
@@ -133,16 +152,10 @@ func newAnswerValidator(routes map[Route]specRoute, doc *openapi3.T, logf func(s
 		valid:      map[Route]*sync.Map{},
 		remembered: map[Route]*atomic.Int64{},
 		errorLog:   logf,
-		options: &openapi3filter.Options{
-			MultiError:            true,
-			IncludeResponseStatus: true,
-			AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
-			// Answers carry tokens and key values: keep values out of errors.
-			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
-		},
+		options:    checkOptions(),
 	}
 	for route, sr := range routes {
-		v.routes[route] = &routers.Route{Spec: doc, Path: sr.path, PathItem: sr.item, Method: sr.method, Operation: sr.op}
+		v.routes[route] = sr.kinRoute(doc)
 		v.valid[route] = &sync.Map{}
 		v.remembered[route] = new(atomic.Int64)
 	}

@@ -66,17 +66,10 @@ func newRequestValidator(routes map[Route]specRoute, doc *openapi3.T) *requestVa
 		byBody:     map[Route]*sync.Map{},
 		remembered: map[Route]*atomic.Int64{},
 		seed:       maphash.MakeSeed(),
-		options: &openapi3filter.Options{
-			MultiError: true,
-			// The double checks tokens itself, answering 401 with the
-			// documented body; the validator checks only the request's shape.
-			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-			// Request bodies carry the AppSecret: keep values out of errors.
-			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
-		},
+		options:    checkOptions(),
 	}
 	for route, sr := range routes {
-		v.routes[route] = &routers.Route{Spec: doc, Path: sr.path, PathItem: sr.item, Method: sr.method, Operation: sr.op}
+		v.routes[route] = sr.kinRoute(doc)
 		v.remembered[route] = new(atomic.Int64)
 		for _, params := range []openapi3.Parameters{sr.item.Parameters, sr.op.Parameters} {
 			for _, p := range params {
