@@ -6,7 +6,7 @@
 // `make bench-double` runs it and then its check mode, which judges the
 // figures against the double's goals.
 //
-//	benchdouble -mock PATH -prism PATH -spec openapi.yaml > figures.txt   # about 70 s
+//	benchdouble -mock PATH -prism PATH -spec openapi.yaml > figures.txt   # about 80 s
 //	benchdouble -check figures.txt   # the table and the goals; exit 1 when one is missed
 //
 // Each server runs in a child process, so that its CPU time (utime + stime,
