@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"slices"
 	"strings"
@@ -25,8 +26,18 @@ import (
 // An operation the spec adds, or a parameter it changes, is a method the
 // double lacks or has with the wrong signature: it fails to compile.
 
-// basePath is the path of the spec's servers, which every route is under.
-const basePath = "/v1"
+// basePath is the path of the spec's first server ("/v1"), which every
+// route is under.
+func basePath(doc *openapi3.T) (string, error) {
+	if len(doc.Servers) == 0 || doc.Servers[0] == nil {
+		return "", errors.New("flexapitest: openapi.yaml has no server")
+	}
+	u, err := url.Parse(doc.Servers[0].URL)
+	if err != nil {
+		return "", fmt.Errorf("flexapitest: openapi.yaml's server: %w", err)
+	}
+	return strings.TrimSuffix(u.Path, "/"), nil
+}
 
 // operationRoutes names the Route of each of the spec's operations, by
 // operationId: the names faults and the request log use. Start fails for an
@@ -96,16 +107,21 @@ func (h handler) RevokeAPIKey(w http.ResponseWriter, r *http.Request, id oapi.Ke
 // returns it with the spec's operation of each route. Requests no pattern
 // matches reach s.other, registered last as the catch-all "/".
 func newRouter(s *Server, doc *openapi3.T) (*http.ServeMux, map[Route]specRoute, error) {
+	base, err := basePath(doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.base = base
 	rec := &patternRecorder{ServeMux: http.NewServeMux()}
 	oapiserver.HandlerWithOptions(handler{s}, oapiserver.StdHTTPServerOptions{
-		BaseURL:          basePath,
+		BaseURL:          base,
 		BaseRouter:       rec,
 		ErrorHandlerFunc: s.paramError,
 	})
 	routes := map[Route]specRoute{}
 	for _, pattern := range rec.patterns {
 		method, full, _ := strings.Cut(pattern, " ")
-		p := strings.TrimPrefix(full, basePath)
+		p := strings.TrimPrefix(full, base)
 		item := doc.Paths.Value(p)
 		if item == nil || item.GetOperation(method) == nil {
 			return nil, nil, fmt.Errorf("flexapitest: the generated handler serves %s, which openapi.yaml lacks: run go generate", pattern)

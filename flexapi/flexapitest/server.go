@@ -28,8 +28,10 @@ type Server struct {
 	transport *http.Transport
 	// router is the generated handler's ServeMux (see newRouter); methods
 	// are the methods of its patterns, for 405s.
-	router    *http.ServeMux
-	methods   []string
+	router  *http.ServeMux
+	methods []string
+	// base is the path of the spec's server, "/v1".
+	base      string
 	validator *requestValidator
 	// answers checks the faithful answers, with WithResponseValidation.
 	answers *answerValidator
@@ -133,7 +135,7 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s.listener = ln
 	s.baseCtx, s.stopReqs = context.WithCancel(context.Background())
-	s.URL = "http://" + ln.Addr().String() + "/v1"
+	s.URL = "http://" + ln.Addr().String() + s.base
 	s.http = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
