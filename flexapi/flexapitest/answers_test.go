@@ -1,6 +1,7 @@
 package flexapitest_test
 
 import (
+	"io"
 	"log"
 	"net/http"
 	"strings"
@@ -120,5 +121,28 @@ func TestResponseValidationQuotesNoFormatValue(t *testing.T) {
 	}
 	if strings.Contains(string(e.body), canary) || strings.Contains(logged.String(), canary) {
 		t.Errorf("the value reached the answer or the log: %s / %s", e.body, logged.String())
+	}
+}
+
+// A body past the double's 64 KiB answers 413, whether its length is
+// announced or it comes in chunks, before the request check reads it all.
+func TestOversizedRequestBodies(t *testing.T) {
+	srv, _ := newFake(t)
+	big := `{"AppKey":"k","AppSecret":"` + strings.Repeat("s", 70<<10) + `"}`
+	if e := do(t, srv, http.MethodPost, "/v1/oauth2/token", jsonHeader(), big); e.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("with Content-Length: %s, want 413", e)
+	}
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/oauth2/token", io.MultiReader(strings.NewReader(big)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := srv.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || req.ContentLength != 0 {
+		t.Errorf("chunked: %d (length %d), want 413", resp.StatusCode, req.ContentLength)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -159,11 +160,24 @@ func (v *requestValidator) check(r *http.Request, route Route) *response {
 		}
 		return nil
 	}
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
+	if tooLarge(err) {
 		return errorResponse(http.StatusRequestEntityTooLarge, "The request body is too large.")
 	}
 	return modelStateResponse(validationFields(err))
+}
+
+// tooLarge reports whether a validation error is the body's read past
+// maxBody: kin-openapi's RequestError does not unwrap, so errors.As alone
+// does not find it.
+func tooLarge(err error) bool {
+	var tooBig *http.MaxBytesError
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		return slices.ContainsFunc(e, tooLarge)
+	case *openapi3filter.RequestError:
+		return errors.As(e.Err, &tooBig)
+	}
+	return errors.As(err, &tooBig)
 }
 
 // bodyKey reads a small body of a route in byBody, puts it back for the
