@@ -43,6 +43,16 @@ func TestResponseValidationPassesEveryFaithfulAnswer(t *testing.T) {
 	if got := logged.String(); got != "" {
 		t.Errorf("the error log holds %q, want nothing", got)
 	}
+	// The errors page's 204 revoke, without a body or a Content-Type.
+	srv204, _ := newFake(t, flexapitest.WithResponseValidation(), flexapitest.WithRevokeStatus(http.StatusNoContent),
+		flexapitest.WithErrorLog(log.New(&logged, "", 0)))
+	tok = srv204.IssueToken()
+	if e := revokeKey(t, srv204, tok, createKey(t, srv204, tok, "m", "k", "secret").ID); e.status != http.StatusNoContent {
+		t.Errorf("a 204 revoke: %s", e)
+	}
+	if got := logged.String(); got != "" {
+		t.Errorf("the error log holds %q, want nothing", got)
+	}
 }
 
 // An answer that breaks the spec (here seeded data) is not sent: the
