@@ -2,23 +2,24 @@ package contract
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	apikeys "github.com/flexcontract/flexfactor-apikeys"
 )
 
-// A Discrepancy is one numbered contradiction of FlexFactor's pages, as
-// openapi.yaml's info.description lists it: "1. **(D1) Key type values.**
-// The list page's field table says ...". Its id (D1, D2, ...) is stable:
-// specs that settle it carry the id as a Ginkgo label.
+// A Discrepancy is one contradiction of FlexFactor's pages, as
+// openapi.yaml's x-discrepancies extension lists it: {id: D1, title: Key
+// type values, pages: The list page's field table says ..., resolution: ...}.
+// Its id (D1, D2, ...) is stable: specs that settle it carry the id as a
+// Ginkgo label.
 type Discrepancy struct {
-	ID    string
-	Title string
-	// Pages is the entry's first sentence: what the pages say.
-	Pages string
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	// Pages is what the pages say.
+	Pages string `json:"pages"`
 }
 
 // The ledger's verdicts.
@@ -43,55 +44,39 @@ type LedgerEntry struct {
 	Since string `json:"since,omitempty"`
 }
 
-var discrepancyItem = regexp.MustCompile(`^(\d+)\. \*\*\((D\d+)\) ([^*]+?)\.?\*\*\s*(.*)$`)
+// discrepanciesExtension is where openapi.yaml lists its discrepancies:
+// an extension, not info.description, so that generated clients do not
+// copy the list into every file.
+const discrepanciesExtension = "x-discrepancies"
 
-var numberedItem = regexp.MustCompile(`^(\d+)\. \*\*`)
-
-// Discrepancies parses the numbered discrepancies of openapi.yaml's
-// description. Each must carry the id D<n> of its number n.
+// Discrepancies reads the discrepancies of openapi.yaml's x-discrepancies.
+// The n-th must carry the id D<n>.
 func Discrepancies() ([]Discrepancy, error) {
 	doc, err := apikeys.LoadSpec(context.Background())
 	if err != nil {
 		return nil, err
 	}
-	return parseDiscrepancies(doc.Info.Description)
+	raw, err := json.Marshal(doc.Extensions[discrepanciesExtension])
+	if err != nil {
+		return nil, fmt.Errorf("contract: openapi.yaml's %s: %w", discrepanciesExtension, err)
+	}
+	return parseDiscrepancies(string(raw))
 }
 
-func parseDiscrepancies(description string) ([]Discrepancy, error) {
+// parseDiscrepancies decodes the extension's JSON and checks each entry.
+func parseDiscrepancies(raw string) ([]Discrepancy, error) {
 	var out []Discrepancy
-	var body []string
-	flush := func() {
-		if len(out) > 0 {
-			text := strings.Join(strings.Fields(strings.Join(body, " ")), " ")
-			first, _, _ := strings.Cut(text, ". ")
-			out[len(out)-1].Pages = strings.TrimSuffix(first, ".") + "."
-		}
-		body = nil
+	if err := json.Unmarshal([]byte(raw), &out); err != nil || len(out) == 0 {
+		return nil, fmt.Errorf("contract: openapi.yaml's %s lists no discrepancy", discrepanciesExtension)
 	}
-	inItem := false
-	for _, line := range strings.Split(description, "\n") {
-		if m := discrepancyItem.FindStringSubmatch(line); m != nil {
-			flush()
-			if m[2] != "D"+m[1] {
-				return nil, fmt.Errorf("contract: discrepancy %s of openapi.yaml carries the id %s, not D%s", m[1], m[2], m[1])
-			}
-			out = append(out, Discrepancy{ID: m[2], Title: m[3]})
-			body, inItem = []string{m[4]}, true
-			continue
+	for i, d := range out {
+		if want := fmt.Sprintf("D%d", i+1); d.ID != want {
+			return nil, fmt.Errorf("contract: discrepancy %d of openapi.yaml carries the id %q, not %s", i+1, d.ID, want)
 		}
-		if m := numberedItem.FindStringSubmatch(line); m != nil {
-			return nil, fmt.Errorf("contract: discrepancy %s of openapi.yaml has no id: write it as %s. **(D%s) Title.**", m[1], m[1], m[1])
+		if d.Title == "" || d.Pages == "" {
+			return nil, fmt.Errorf("contract: discrepancy %s of openapi.yaml has no title or no pages", d.ID)
 		}
-		if strings.TrimSpace(line) == "" {
-			inItem = false
-		}
-		if inItem {
-			body = append(body, line)
-		}
-	}
-	flush()
-	if len(out) == 0 {
-		return nil, fmt.Errorf("contract: openapi.yaml's description lists no discrepancy with an id")
+		out[i].Pages = strings.Join(strings.Fields(d.Pages), " ")
 	}
 	return out, nil
 }

@@ -22,7 +22,7 @@ func TestEveryDiscrepancyOfTheSpecHasItsStableID(t *testing.T) {
 	if ds[0].Title != "Key type values" {
 		t.Errorf("D1 is %q", ds[0].Title)
 	}
-	for _, bad := range []string{"1. **(D2) Wrong.** text", "1. **(D1) Right.** text\n2. **No id.** text"} {
+	for _, bad := range []string{`[{"id":"D2","title":"Wrong","pages":"text."}]`, `[{"id":"D1","title":"Right","pages":"text."},{"title":"No id","pages":"text."}]`, `[{"id":"D1","pages":"No title."}]`, `{}`} {
 		if _, err := parseDiscrepancies(bad); err == nil {
 			t.Errorf("%q passed", bad)
 		}

@@ -83,7 +83,9 @@ const examples = cases.filter((c) => c.example);
 for (const c of examples) {
   // A default answer's example is asked for with a status it covers.
   const prefer = `code=${c.status}, example=${c.example.name}`;
-  const res = await request(mock, c, { Prefer: prefer });
+  // Accept names the example's media type: Prism looks for the example
+  // under the media type it negotiates.
+  const res = await request(mock, c, { Prefer: prefer, Accept: c.example.ct });
   const text = await res.text();
   let same = false;
   try { same = isDeepStrictEqual(JSON.parse(text), JSON.parse(c.body)); } catch { /* not JSON */ }

@@ -70,7 +70,7 @@ func specRoute(t testing.TB, method, escapedPath string) *routers.Route {
 		p = "/api-keys"
 	case strings.HasPrefix(escapedPath, "/v1/api-keys/") && len(escapedPath) > len("/v1/api-keys/") &&
 		!strings.Contains(strings.TrimPrefix(escapedPath, "/v1/api-keys/"), "/"):
-		p = "/api-keys/{mid}"
+		p = "/api-keys/{id}"
 	default:
 		return nil
 	}

@@ -112,31 +112,30 @@ type APIKey struct {
 	LastUsed *time.Time `json:"last_used"`
 
 	// Name The name or description of the key, as given at creation. The
-	// create page forbids `<` and `>` in it.
+	// create page forbids `<` and `>` in a new name; a listed name
+	// carries no pattern (D15): a key named before the rule, or in
+	// the portal, must not fail the whole listing. Escape it when
+	// you display it.
 	//
 	//
 	// Example: My API Key
 	Name string `json:"name"`
 
-	// Type The type of a key. FlexFactor's pages disagree on the values: the
-	// list page's field table says `secret` or `public`, the same page's
-	// JSON example returns `publishable`, and the create and get pages
-	// add `tokenization`. This enum accepts every documented value:
-	//
-	// - `secret`: a server-side key; its value is never listed.
-	// - `public`: a client-side key that may be shown to browsers, as the
-	//   field table names it.
-	// - `publishable`: the name the page's example gives a client-side
-	//   key; the same kind of key as `public`.
-	// - `tokenization`: a key for card tokenization, from the create and
-	//   get pages.
-	//
-	// Clients must treat `publishable` and `public` alike and must not
-	// fail on a value they do not know. A type is never empty.
+	// Type A key's type as the list call answers it: any string, never empty
+	// (D1). The pages already disagree on the values, so a fifth may
+	// come, and a validating client must decode a listing that carries
+	// one rather than fail it whole. The known values are `APIKeyType`'s
+	// enum (`x-known-values` points to it), generated for code completion
+	// and for the constants a client compares with; the create call
+	// answers the type its request named, one of those, so its answer
+	// keeps the enum. OpenAPI 3.0 has no open
+	// enum: `anyOf` that enum and a plain string, the other form tried,
+	// is one ogen cannot generate (two string branches it cannot tell
+	// apart).
 	//
 	//
 	// Example: secret
-	Type APIKeyType `json:"type"`
+	Type ListedAPIKeyType `json:"type"`
 }
 
 // APIKeyList The API keys of one merchant.
@@ -159,7 +158,9 @@ type APIKeyList struct {
 //     get pages.
 //
 // Clients must treat `publishable` and `public` alike and must not
-// fail on a value they do not know. A type is never empty.
+// fail on a value they do not know: a listed key's `type` is
+// `ListedAPIKeyType`, any string, whose known values are these. A
+// type is never empty.
 //
 // Example: secret
 type APIKeyType string
@@ -256,7 +257,9 @@ type CreatedAPIKey struct {
 	//   get pages.
 	//
 	// Clients must treat `publishable` and `public` alike and must not
-	// fail on a value they do not know. A type is never empty.
+	// fail on a value they do not know: a listed key's `type` is
+	// `ListedAPIKeyType`, any string, whose known values are these. A
+	// type is never empty.
 	//
 	//
 	// Example: secret
@@ -279,6 +282,21 @@ type CreatedAPIKey struct {
 type ErrorList struct {
 	Errors []string `json:"errors"`
 }
+
+// ListedAPIKeyType A key's type as the list call answers it: any string, never empty
+// (D1). The pages already disagree on the values, so a fifth may
+// come, and a validating client must decode a listing that carries
+// one rather than fail it whole. The known values are `APIKeyType`'s
+// enum (`x-known-values` points to it), generated for code completion
+// and for the constants a client compares with; the create call
+// answers the type its request named, one of those, so its answer
+// keeps the enum. OpenAPI 3.0 has no open
+// enum: `anyOf` that enum and a plain string, the other form tried,
+// is one ogen cannot generate (two string branches it cannot tell
+// apart).
+//
+// Example: secret
+type ListedAPIKeyType = APIKeyType
 
 // ModelStateError The validation error body of FlexFactor's errors page (ASP.NET
 // ModelState): `errors` maps each field to its messages. The token
@@ -350,8 +368,11 @@ type TokenRequest struct {
 
 // TokenResponse A new token and FlexFactor's response envelope. The documentation
 // does not give the types of `id`, `result`, `status` and
-// `statusCode` beyond its example; they accept any JSON value, `null`
-// included (see `AnyValue`).
+// `statusCode` beyond its example (`statusCode` is `null` there);
+// they accept any JSON value, `null` included. Each references
+// `AnyValue` directly: a one-item `allOf` around it, which 0.2.0 used
+// to describe each field, is rendered without `null` by some
+// generators.
 type TokenResponse struct {
 	// AccessToken A JWT, valid for 10 minutes; send it as the bearer token.
 	AccessToken string `json:"accessToken"`
@@ -370,26 +391,46 @@ type TokenResponse struct {
 	// below, and an answer in seconds fails validation instead of
 	// reading as a date in 1970. A client should not trust an expiry
 	// already past (in seconds, or on a clock far off): the token
-	// still serves until a call answers 401, the docs' policy.
+	// still serves until a call answers 401, the docs' policy. No
+	// `format: int64`: some TypeScript generators make a `bigint` of
+	// it, which `new Date` rejects; milliseconds until the year
+	// 285616 fit in a double's 53 bits, so every language's default
+	// number holds it exactly.
 	//
 	//
 	// Example: 1732017600000
 	Expires int64 `json:"expires"`
 
-	// ID An identifier of the answer; its type is not documented.
+	// ID Any JSON value, `null` included, for fields whose type the
+	// documentation does not give. OpenAPI 3.0 has no single schema for
+	// that: `nullable` needs a `type` beside it, and validators disagree
+	// on whether a schema without `type` allows `null`. So the value is
+	// one of the JSON types, the first of which allows `null`.
 	ID AnyValue `json:"id,omitempty"`
 
 	// RefreshToken A longer-lived token. No documented call uses it: get a new
 	// access token with the credentials instead.
 	RefreshToken string `json:"refreshToken"`
 
-	// Result A result code; its type is not documented.
+	// Result Any JSON value, `null` included, for fields whose type the
+	// documentation does not give. OpenAPI 3.0 has no single schema for
+	// that: `nullable` needs a `type` beside it, and validators disagree
+	// on whether a schema without `type` allows `null`. So the value is
+	// one of the JSON types, the first of which allows `null`.
 	Result AnyValue `json:"result,omitempty"`
 
-	// Status A status; its type is not documented.
+	// Status Any JSON value, `null` included, for fields whose type the
+	// documentation does not give. OpenAPI 3.0 has no single schema for
+	// that: `nullable` needs a `type` beside it, and validators disagree
+	// on whether a schema without `type` allows `null`. So the value is
+	// one of the JSON types, the first of which allows `null`.
 	Status AnyValue `json:"status,omitempty"`
 
-	// StatusCode A status code, `null` in the documented example; its type is not documented.
+	// StatusCode Any JSON value, `null` included, for fields whose type the
+	// documentation does not give. OpenAPI 3.0 has no single schema for
+	// that: `nullable` needs a `type` beside it, and validators disagree
+	// on whether a schema without `type` allows `null`. So the value is
+	// one of the JSON types, the first of which allows `null`.
 	StatusCode AnyValue `json:"statusCode,omitempty"`
 
 	// Success Whether the call succeeded.
@@ -401,6 +442,26 @@ type KeyID = string
 
 // Mid defines model for mid.
 type Mid = string
+
+// NotCreated The create page's failure answer: the key's fields `null` (or
+// absent) and the reasons in `errors`.
+type NotCreated = CreateAPIKeyFailure
+
+// NotRevoked FlexFactor's envelope, the revoke page's answer to a success and to
+// a failure alike.
+type NotRevoked = RevokeAPIKeyResult
+
+// ValidationFailedApplicationJSON The validation error body of FlexFactor's errors page (ASP.NET
+// ModelState): `errors` maps each field to its messages. The token
+// call declares it for 400; clients should also decode it when
+// another call answers with it.
+type ValidationFailedApplicationJSON = ModelStateError
+
+// ValidationFailedApplicationProblemPlusJSON The validation error body of FlexFactor's errors page (ASP.NET
+// ModelState): `errors` maps each field to its messages. The token
+// call declares it for 400; clients should also decode it when
+// another call answers with it.
+type ValidationFailedApplicationProblemPlusJSON = ModelStateError
 
 // CreateAPIKeyJSONRequestBody defines body for CreateAPIKey for application/json ContentType.
 type CreateAPIKeyJSONRequestBody = CreateAPIKeyRequest
@@ -490,7 +551,9 @@ type ClientInterface interface {
 	//
 	// No page gives the status of a success; 200 and 201 are both
 	// declared. A failure carries `CreateAPIKeyFailure` (its fields
-	// `null` beside `errors`) with a status no page gives. Creating is
+	// `null` beside `errors`) with a status no page gives: it is declared
+	// for every 4xx and 5xx status not declared on its own, never as
+	// `default` (D13). Creating is
 	// not idempotent: a client must not repeat a create whose answer it
 	// did not get, or the merchant may end with two keys.
 	//
@@ -507,7 +570,9 @@ type ClientInterface interface {
 	//
 	// No page gives the status of a success; 200 and 201 are both
 	// declared. A failure carries `CreateAPIKeyFailure` (its fields
-	// `null` beside `errors`) with a status no page gives. Creating is
+	// `null` beside `errors`) with a status no page gives: it is declared
+	// for every 4xx and 5xx status not declared on its own, never as
+	// `default` (D13). Creating is
 	// not idempotent: a client must not repeat a create whose answer it
 	// did not get, or the merchant may end with two keys.
 	//
@@ -521,30 +586,31 @@ type ClientInterface interface {
 	// Revokes (the revoke page's title says deletes) the key whose `id`
 	// the create call answered. A revoked key cannot be recovered.
 	//
-	// The path is the list call's: OpenAPI allows one path item for
-	// `/api-keys/{id}` and `/api-keys/{mid}` (discrepancy 11), so the
-	// parameter that carries the key's id is named `mid`.
+	// The path is the list call's (D11): its `id` is the key's id here,
+	// the merchant's there.
 	//
 	// The revoke page answers 200 with an envelope; the errors page says
-	// a successful DELETE answers 204 with no body. A failure (such as
-	// "key not found" or "no permission") carries the envelope with
-	// `success: false` and a status no page gives.
+	// a successful DELETE answers 204 with no body: both are success
+	// (D14). A failure (such as "key not found" or "no permission")
+	// carries the envelope with `success: false` and a status no page
+	// gives, declared for every 4xx and 5xx status not declared on its
+	// own (D13).
 	//
-	// Corresponds with DELETE /api-keys/{mid} (the `RevokeAPIKey` operationId).
-	RevokeAPIKey(ctx context.Context, mid KeyID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with DELETE /api-keys/{id} (the `RevokeAPIKey` operationId).
+	RevokeAPIKey(ctx context.Context, id KeyID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAPIKeys List the API keys of a merchant
 	//
 	// Lists every API key of the authenticated FlexFactor account and the
-	// merchant `mid`. A merchant with no keys answers `{"keys": []}`.
+	// merchant whose id (the page's `mid`) is the path's `id` (D11). A merchant with no keys answers `{"keys": []}`.
 	// The list is not paginated.
 	//
 	// Key security: the full key value of a `secret` key is never
 	// returned; use `last_four` and `name` to identify a key. The full
 	// value is shown only once, by the key creation call.
 	//
-	// Corresponds with GET /api-keys/{mid} (the `ListAPIKeys` operationId).
-	ListAPIKeys(ctx context.Context, mid Mid, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /api-keys/{id} (the `ListAPIKeys` operationId).
+	ListAPIKeys(ctx context.Context, id Mid, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTokenWithBody Get a bearer token
 	//
@@ -593,7 +659,9 @@ type ClientInterface interface {
 //
 // No page gives the status of a success; 200 and 201 are both
 // declared. A failure carries `CreateAPIKeyFailure` (its fields
-// `null` beside `errors`) with a status no page gives. Creating is
+// `null` beside `errors`) with a status no page gives: it is declared
+// for every 4xx and 5xx status not declared on its own, never as
+// `default` (D13). Creating is
 // not idempotent: a client must not repeat a create whose answer it
 // did not get, or the merchant may end with two keys.
 //
@@ -620,7 +688,9 @@ func (c *Client) CreateAPIKeyWithBody(ctx context.Context, contentType string, b
 //
 // No page gives the status of a success; 200 and 201 are both
 // declared. A failure carries `CreateAPIKeyFailure` (its fields
-// `null` beside `errors`) with a status no page gives. Creating is
+// `null` beside `errors`) with a status no page gives: it is declared
+// for every 4xx and 5xx status not declared on its own, never as
+// `default` (D13). Creating is
 // not idempotent: a client must not repeat a create whose answer it
 // did not get, or the merchant may end with two keys.
 //
@@ -644,18 +714,19 @@ func (c *Client) CreateAPIKey(ctx context.Context, body CreateAPIKeyJSONRequestB
 // Revokes (the revoke page's title says deletes) the key whose `id`
 // the create call answered. A revoked key cannot be recovered.
 //
-// The path is the list call's: OpenAPI allows one path item for
-// `/api-keys/{id}` and `/api-keys/{mid}` (discrepancy 11), so the
-// parameter that carries the key's id is named `mid`.
+// The path is the list call's (D11): its `id` is the key's id here,
+// the merchant's there.
 //
 // The revoke page answers 200 with an envelope; the errors page says
-// a successful DELETE answers 204 with no body. A failure (such as
-// "key not found" or "no permission") carries the envelope with
-// `success: false` and a status no page gives.
+// a successful DELETE answers 204 with no body: both are success
+// (D14). A failure (such as "key not found" or "no permission")
+// carries the envelope with `success: false` and a status no page
+// gives, declared for every 4xx and 5xx status not declared on its
+// own (D13).
 //
-// Corresponds with DELETE /api-keys/{mid} (the `RevokeAPIKey` operationId).
-func (c *Client) RevokeAPIKey(ctx context.Context, mid KeyID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRevokeAPIKeyRequest(c.Server, mid)
+// Corresponds with DELETE /api-keys/{id} (the `RevokeAPIKey` operationId).
+func (c *Client) RevokeAPIKey(ctx context.Context, id KeyID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeAPIKeyRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -669,16 +740,16 @@ func (c *Client) RevokeAPIKey(ctx context.Context, mid KeyID, reqEditors ...Requ
 // ListAPIKeys List the API keys of a merchant
 //
 // Lists every API key of the authenticated FlexFactor account and the
-// merchant `mid`. A merchant with no keys answers `{"keys": []}`.
+// merchant whose id (the page's `mid`) is the path's `id` (D11). A merchant with no keys answers `{"keys": []}`.
 // The list is not paginated.
 //
 // Key security: the full key value of a `secret` key is never
 // returned; use `last_four` and `name` to identify a key. The full
 // value is shown only once, by the key creation call.
 //
-// Corresponds with GET /api-keys/{mid} (the `ListAPIKeys` operationId).
-func (c *Client) ListAPIKeys(ctx context.Context, mid Mid, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListAPIKeysRequest(c.Server, mid)
+// Corresponds with GET /api-keys/{id} (the `ListAPIKeys` operationId).
+func (c *Client) ListAPIKeys(ctx context.Context, id Mid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAPIKeysRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -788,12 +859,12 @@ func NewCreateAPIKeyRequestWithBody(server string, contentType string, body io.R
 }
 
 // NewRevokeAPIKeyRequest constructs an http.Request for the RevokeAPIKey method
-func NewRevokeAPIKeyRequest(server string, mid KeyID) (*http.Request, error) {
+func NewRevokeAPIKeyRequest(server string, id KeyID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mid", mid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -822,12 +893,12 @@ func NewRevokeAPIKeyRequest(server string, mid KeyID) (*http.Request, error) {
 }
 
 // NewListAPIKeysRequest constructs an http.Request for the ListAPIKeys method
-func NewListAPIKeysRequest(server string, mid Mid) (*http.Request, error) {
+func NewListAPIKeysRequest(server string, id Mid) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "mid", mid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -947,7 +1018,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// No page gives the status of a success; 200 and 201 are both
 	// declared. A failure carries `CreateAPIKeyFailure` (its fields
-	// `null` beside `errors`) with a status no page gives. Creating is
+	// `null` beside `errors`) with a status no page gives: it is declared
+	// for every 4xx and 5xx status not declared on its own, never as
+	// `default` (D13). Creating is
 	// not idempotent: a client must not repeat a create whose answer it
 	// did not get, or the merchant may end with two keys.
 	//
@@ -964,7 +1037,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// No page gives the status of a success; 200 and 201 are both
 	// declared. A failure carries `CreateAPIKeyFailure` (its fields
-	// `null` beside `errors`) with a status no page gives. Creating is
+	// `null` beside `errors`) with a status no page gives: it is declared
+	// for every 4xx and 5xx status not declared on its own, never as
+	// `default` (D13). Creating is
 	// not idempotent: a client must not repeat a create whose answer it
 	// did not get, or the merchant may end with two keys.
 	//
@@ -978,24 +1053,25 @@ type ClientWithResponsesInterface interface {
 	// Revokes (the revoke page's title says deletes) the key whose `id`
 	// the create call answered. A revoked key cannot be recovered.
 	//
-	// The path is the list call's: OpenAPI allows one path item for
-	// `/api-keys/{id}` and `/api-keys/{mid}` (discrepancy 11), so the
-	// parameter that carries the key's id is named `mid`.
+	// The path is the list call's (D11): its `id` is the key's id here,
+	// the merchant's there.
 	//
 	// The revoke page answers 200 with an envelope; the errors page says
-	// a successful DELETE answers 204 with no body. A failure (such as
-	// "key not found" or "no permission") carries the envelope with
-	// `success: false` and a status no page gives.
+	// a successful DELETE answers 204 with no body: both are success
+	// (D14). A failure (such as "key not found" or "no permission")
+	// carries the envelope with `success: false` and a status no page
+	// gives, declared for every 4xx and 5xx status not declared on its
+	// own (D13).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with DELETE /api-keys/{mid} (the `RevokeAPIKey` operationId).
-	RevokeAPIKeyWithResponse(ctx context.Context, mid KeyID, reqEditors ...RequestEditorFn) (*RevokeAPIKeyResponse, error)
+	// Corresponds with DELETE /api-keys/{id} (the `RevokeAPIKey` operationId).
+	RevokeAPIKeyWithResponse(ctx context.Context, id KeyID, reqEditors ...RequestEditorFn) (*RevokeAPIKeyResponse, error)
 
 	// ListAPIKeysWithResponse List the API keys of a merchant
 	//
 	// Lists every API key of the authenticated FlexFactor account and the
-	// merchant `mid`. A merchant with no keys answers `{"keys": []}`.
+	// merchant whose id (the page's `mid`) is the path's `id` (D11). A merchant with no keys answers `{"keys": []}`.
 	// The list is not paginated.
 	//
 	// Key security: the full key value of a `secret` key is never
@@ -1004,8 +1080,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /api-keys/{mid} (the `ListAPIKeys` operationId).
-	ListAPIKeysWithResponse(ctx context.Context, mid Mid, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error)
+	// Corresponds with GET /api-keys/{id} (the `ListAPIKeys` operationId).
+	ListAPIKeysWithResponse(ctx context.Context, id Mid, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error)
 
 	// CreateTokenWithBodyWithResponse Get a bearer token
 	//
@@ -1053,12 +1129,16 @@ type CreateAPIKeyResponse struct {
 	JSON200 *CreatedAPIKey
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *CreatedAPIKey
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ModelStateError
 	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationProblemJSON400 *ModelStateError
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *ErrorList
-	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *CreateAPIKeyFailure
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *NotCreated
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *NotCreated
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1071,6 +1151,11 @@ func (r CreateAPIKeyResponse) GetJSON201() *CreatedAPIKey {
 	return r.JSON201
 }
 
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateAPIKeyResponse) GetJSON400() *ModelStateError {
+	return r.JSON400
+}
+
 // GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r CreateAPIKeyResponse) GetApplicationProblemJSON400() *ModelStateError {
 	return r.ApplicationProblemJSON400
@@ -1081,9 +1166,14 @@ func (r CreateAPIKeyResponse) GetJSON401() *ErrorList {
 	return r.JSON401
 }
 
-// GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r CreateAPIKeyResponse) GetJSONDefault() *CreateAPIKeyFailure {
-	return r.JSONDefault
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r CreateAPIKeyResponse) GetJSON4XX() *NotCreated {
+	return r.JSON4XX
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r CreateAPIKeyResponse) GetJSON5XX() *NotCreated {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -1120,10 +1210,16 @@ type RevokeAPIKeyResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *RevokeAPIKeyResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ValidationFailedApplicationJSON
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *ValidationFailedApplicationProblemPlusJSON
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *ErrorList
-	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *RevokeAPIKeyResult
+	// JSON4XX the response for an HTTP 4XX `application/json` response
+	JSON4XX *NotRevoked
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *NotRevoked
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1131,14 +1227,29 @@ func (r RevokeAPIKeyResponse) GetJSON200() *RevokeAPIKeyResult {
 	return r.JSON200
 }
 
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeAPIKeyResponse) GetJSON400() *ValidationFailedApplicationJSON {
+	return r.JSON400
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RevokeAPIKeyResponse) GetApplicationProblemJSON400() *ValidationFailedApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON400
+}
+
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r RevokeAPIKeyResponse) GetJSON401() *ErrorList {
 	return r.JSON401
 }
 
-// GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r RevokeAPIKeyResponse) GetJSONDefault() *RevokeAPIKeyResult {
-	return r.JSONDefault
+// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
+func (r RevokeAPIKeyResponse) GetJSON4XX() *NotRevoked {
+	return r.JSON4XX
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r RevokeAPIKeyResponse) GetJSON5XX() *NotRevoked {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -1175,6 +1286,10 @@ type ListAPIKeysResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *APIKeyList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ValidationFailedApplicationJSON
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *ValidationFailedApplicationProblemPlusJSON
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *ErrorList
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -1184,6 +1299,16 @@ type ListAPIKeysResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListAPIKeysResponse) GetJSON200() *APIKeyList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAPIKeysResponse) GetJSON400() *ValidationFailedApplicationJSON {
+	return r.JSON400
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAPIKeysResponse) GetApplicationProblemJSON400() *ValidationFailedApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -1230,6 +1355,8 @@ type CreateTokenResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TokenResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ModelStateError
 	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationProblemJSON400 *ModelStateError
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -1239,6 +1366,11 @@ type CreateTokenResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r CreateTokenResponse) GetJSON200() *TokenResponse {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateTokenResponse) GetJSON400() *ModelStateError {
+	return r.JSON400
 }
 
 // GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -1288,7 +1420,9 @@ func (r CreateTokenResponse) ContentType() string {
 //
 // No page gives the status of a success; 200 and 201 are both
 // declared. A failure carries `CreateAPIKeyFailure` (its fields
-// `null` beside `errors`) with a status no page gives. Creating is
+// `null` beside `errors`) with a status no page gives: it is declared
+// for every 4xx and 5xx status not declared on its own, never as
+// `default` (D13). Creating is
 // not idempotent: a client must not repeat a create whose answer it
 // did not get, or the merchant may end with two keys.
 //
@@ -1311,7 +1445,9 @@ func (c *ClientWithResponses) CreateAPIKeyWithBodyWithResponse(ctx context.Conte
 //
 // No page gives the status of a success; 200 and 201 are both
 // declared. A failure carries `CreateAPIKeyFailure` (its fields
-// `null` beside `errors`) with a status no page gives. Creating is
+// `null` beside `errors`) with a status no page gives: it is declared
+// for every 4xx and 5xx status not declared on its own, never as
+// `default` (D13). Creating is
 // not idempotent: a client must not repeat a create whose answer it
 // did not get, or the merchant may end with two keys.
 //
@@ -1331,20 +1467,21 @@ func (c *ClientWithResponses) CreateAPIKeyWithResponse(ctx context.Context, body
 // Revokes (the revoke page's title says deletes) the key whose `id`
 // the create call answered. A revoked key cannot be recovered.
 //
-// The path is the list call's: OpenAPI allows one path item for
-// `/api-keys/{id}` and `/api-keys/{mid}` (discrepancy 11), so the
-// parameter that carries the key's id is named `mid`.
+// The path is the list call's (D11): its `id` is the key's id here,
+// the merchant's there.
 //
 // The revoke page answers 200 with an envelope; the errors page says
-// a successful DELETE answers 204 with no body. A failure (such as
-// "key not found" or "no permission") carries the envelope with
-// `success: false` and a status no page gives.
+// a successful DELETE answers 204 with no body: both are success
+// (D14). A failure (such as "key not found" or "no permission")
+// carries the envelope with `success: false` and a status no page
+// gives, declared for every 4xx and 5xx status not declared on its
+// own (D13).
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with DELETE /api-keys/{mid} (the `RevokeAPIKey` operationId).
-func (c *ClientWithResponses) RevokeAPIKeyWithResponse(ctx context.Context, mid KeyID, reqEditors ...RequestEditorFn) (*RevokeAPIKeyResponse, error) {
-	rsp, err := c.RevokeAPIKey(ctx, mid, reqEditors...)
+// Corresponds with DELETE /api-keys/{id} (the `RevokeAPIKey` operationId).
+func (c *ClientWithResponses) RevokeAPIKeyWithResponse(ctx context.Context, id KeyID, reqEditors ...RequestEditorFn) (*RevokeAPIKeyResponse, error) {
+	rsp, err := c.RevokeAPIKey(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1354,7 +1491,7 @@ func (c *ClientWithResponses) RevokeAPIKeyWithResponse(ctx context.Context, mid 
 // ListAPIKeysWithResponse List the API keys of a merchant
 //
 // Lists every API key of the authenticated FlexFactor account and the
-// merchant `mid`. A merchant with no keys answers `{"keys": []}`.
+// merchant whose id (the page's `mid`) is the path's `id` (D11). A merchant with no keys answers `{"keys": []}`.
 // The list is not paginated.
 //
 // Key security: the full key value of a `secret` key is never
@@ -1363,9 +1500,9 @@ func (c *ClientWithResponses) RevokeAPIKeyWithResponse(ctx context.Context, mid 
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /api-keys/{mid} (the `ListAPIKeys` operationId).
-func (c *ClientWithResponses) ListAPIKeysWithResponse(ctx context.Context, mid Mid, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error) {
-	rsp, err := c.ListAPIKeys(ctx, mid, reqEditors...)
+// Corresponds with GET /api-keys/{id} (the `ListAPIKeys` operationId).
+func (c *ClientWithResponses) ListAPIKeysWithResponse(ctx context.Context, id Mid, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error) {
+	rsp, err := c.ListAPIKeys(ctx, id, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1450,7 +1587,14 @@ func ParseCreateAPIKeyResponse(rsp *http.Response) (*CreateAPIKeyResponse, error
 		}
 		response.JSON201 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 400:
+		var dest ModelStateError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 400:
 		var dest ModelStateError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -1464,12 +1608,19 @@ func ParseCreateAPIKeyResponse(rsp *http.Response) (*CreateAPIKeyResponse, error
 		}
 		response.JSON401 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest CreateAPIKeyFailure
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest NotCreated
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSONDefault = &dest
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest NotCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
 
 	}
 
@@ -1500,6 +1651,20 @@ func ParseRevokeAPIKeyResponse(rsp *http.Response) (*RevokeAPIKeyResponse, error
 	case rsp.StatusCode == 204:
 		break // No content-type
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 400:
+		var dest ValidationFailedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 400:
+		var dest ValidationFailedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1507,12 +1672,19 @@ func ParseRevokeAPIKeyResponse(rsp *http.Response) (*RevokeAPIKeyResponse, error
 		}
 		response.JSON401 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest RevokeAPIKeyResult
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest NotRevoked
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSONDefault = &dest
+		response.JSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest NotRevoked
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
 
 	}
 
@@ -1539,6 +1711,20 @@ func ParseListAPIKeysResponse(rsp *http.Response) (*ListAPIKeysResponse, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 400:
+		var dest ValidationFailedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 400:
+		var dest ValidationFailedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest ErrorList
@@ -1580,7 +1766,14 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 		}
 		response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 400:
+		var dest ModelStateError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 400:
 		var dest ModelStateError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err

@@ -19,11 +19,11 @@ type ServerInterface interface {
 	// (POST /api-keys)
 	CreateAPIKey(w http.ResponseWriter, r *http.Request)
 	// RevokeAPIKey Revoke an API key
-	// (DELETE /api-keys/{mid})
-	RevokeAPIKey(w http.ResponseWriter, r *http.Request, mid KeyID)
+	// (DELETE /api-keys/{id})
+	RevokeAPIKey(w http.ResponseWriter, r *http.Request, id KeyID)
 	// ListAPIKeys List the API keys of a merchant
-	// (GET /api-keys/{mid})
-	ListAPIKeys(w http.ResponseWriter, r *http.Request, mid Mid)
+	// (GET /api-keys/{id})
+	ListAPIKeys(w http.ResponseWriter, r *http.Request, id Mid)
 	// CreateToken Get a bearer token
 	// (POST /oauth2/token)
 	CreateToken(w http.ResponseWriter, r *http.Request)
@@ -58,17 +58,17 @@ func (siw *ServerInterfaceWrapper) RevokeAPIKey(w http.ResponseWriter, r *http.R
 	var err error
 	_ = err
 
-	// ------------- Path parameter "mid" -------------
-	var mid KeyID
+	// ------------- Path parameter "id" -------------
+	var id KeyID
 
-	err = runtime.BindStyledParameterWithOptions("simple", "mid", r.PathValue("mid"), &mid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
-		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "mid", Err: err})
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
 		return
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.RevokeAPIKey(w, r, mid)
+		siw.Handler.RevokeAPIKey(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -84,17 +84,17 @@ func (siw *ServerInterfaceWrapper) ListAPIKeys(w http.ResponseWriter, r *http.Re
 	var err error
 	_ = err
 
-	// ------------- Path parameter "mid" -------------
-	var mid Mid
+	// ------------- Path parameter "id" -------------
+	var id Mid
 
-	err = runtime.BindStyledParameterWithOptions("simple", "mid", r.PathValue("mid"), &mid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
-		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "mid", Err: err})
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
 		return
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListAPIKeys(w, r, mid)
+		siw.Handler.ListAPIKeys(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -240,8 +240,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/oauth2/token", wrapper.CreateToken)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api-keys", wrapper.CreateAPIKey)
-	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/api-keys/{mid}", wrapper.RevokeAPIKey)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api-keys/{mid}", wrapper.ListAPIKeys)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/api-keys/{id}", wrapper.RevokeAPIKey)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api-keys/{id}", wrapper.ListAPIKeys)
 
 	return m
 }
