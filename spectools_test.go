@@ -99,6 +99,8 @@ func TestInteropClientCatchesABrokenDouble(t *testing.T) {
 			"the token call answered text/plain, not application/json"},
 		{"a listing that needs no token", flexapitest.RouteList, flexapitest.AuthNotEnforced(),
 			"the list call without a token is refused with 401"},
+		{"a double older than the spec", flexapitest.RouteToken, flexapitest.Latency(0).WithHeader(flexapitest.SpecVersionHeader, "0.2.0"),
+			"the double implements spec 0.2.0, older than the spec"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

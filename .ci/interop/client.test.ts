@@ -19,6 +19,9 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import createClient, { type Middleware } from "openapi-fetch";
 import type { components, paths } from "./openapi.js";
+// The info.version of the spec the types were generated from, which
+// .ci/spec interop writes beside them.
+import { specVersion } from "./spec-version.js";
 
 type APIKey = components["schemas"]["APIKey"];
 type APIKeyType = components["schemas"]["APIKeyType"];
@@ -88,10 +91,35 @@ after(async () => {
   }
 });
 
+// older reports whether dotted version a is older than b (numeric parts;
+// a missing part is 0).
+export function older(a: string, b: string): boolean {
+  const pa = a.split(".").map(Number), pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? 0, y = pb[i] ?? 0;
+    if (x !== y) return x < y;
+  }
+  return false;
+}
+
+// specCheck refuses a double older than the spec this client was generated
+// from: every answer of the double says its spec's version in X-Spec-Version.
+const specCheck: Middleware = {
+  onResponse({ response }) {
+    const v = response.headers.get("x-spec-version");
+    if (v === null || !/^\d+(\.\d+)*$/.test(v) || older(v, specVersion)) {
+      throw new Error(`the double implements spec ${v ?? "(no X-Spec-Version header)"}, older than the spec ${specVersion} this client was generated from: rebuild the double`);
+    }
+    return response;
+  },
+};
+
 // client is an openapi-fetch client for the spec's paths; with a token, a
-// middleware sends it as the spec's bearer scheme says.
+// middleware sends it as the spec's bearer scheme says. Every answer goes
+// through specCheck first.
 function client(token?: string) {
   const c = createClient<paths>({ baseUrl });
+  c.use(specCheck);
   if (token !== undefined) {
     const auth: Middleware = {
       onRequest({ request }) {

@@ -161,6 +161,7 @@ func methodsOf(patterns []string) []string {
 // operation matches. A path that is not clean ("//", "/../") is not
 // found, as before, rather than redirected as ServeMux would.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(SpecVersionHeader, SpecVersion())
 	if p := r.URL.EscapedPath(); !isClean(p) {
 		s.other(w, r)
 		return

@@ -1,6 +1,7 @@
 package flexapitest_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	apikeys "github.com/flexcontract/flexfactor-apikeys"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
 )
 
@@ -373,4 +375,25 @@ func TestInvalidOptions(t *testing.T) {
 		}()
 		flexapitest.NewServer(flexapitest.WithTokenTTL(0)).Close()
 	})
+}
+
+// TestEveryAnswerSaysTheSpecVersion: the double's answers, a success, an
+// error and a 404 alike, carry the embedded spec's info.version.
+func TestEveryAnswerSaysTheSpecVersion(t *testing.T) {
+	doc, err := apikeys.LoadSpec(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := flexapitest.NewServer()
+	defer srv.Close()
+	for _, path := range []string{"/api-keys/mid_123456", "/no-such-path"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if got := resp.Header.Get(flexapitest.SpecVersionHeader); got != doc.Info.Version || got == "" {
+			t.Errorf("GET %s (%d): %s is %q, want %q", path, resp.StatusCode, flexapitest.SpecVersionHeader, got, doc.Info.Version)
+		}
+	}
 }
