@@ -33,6 +33,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	publicType := fs.String("public-type", "public", "how the listing names the type of a key created as public: `public` (the field table) or publishable (the page's example)")
 	revokeStatus := fs.Int("revoke-status", 200, "the status of a successful revoke: 200 with the revoke page's envelope, or 204 without a body (the errors page)")
 	maxKeys := fs.Int("max-keys-per-merchant", flexapitest.DefaultMaxKeysPerMerchant, "how many keys one merchant may hold; a create beyond it answers 409")
+	breakName := fs.String("break", "", "break the double on purpose, for self-tests of workflows run against it: `revoke-ignored` (revoke answers success, the key stays), listed-twice (every listed key twice), last-four (every last_four zzzz), last-used (every last_used set) or type (every listed type tokenization)")
 	maxMerchants := fs.Int("max-merchants", flexapitest.DefaultMaxMerchants, "how many merchants may hold keys; a create beyond it answers 409")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: flexfactor-mock [flags]\n\nA local FlexFactor API-keys double: POST /v1/oauth2/token, GET /v1/api-keys/{mid},\nPOST /v1/api-keys, DELETE /v1/api-keys/{id}.\n\nFlags:")
@@ -64,6 +65,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		flexapitest.WithRevokeStatus(*revokeStatus),
 		flexapitest.WithKeyLimits(*maxKeys, *maxMerchants),
 	}
+	var faults []flexapitest.Fault
+	switch *breakName {
+	case "":
+	case "revoke-ignored":
+		opts = append(opts, flexapitest.WithRevokeIgnored())
+	case "listed-twice":
+		faults = append(faults, flexapitest.ListedTwice())
+	case "last-four":
+		faults = append(faults, flexapitest.SetField("keys/*/last_four", "zzzz"))
+	case "last-used":
+		faults = append(faults, flexapitest.SetField("keys/*/last_used", "2026-01-01T00:00:00Z"))
+	case "type":
+		faults = append(faults, flexapitest.SetField("keys/*/type", "tokenization"))
+	default:
+		fmt.Fprintf(stderr, "flexfactor-mock: -break %q: want revoke-ignored, listed-twice, last-four, last-used or type\n", *breakName)
+		return 2
+	}
 	dataDesc := "built in"
 	if *dataFile != "" {
 		data, err := flexapitest.LoadData(*dataFile)
@@ -88,6 +106,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flexfactor-mock: %v\n", err)
 		return 1
 	}
+	for _, f := range faults {
+		srv.Inject(flexapitest.RouteList, f)
+	}
 	fmt.Fprintf(stdout, "flexfactor-mock: serving FlexFactor's API-keys double\n")
 	fmt.Fprintf(stdout, "  base URL:   %s\n", srv.URL)
 	fmt.Fprintf(stdout, "  AppKey:     %s\n", srv.AppKey)
@@ -95,6 +116,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  token TTL:  %v\n", *ttl)
 	fmt.Fprintf(stdout, "  data:       %s (%s)\n", dataDesc, describeData(srv))
 	fmt.Fprintf(stdout, "  created:    public keys listed as %q; at most %s a merchant, %s; a revoke answers %d\n", *publicType, count(*maxKeys, "key"), count(*maxMerchants, "merchant"), *revokeStatus)
+	fmt.Fprintf(stdout, "  spec:       %s\n", flexapitest.SpecVersion())
+	if *breakName != "" {
+		fmt.Fprintf(stdout, "  BROKEN on purpose: -break %s\n", *breakName)
+	}
 	fmt.Fprintf(stdout, "Stop with Ctrl-C.\n")
 
 	<-ctx.Done()

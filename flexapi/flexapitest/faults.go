@@ -327,6 +327,29 @@ func AddField(path string, value any) Fault {
 	})
 }
 
+// ListedTwice breaks the listing on purpose: every key of a 200 answer is
+// listed twice. For self-tests of lifecycle checks (cmd/flexfactor-mock's
+// -break listed-twice).
+func ListedTwice() Fault {
+	return Fault{name: "listed twice", statuses: []int{http.StatusOK}, transform: func(r *response) error {
+		dec := json.NewDecoder(bytes.NewReader(r.body))
+		dec.UseNumber()
+		var doc map[string]any
+		if err := dec.Decode(&doc); err != nil {
+			return fmt.Errorf("listed twice: the body is not a JSON object: %w", err)
+		}
+		if keys, ok := doc["keys"].([]any); ok {
+			doc["keys"] = append(keys, keys...)
+		}
+		b, err := json.Marshal(doc)
+		if err != nil {
+			return fmt.Errorf("listed twice: %w", err)
+		}
+		r.body = b
+		return nil
+	}}
+}
+
 // mutation decodes the faithful body, calls edit on the parent of each value
 // path names (with the last path segment), and encodes the result.
 func mutation(name, path string, edit func(parent any, key string)) Fault {
