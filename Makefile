@@ -7,7 +7,7 @@ GO ?= go
 # Where make contract writes its reports.
 CONTRACT_REPORTS ?= reports
 
-.PHONY: help need-go need-node all generate check-generated lint test contract mock bench bench-double fuzz breaking interop consumers docs
+.PHONY: help need-go need-node all generate check-generated lint test contract mock bench bench-double fuzz breaking interop consumers arazzo docs
 
 # A bare `make` lists the targets: `make test` takes minutes and the network
 # on a fresh clone, not something to start by accident.
@@ -47,7 +47,7 @@ lint: need-go need-node
 	bash .ci/spec lint
 
 ## test: everything CI checks
-test: need-go need-node check-generated lint breaking interop consumers
+test: need-go need-node check-generated lint breaking interop consumers arazzo
 	$(GO) test -race -count=1 ./...
 
 ## contract: the contract run (against the embedded double without credentials)
@@ -116,6 +116,10 @@ interop: need-go need-node
 ## consumers: clients from five generators (oapi-codegen, ogen, openapi-fetch, hey-api zod, Prism) decode the spec's examples and the double's answers
 consumers: need-go need-node
 	bash .ci/consumers/run
+
+## arazzo: arazzo.yaml linted (Spectral, Redocly) and run by Redocly Respect against the double, faithful and broken
+arazzo: need-go need-node
+	bash .ci/arazzo
 
 ## docs: the spec rendered to one HTML page
 docs: need-node

@@ -374,7 +374,9 @@ type TokenRequest struct {
 // to describe each field, is rendered without `null` by some
 // generators.
 type TokenResponse struct {
-	// AccessToken A JWT, valid for 10 minutes; send it as the bearer token.
+	// AccessToken A JWT, valid for 10 minutes; send it as the bearer token. Never
+	// log it (`format: password`, so that tools such as Redocly
+	// Respect mask it in their logs).
 	AccessToken string `json:"accessToken"`
 
 	// CustomProperties Free-form properties.
@@ -409,7 +411,7 @@ type TokenResponse struct {
 	ID AnyValue `json:"id,omitempty"`
 
 	// RefreshToken A longer-lived token. No documented call uses it: get a new
-	// access token with the credentials instead.
+	// access token with the credentials instead. Never log it.
 	RefreshToken string `json:"refreshToken"`
 
 	// Result Any JSON value, `null` included, for fields whose type the
