@@ -95,8 +95,9 @@ func TestFormatErrorsQuoteNoValue(t *testing.T) {
 		return fmt.Errorf("bad value %q", v)
 	})
 	srv := withSpec(t,
-		"          pattern: '^[^<>]*$'\n          example: My API Key\n        type:\n          $ref: '#/components/schemas/APIKeyType'",
-		"          pattern: '^[^<>]*$'\n          format: flexapitest-echo\n          example: My API Key\n        type:\n          $ref: '#/components/schemas/APIKeyType'",
+		// APIKey.name, the listed name, just above the listed type's reference.
+		"          example: My API Key\n        type:\n          $ref: '#/components/schemas/ListedAPIKeyType'",
+		"          format: flexapitest-echo\n          example: My API Key\n        type:\n          $ref: '#/components/schemas/ListedAPIKeyType'",
 		"          description: The name or description of the key; `<` and `>` are not allowed.\n",
 		"          description: The name or description of the key; `<` and `>` are not allowed.\n          format: flexapitest-echo\n")
 	if err := srv.SetKeys("m", map[string]any{"name": canary, "type": "secret", "created_at": "2024-01-01T00:00:00Z",
