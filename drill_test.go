@@ -146,12 +146,12 @@ func isDir(name string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// goIn runs the go command in dir, offline, with the caller's build and
+// goIn runs the go command in dir with the caller's build and
 // module caches, so that only what the change touches is rebuilt (see
 // runCommand in breaking_test.go).
 func goIn(t *testing.T, dir string, env []string, args ...string) (string, error) {
 	t.Helper()
-	env = append([]string{"GOPROXY=off", "GOFLAGS=-mod=readonly", "GOWORK=off", "GOTOOLCHAIN=local"}, env...)
+	env = append([]string{"GOFLAGS=-mod=readonly", "GOWORK=off", "GOTOOLCHAIN=local"}, env...)
 	ok, out := runCommand(t, dir, env, "go", args...)
 	if !ok {
 		return out, fmt.Errorf("go %s failed", strings.Join(args, " "))
