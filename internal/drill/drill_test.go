@@ -215,6 +215,9 @@ func TestAnAddedOptionalField(t *testing.T) {
 		if got := served(t, srv, mid)[f]; got != drillNote {
 			t.Errorf("the double's listing drops %s (%v)", f, got)
 		}
+		if failures := suiteFailures(t, srv.URL, srv.IssueToken()); len(failures) > 0 {
+			t.Errorf("the suite's wire check fails the double's listing with %s: %v", f, failures)
+		}
 		keys, err := clientList(t, "", flexapi.WithBaseURL(srv.URL), flexapi.WithToken(srv.IssueToken()), flexapi.WithHTTPClient(srv.HTTPClient()))
 		if err != nil || keys[0][f] != drillNote {
 			t.Errorf("the client against the double: %v, %s = %v", err, f, keys)
@@ -294,6 +297,9 @@ func TestAFieldNoLongerRequired(t *testing.T) {
 		srv := doubleFromFile(t, key(map[string]any{f: nil}))
 		if got, ok := served(t, srv, mid)[f]; ok {
 			t.Errorf("the double's listing adds %s (%v) that the data file does not have", f, got)
+		}
+		if failures := suiteFailures(t, srv.URL, srv.IssueToken()); len(failures) > 0 {
+			t.Errorf("the suite's wire check fails the double's listing without %s: %v", f, failures)
 		}
 	})
 }
