@@ -1,0 +1,88 @@
+// Package drill holds the checks of the spec drill: TestSpecDrill, at the
+// module's root, copies the module, changes openapi.yaml, runs go generate,
+// and runs these checks in the copy with the change named in the
+// environment. The client's and the suite's checks are this package's
+// tests, the double's are in drill/double, so that a double that no longer
+// builds after a change (which is how it may say it cannot follow one)
+// leaves the others to run. The checks are written against behaviour (a
+// JSON round trip of what the client returns, the bytes the double serves,
+// the suite's wire validation), with the field names the change gives, so
+// that none knows a field of the spec by heart. Outside the drill they
+// skip: the spec they check for is not this tree's.
+package drill
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi"
+)
+
+// The change under drill, one at a time: the name of a string property
+// the drill added to APIKey as optional, added as required (with
+// minLength 1), or took out of APIKey's required list.
+var (
+	AddedOptional    = os.Getenv("DRILL_ADDED_OPTIONAL")
+	AddedRequired    = os.Getenv("DRILL_ADDED_REQUIRED")
+	NoLongerRequired = os.Getenv("DRILL_NO_LONGER_REQUIRED")
+)
+
+const (
+	// MID is the merchant the checks list.
+	MID = "mid_drill"
+	// Note is the value the checks give the field under drill.
+	Note = "drill-value-1"
+)
+
+// DoesNotServe starts the line the double's checks log when its default
+// listing lacks a newly required field: the root test then runs the
+// double's own tests, which must fail naming it. This package imports
+// neither the double nor the suite, so that either failing to build after
+// a change leaves the other's checks to run.
+const DoesNotServe = "DRILL: the double does not serve"
+
+// Key is a listed key as the spec before the change requires it, plus
+// with's members; a nil value in with drops the member.
+func Key(with map[string]any) map[string]any {
+	k := map[string]any{"name": "drill key", "type": "secret", "created_at": "2026-01-02T03:04:05Z",
+		"last_used": nil, "last_four": "7dc0"}
+	for name, v := range with {
+		if v == nil {
+			delete(k, name)
+		} else {
+			k[name] = v
+		}
+	}
+	return k
+}
+
+// List lists MID with a client made of opts; each key comes back as the
+// JSON object json.Marshal makes of it.
+func List(t testing.TB, opts ...flexapi.Option) ([]map[string]any, error) {
+	t.Helper()
+	c, err := flexapi.New(append(opts, flexapi.WithoutRetries())...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	list, err := c.ListAPIKeys(ctx, MID)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	b, err := json.Marshal(list)
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	if err != nil || len(out.Keys) == 0 {
+		t.Fatalf("the listing ListAPIKeys returned does not round-trip through JSON to its keys: %v, %s", err, b)
+	}
+	return out.Keys, nil
+}
