@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
 
 	apikeys "github.com/flexcontract/flexfactor-apikeys"
@@ -127,11 +128,30 @@ var (
 	namePattern = regexp.MustCompile(`^[^<>]*$`)
 )
 
+// apiKeySchema is openapi.yaml's APIKey, which every key of a data file is
+// checked against: its required list says which fields a key must have,
+// and the key as encoded must match it whole.
+func apiKeySchema() (*openapi3.Schema, error) {
+	doc, err := loadSpec()
+	if err != nil {
+		return nil, err
+	}
+	ref := doc.Components.Schemas["APIKey"]
+	if ref == nil || ref.Value == nil {
+		return nil, errors.New("openapi.yaml has no APIKey schema")
+	}
+	return ref.Value, nil
+}
+
 // parseKey checks one key node against openapi.yaml's APIKey and returns its
 // JSON, fields in the spec's order, unknown fields after them.
 func parseKey(n *yaml.Node) (json.RawMessage, error) {
+	schema, err := apiKeySchema()
+	if err != nil {
+		return nil, err
+	}
 	if n.Kind != yaml.MappingNode {
-		return nil, errors.New("a key must be an object with name, type, created_at, last_used and last_four")
+		return nil, errors.New("a key must be an object with " + strings.Join(schema.Required, ", "))
 	}
 	fields := map[string]*yaml.Node{}
 	var order []string
@@ -142,7 +162,7 @@ func parseKey(n *yaml.Node) (json.RawMessage, error) {
 		fields[n.Content[i].Value] = n.Content[i+1]
 		order = append(order, n.Content[i].Value)
 	}
-	for _, f := range []string{"name", "type", "created_at", "last_used", "last_four"} {
+	for _, f := range schema.Required {
 		if _, ok := fields[f]; !ok {
 			return nil, fmt.Errorf("missing field %q", f)
 		}
@@ -168,34 +188,46 @@ func parseKey(n *yaml.Node) (json.RawMessage, error) {
 		}
 		return nil
 	}
-	name, err := str("name")
-	if err != nil {
-		return nil, err
+	// The checks below say what is wrong in a person's words, with a line;
+	// each runs on a field the key has, and the schema check after the
+	// encoding has the last word.
+	has := func(f string) bool { _, ok := fields[f]; return ok }
+	if has("name") {
+		name, err := str("name")
+		if err != nil {
+			return nil, err
+		}
+		if !namePattern.MatchString(name) {
+			return nil, fmt.Errorf("line %d: field \"name\" must not contain < or >", fields["name"].Line)
+		}
 	}
-	if !namePattern.MatchString(name) {
-		return nil, fmt.Errorf("line %d: field \"name\" must not contain < or >", fields["name"].Line)
+	if has("type") {
+		typ, err := str("type")
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(keyTypes, typ) {
+			return nil, fmt.Errorf("line %d: field \"type\" must be one of %s", fields["type"].Line, strings.Join(keyTypes, ", "))
+		}
 	}
-	typ, err := str("type")
-	if err != nil {
-		return nil, err
+	if has("created_at") {
+		if err := date("created_at"); err != nil {
+			return nil, err
+		}
 	}
-	if !slices.Contains(keyTypes, typ) {
-		return nil, fmt.Errorf("line %d: field \"type\" must be one of %s", fields["type"].Line, strings.Join(keyTypes, ", "))
-	}
-	if err := date("created_at"); err != nil {
-		return nil, err
-	}
-	if lu := fields["last_used"]; !(lu.Kind == yaml.ScalarNode && lu.Tag == "!!null") {
+	if lu, ok := fields["last_used"]; ok && !(lu.Kind == yaml.ScalarNode && lu.Tag == "!!null") {
 		if err := date("last_used"); err != nil {
 			return nil, fmt.Errorf("%w, or null for a key never used", err)
 		}
 	}
-	four, err := str("last_four")
-	if err != nil {
-		return nil, err
-	}
-	if utf8.RuneCountInString(four) != 4 {
-		return nil, fmt.Errorf("line %d: field \"last_four\" must be exactly four characters", fields["last_four"].Line)
+	if has("last_four") {
+		four, err := str("last_four")
+		if err != nil {
+			return nil, err
+		}
+		if utf8.RuneCountInString(four) != 4 {
+			return nil, fmt.Errorf("line %d: field \"last_four\" must be exactly four characters", fields["last_four"].Line)
+		}
 	}
 
 	// Encode in the spec's field order, then the others as written.
@@ -224,7 +256,7 @@ func parseKey(n *yaml.Node) (json.RawMessage, error) {
 		buf.Write(vb)
 		return nil
 	}
-	known := []string{"name", "type", "created_at", "last_used", "last_four"}
+	known := schema.Required
 	for _, k := range known {
 		if err := emit(k); err != nil {
 			return nil, err
@@ -238,7 +270,30 @@ func parseKey(n *yaml.Node) (json.RawMessage, error) {
 		}
 	}
 	buf.WriteByte('}')
+	var v any
+	if err := json.Unmarshal(buf.Bytes(), &v); err != nil {
+		return nil, err
+	}
+	if err := schema.VisitJSON(v, openapi3.VisitAsResponse()); err != nil {
+		return nil, schemaProblem(err, fields)
+	}
 	return buf.Bytes(), nil
+}
+
+// schemaProblem says which field of a key breaks APIKey and why, with its
+// line, never its value.
+func schemaProblem(err error, fields map[string]*yaml.Node) error {
+	var se *openapi3.SchemaError
+	if !errors.As(err, &se) {
+		return errors.New("the key does not match openapi.yaml's APIKey")
+	}
+	path := se.JSONPointer()
+	if len(path) > 0 {
+		if n := fields[path[0]]; n != nil {
+			return fmt.Errorf("line %d: field %q does not match openapi.yaml's APIKey: %s", n.Line, path[0], se.Reason)
+		}
+	}
+	return fmt.Errorf("the key does not match openapi.yaml's APIKey: %s", se.Reason)
 }
 
 // refuseKeyValues fails on a member, at any depth of a key, named like a
