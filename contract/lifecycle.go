@@ -71,7 +71,15 @@ type LifecycleKey struct {
 	RevokeSent    bool
 	Revoked       bool
 	RevokeProblem string
+	// Gone is set when the listing after the revokes no longer shows a key
+	// whose revoke answered success: only then was it revoked. StillListed
+	// is set when that listing still shows it.
+	Gone, StillListed bool
 }
+
+// StillListedProblem is the RevokeProblem of a key whose revoke answered
+// success but which the listing after the revokes still shows.
+const StillListedProblem = "the revoke call answered success, but the key is still listed"
 
 // LastFour is the value's last four characters, or "" before the create
 // call answered one.
@@ -330,13 +338,15 @@ func escapePointer(s string) string {
 	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
 }
 
-// Revoke revokes k, once: it records success, or why it failed. A key the
-// create call answered without an id cannot be revoked through the API.
+// Revoke revokes k, once: it records success, or why it failed. A revoke
+// that failed is not sent again (by the suite-level cleanup, say): nothing
+// is retried, so the report's retry count stays true. A key the create
+// call answered without an id cannot be revoked through the API.
 func (r *Run) Revoke(ctx context.Context, k *LifecycleKey) {
 	r.lifecycle.mu.Lock()
 	defer r.lifecycle.mu.Unlock()
 	switch {
-	case k.Revoked || !k.Created:
+	case k.RevokeSent || !k.Created:
 		return
 	case k.ID == "":
 		k.RevokeProblem = "the create call answered no id: remove it by hand"
@@ -362,8 +372,9 @@ func (r *Run) Revoke(ctx context.Context, k *LifecycleKey) {
 }
 
 // FinishLifecycle revokes every key the run made and not yet revoked, and
-// lists the merchant once more, so that the listing after revoke can be
-// checked. It is safe to call again: nothing is revoked twice.
+// lists the merchant once more: a key whose revoke answered success is
+// revoked (Gone) only when that listing no longer shows it. It is safe to
+// call again: no revoke and no listing is sent twice.
 func (r *Run) FinishLifecycle(ctx context.Context) {
 	lc := r.lifecycle
 	if lc == nil {
@@ -385,29 +396,66 @@ func (r *Run) FinishLifecycle(ctx context.Context) {
 	}
 	r.Check(ex)
 	lc.mu.Lock()
+	defer lc.mu.Unlock()
 	lc.AfterRevoke = ex
-	lc.mu.Unlock()
+	if ex.Status != 200 {
+		return
+	}
+	if _, err := DecodeKeys(ex.Body); err != nil {
+		return
+	}
+	for _, k := range lc.Keys {
+		if !k.Revoked {
+			continue
+		}
+		if len(Listed(ex, k.Name)) > 0 {
+			k.StillListed, k.RevokeProblem = true, StillListedProblem
+			continue
+		}
+		k.Gone = true
+	}
 }
 
 // NotRevoked lists the keys the run made that are still on the target, as
 // far as it knows, each with why: a report names them and the run fails.
 func (lc *Lifecycle) NotRevoked() []string {
+	var out []string
+	for _, l := range lc.left() {
+		out = append(out, l.label+": "+l.Reason)
+	}
+	return out
+}
+
+// keyLeft is a KeyLeft with the key's label, for the report.
+type keyLeft struct {
+	KeyLeft
+	label string
+}
+
+// left is every key the run made that may still be on the target, with why.
+func (lc *Lifecycle) left() []keyLeft {
 	if lc == nil {
 		return nil
 	}
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
-	var out []string
+	var out []keyLeft
 	for _, k := range lc.Keys {
+		why := ""
 		switch {
 		case k.Uncertain:
-			out = append(out, k.Name+": the create call got no usable answer, so the key may exist; look for its name")
-		case !k.Created || k.Revoked:
+			out = append(out, keyLeft{KeyLeft{Asked: k.Type, Reason: "the create call got no usable answer, so the key may exist; look for its name"}, k.Name})
+			continue
+		case !k.Created || k.Gone:
+			continue
+		case k.Revoked && !k.StillListed:
+			why = "the revoke call answered success, but no listing after it showed the key gone"
 		case k.RevokeProblem != "":
-			out = append(out, k.Label()+": "+k.RevokeProblem)
+			why = k.RevokeProblem
 		default:
-			out = append(out, k.Label()+": not revoked")
+			why = "not revoked"
 		}
+		out = append(out, keyLeft{KeyLeft{Asked: k.Type, ID: k.ID, Reason: why}, k.Label()})
 	}
 	return out
 }

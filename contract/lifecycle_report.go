@@ -16,6 +16,17 @@ type LifecycleReport struct {
 	// each with why; Leftovers the keys of earlier runs the listing showed;
 	// Swept those this run revoked.
 	NotRevoked, Leftovers, Swept []string
+	// Left are the keys this run made that may still be on the target, by
+	// the type asked for, with their id when known: observations.json
+	// carries them.
+	Left []KeyLeft
+}
+
+// KeyLeft is a key this run made that may still be on the target.
+type KeyLeft struct {
+	Asked  string `json:"asked"`
+	ID     string `json:"id,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // GroundTruth is one created key's row, in words.
@@ -32,6 +43,9 @@ func (r *Run) LifecycleReport() *LifecycleReport {
 	}
 	out := &LifecycleReport{RunID: lc.RunID, Problem: lc.Problem, NotRevoked: lc.NotRevoked(),
 		Leftovers: lc.Leftovers, Swept: lc.Swept}
+	for _, l := range lc.left() {
+		out.Left = append(out.Left, l.KeyLeft)
+	}
 	for _, k := range lc.Keys {
 		row := GroundTruth{Name: k.Name, Asked: k.Type, Listed: "not listed", LastUsed: "not listed",
 			LastFour: "not listed", ValueAbsent: "not listed", Revoked: revokedWord(k)}
@@ -66,8 +80,10 @@ func revokedWord(k *LifecycleKey) string {
 	switch {
 	case !k.Created:
 		return "nothing to revoke"
-	case k.Revoked:
+	case k.Gone:
 		return "yes"
+	case k.Revoked && !k.StillListed:
+		return "not confirmed: the revoke call answered success, but no listing after it showed the key gone"
 	case k.RevokeProblem != "":
 		return "no: " + k.RevokeProblem
 	}

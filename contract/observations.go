@@ -35,7 +35,11 @@ type Observations struct {
 	Undocumented []ObservedField    `json:"undocumentedFields"`
 	Responses    []ObservedResponse `json:"responses"`
 	GroundTruth  map[string]string  `json:"groundTruth"`
-	Ledger       []LedgerEntry      `json:"ledger"`
+	// KeysLeft are the keys the run made that may still be on the target
+	// (a revoke that failed or that the listing after it contradicts), by
+	// the type asked for and the id: a person removes them by hand.
+	KeysLeft []KeyLeft     `json:"keysLeft,omitempty"`
+	Ledger   []LedgerEntry `json:"ledger"`
 }
 
 // ObservedTarget says what was tested: "double" or "live", and the host
@@ -126,6 +130,9 @@ func BuildObservations(d ReportData, mode Mode, environment string, ledger []Led
 		obs.GroundTruth[k] = v
 	}
 	addLifecycle(obs.GroundTruth, d.Lifecycle)
+	if d.Lifecycle != nil {
+		obs.KeysLeft = d.Lifecycle.Left
+	}
 	if obs.Ledger == nil {
 		obs.Ledger = []LedgerEntry{}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
 )
 
@@ -29,6 +30,17 @@ func keysLeft(t *testing.T, srv *flexapitest.Server) int {
 			t.Fatal(err)
 		}
 		if strings.HasPrefix(k.Name, "contract-") {
+			n++
+		}
+	}
+	return n
+}
+
+// revokesSent counts the revoke requests srv received.
+func revokesSent(srv *flexapitest.Server) int {
+	n := 0
+	for _, req := range srv.Requests() {
+		if req.Route == flexapitest.RouteRevoke {
 			n++
 		}
 	}
@@ -208,6 +220,11 @@ func TestTheLifecycleFailsOnEachBreak(t *testing.T) {
 			if n := keysLeft(t, srv); n != b.keysLeft {
 				t.Errorf("the run left %d keys on the double, want %d", n, b.keysLeft)
 			}
+			// Nothing is retried: one revoke per key at most, a failed one
+			// included (the suite-level cleanup does not send it again).
+			if n := revokesSent(srv); n > 2 {
+				t.Errorf("the run sent %d revokes for its 2 keys", n)
+			}
 			assertClean(t, r, secrets...)
 			assertNoMintedValue(t, r)
 		})
@@ -363,4 +380,71 @@ func TestASweepRevokesTheLeftoversThatCarryAnID(t *testing.T) {
 		t.Errorf("%d keys left, want the seeded ones and the leftover without id", len(left))
 	}
 	assertClean(t, r, secrets...)
+}
+
+// TestARevokeTheTargetIgnoresIsNotRecordedRevoked: a double whose revoke
+// answers success and keeps the key. The record says the truth: the
+// ground-truth table does not say revoked, the cleanup's hand-removal list
+// names each key with its id, observations.json carries both under
+// keysLeft, and the comparison with a faithful night (what contractdiff
+// prints) names the change for each key.
+func TestARevokeTheTargetIgnoresIsNotRecordedRevoked(t *testing.T) {
+	t.Parallel()
+	faithful, secrets := runSuite(t, newCanaryDouble(t), staticToken, lifecycleOn)
+	if faithful.exitCode != 0 {
+		t.Fatalf("the faithful run failed: %q\n%s", faithful.failed, faithful.output)
+	}
+	srv := newCanaryDouble(t, flexapitest.WithRevokeIgnored())
+	r, secrets2 := runSuite(t, srv, staticToken, lifecycleOn)
+	if r.exitCode == 0 {
+		t.Fatalf("the run passed against a double that ignores revokes\n%s", r.output)
+	}
+	obs := readObservations(t, r)
+	if len(obs.KeysLeft) != 2 {
+		t.Fatalf("observations.json lists %d keys left, want 2: %+v", len(obs.KeysLeft), obs.KeysLeft)
+	}
+	for _, typ := range []string{"public", "secret"} {
+		var left contract.KeyLeft
+		for _, l := range obs.KeysLeft {
+			if l.Asked == typ {
+				left = l
+			}
+		}
+		if left.ID == "" || left.Reason != contract.StillListedProblem {
+			t.Errorf("observations.json's key left of type %s is %+v, want its id and %q", typ, left, contract.StillListedProblem)
+			continue
+		}
+		// The id the double made the key under: the hand-removal list, on
+		// the console and in the report, names it.
+		want := "-" + typ + " (id " + left.ID + "): " + contract.StillListedProblem
+		for name, text := range map[string]string{"the console": r.output, "the report": r.report} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+		if !strings.Contains(r.report, "| "+typ+" | ") || strings.Contains(r.report, "| "+typ+" | yes | yes | yes |") {
+			t.Errorf("the ground-truth row of the %s key says it was revoked", typ)
+		}
+		fact := "ground truth: key created " + typ + ": revoked"
+		if got := obs.GroundTruth["key created "+typ+": revoked"]; got != "no: "+contract.StillListedProblem {
+			t.Errorf("%s is %q", fact, got)
+		}
+		found := false
+		for _, c := range contract.Diff(readObservations(t, faithful), obs) {
+			if c.Fact == fact && c.Before == "yes" && c.After == "no: "+contract.StillListedProblem && c.Matters {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("the comparison with the faithful night does not name %q", fact)
+		}
+	}
+	if !strings.Contains(r.report, "**Keys left on the target by this run (remove them by hand):**") {
+		t.Errorf("the report has no hand-removal list")
+	}
+	if n := keysLeft(t, srv); n != 2 {
+		t.Errorf("the double holds %d of the run's keys, want the 2 it kept", n)
+	}
+	assertClean(t, faithful, secrets...)
+	assertClean(t, r, secrets2...)
 }
