@@ -136,6 +136,9 @@ var _ = BeforeSuite(func(sctx SpecContext) {
 	}
 	if cfg.Lifecycle {
 		startLifecycle(ctx)
+		// After the lifecycle's keys are made: a key a probe wrongly makes
+		// joins them, for the cleanup the lifecycle registered.
+		probeResults = run.SendProbes(ctx)
 	}
 }, NodeTimeout(contract.MaxSetupTimeout))
 

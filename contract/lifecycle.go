@@ -33,7 +33,9 @@ var LifecycleTypes = []string{"public", "secret"}
 
 // lifecycleName matches the name of a key a run created:
 // contract-<run id>-<type>, the run id a UTC time and four hex digits.
-var lifecycleName = regexp.MustCompile(`^contract-(\d{8}T\d{6}Z-[0-9a-f]{4})-(public|secret)$`)
+// A negative probe's key, should a target wrongly make it, is named
+// contract-<run id>-probe-<what>.
+var lifecycleName = regexp.MustCompile(`^contract-(\d{8}T\d{6}Z-[0-9a-f]{4})-(public|secret|probe-.+)$`)
 
 // NewRunID names a run: its start, in UTC, and four random hex digits, so
 // that two runs in the same second still differ.
@@ -71,6 +73,9 @@ type LifecycleKey struct {
 	RevokeSent    bool
 	Revoked       bool
 	RevokeProblem string
+	// Probe is the probe whose create made the key, "" for the lifecycle's
+	// own keys.
+	Probe string
 	// Gone is set when the listing after the revokes no longer shows a key
 	// whose revoke answered success: only then was it revoked. StillListed
 	// is set when that listing still shows it.
@@ -115,6 +120,9 @@ type Lifecycle struct {
 	AfterRevoke *Exchange
 	// Problem is why the lifecycle could not run at all, or "".
 	Problem string
+	// Strays are the keys negative probes made although the target should
+	// have refused them: revoked at once, and reported like Keys.
+	Strays []*LifecycleKey
 	// Leftovers are the names of keys of earlier runs the listing showed;
 	// Swept those of them this run revoked.
 	Leftovers, Swept []string
@@ -380,7 +388,7 @@ func (r *Run) FinishLifecycle(ctx context.Context) {
 	if lc == nil {
 		return
 	}
-	for _, k := range lc.Keys {
+	for _, k := range lc.all() {
 		r.Revoke(ctx, k)
 	}
 	r.Wire.Release()
@@ -404,7 +412,7 @@ func (r *Run) FinishLifecycle(ctx context.Context) {
 	if _, err := DecodeKeys(ex.Body); err != nil {
 		return
 	}
-	for _, k := range lc.Keys {
+	for _, k := range lc.allLocked() {
 		if !k.Revoked {
 			continue
 		}
@@ -414,6 +422,18 @@ func (r *Run) FinishLifecycle(ctx context.Context) {
 		}
 		k.Gone = true
 	}
+}
+
+// all is the keys the run made: its own, then the probes' strays.
+func (lc *Lifecycle) all() []*LifecycleKey {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	return lc.allLocked()
+}
+
+// allLocked is all with lc.mu held.
+func (lc *Lifecycle) allLocked() []*LifecycleKey {
+	return append(slices.Clip(lc.Keys), lc.Strays...)
 }
 
 // NotRevoked lists the keys the run made that are still on the target, as
@@ -440,11 +460,11 @@ func (lc *Lifecycle) left() []keyLeft {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	var out []keyLeft
-	for _, k := range lc.Keys {
+	for _, k := range lc.allLocked() {
 		why := ""
 		switch {
 		case k.Uncertain:
-			out = append(out, keyLeft{KeyLeft{Asked: k.Type, Reason: "the create call got no usable answer, so the key may exist; look for its name"}, k.Name})
+			out = append(out, keyLeft{KeyLeft{Asked: k.Type, Probe: k.Probe, Reason: "the create call got no usable answer, so the key may exist; look for its name"}, k.Name})
 			continue
 		case !k.Created || k.Gone:
 			continue
@@ -455,7 +475,7 @@ func (lc *Lifecycle) left() []keyLeft {
 		default:
 			why = "not revoked"
 		}
-		out = append(out, keyLeft{KeyLeft{Asked: k.Type, ID: k.ID, Reason: why}, k.Label()})
+		out = append(out, keyLeft{KeyLeft{Asked: k.Type, Probe: k.Probe, ID: k.ID, Reason: why}, k.Label()})
 	}
 	return out
 }

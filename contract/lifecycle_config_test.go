@@ -17,11 +17,11 @@ func TestLifecycleConfig(t *testing.T) {
 		budget    int
 		wantErr   string
 	}{
-		{name: "the double: on", lifecycle: true, budget: DefaultMaxRequests + LifecycleRequests},
+		{name: "the double: on", lifecycle: true, budget: DefaultMaxRequests + LifecycleRequests + NegativeRequests},
 		{name: "the double, turned off", env: []string{EnvLifecycle, "0"}, budget: DefaultMaxRequests},
 		{name: "live: off by default", env: append([]string{EnvBaseURL, "http://127.0.0.1:8080/v1"}, live...), budget: DefaultMaxRequests},
 		{name: "live, asked for", env: append([]string{EnvBaseURL, "http://127.0.0.1:8080/v1", EnvLifecycle, "1"}, live...),
-			lifecycle: true, budget: DefaultMaxRequests + LifecycleRequests},
+			lifecycle: true, budget: DefaultMaxRequests + LifecycleRequests + NegativeRequests},
 		{name: "live, asked for, with a budget set", env: append([]string{EnvBaseURL, "http://127.0.0.1:8080/v1", EnvLifecycle, "1", EnvMaxRequests, "40"}, live...),
 			lifecycle: true, budget: 40},
 		{name: "production", env: append([]string{EnvEnvironment, "production", EnvLifecycle, "1"}, live...), wantErr: "refused there"},

@@ -24,7 +24,10 @@ type LifecycleReport struct {
 
 // KeyLeft is a key this run made that may still be on the target.
 type KeyLeft struct {
-	Asked  string `json:"asked"`
+	Asked string `json:"asked"`
+	// Probe is the negative probe whose create made the key, "" for the
+	// lifecycle's own keys.
+	Probe  string `json:"probe,omitempty"`
 	ID     string `json:"id,omitempty"`
 	Reason string `json:"reason"`
 }

@@ -87,9 +87,10 @@ func asTargetError(s step, r *Run, err error) *TargetError {
 }
 
 // setupRequests is the most requests the suite's setup sends one after
-// another: the token, the listing, and with the lifecycle a create per type
-// and a listing.
-var setupRequests = 2 + len(LifecycleTypes) + 1
+// another: the token, the listing, and with the lifecycle a create per type,
+// a listing, the negative probes and the revoke of each key a create probe
+// may wrongly make.
+var setupRequests = 2 + len(LifecycleTypes) + 1 + NegativeRequests + probeCreates
 
 // setupSlack is what the setup may take beyond its requests' timeouts.
 const setupSlack = 10 * time.Second

@@ -159,7 +159,7 @@ func (c Config) String() string {
 		b.WriteString("; strict docs")
 	}
 	if c.Lifecycle {
-		b.WriteString("; lifecycle on (creates and revokes two keys)")
+		b.WriteString("; lifecycle on (creates and revokes two keys, and sends the negative probes)")
 	}
 	if c.Sweep {
 		b.WriteString("; sweep on")
@@ -315,7 +315,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		problems = append(problems, EnvSweep+"=1 needs "+EnvLifecycle+"=1")
 	}
 	if cfg.Lifecycle && get(EnvMaxRequests) == "" {
-		cfg.MaxRequests += LifecycleRequests
+		cfg.MaxRequests += LifecycleRequests + NegativeRequests
 	}
 
 	if cfg.Mode == ModeLive {

@@ -351,6 +351,9 @@ type Exchange struct {
 	// Attempts is how many connections the transport used for it: more
 	// than one means it retried.
 	Attempts int
+	// RequestBody is the body sent, where the sender kept it (the create
+	// and the probes' requests), for the reproduction of a failure.
+	RequestBody []byte
 }
 
 // MediaType is the response's media type without parameters, lower case,

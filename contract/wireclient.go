@@ -145,9 +145,15 @@ func (c *WireClient) CreateToken(ctx context.Context, appKey, appSecret string) 
 }
 
 func (c *WireClient) do(req *http.Request, op string) (*Exchange, error) {
+	return c.send(req, op, op == OpRevokeAPIKey)
+}
+
+// send is do; only a request that may use the reserved part of the budget
+// (the revoke of a key the run made) does.
+func (c *WireClient) send(req *http.Request, op string, mayUseReserved bool) (*Exchange, error) {
 	c.mu.Lock()
 	limit := c.budget - c.reserved
-	if op == OpRevokeAPIKey && c.reserved > 0 {
+	if mayUseReserved && c.reserved > 0 {
 		limit = c.budget
 		c.reserved--
 	}

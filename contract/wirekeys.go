@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 )
@@ -57,4 +58,40 @@ func (c *WireClient) Release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.reserved = 0
+}
+
+// Send sends method {base}{path} for operation op with body as JSON (nil
+// for none) and the given Authorization: the probes' requests. The
+// exchange keeps the body sent, for the reproduction of a failure.
+func (c *WireClient) Send(ctx context.Context, op, method, path string, body []byte, auth Auth) (*Exchange, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return nil, fmt.Errorf("contract: %s request: %w", op, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if auth.Header != "" {
+		req.Header.Set("Authorization", auth.Header)
+	}
+	// A probe's revoke is of no key the run made: it may not use the
+	// requests reserved for those.
+	ex, err := c.send(req, op, false)
+	if ex != nil {
+		ex.RequestBody = body
+	}
+	return ex, err
+}
+
+// Unreserve gives back n of the reserved requests, when what they were
+// kept for (a revoke) is not needed.
+func (c *WireClient) Unreserve(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reserved = max(c.reserved-n, 0)
 }

@@ -50,6 +50,9 @@ type Fault struct {
 	transform func(*response) error
 	// deliver writes the response in a broken way; nil writes it normally.
 	deliver func(ctx context.Context, w http.ResponseWriter, resp *response)
+	// accept serves a request the route should refuse, before the request
+	// check, or returns nil to leave it be (faults_accept.go).
+	accept func(s *Server, route Route, r *http.Request, id string) *response
 }
 
 // String names the fault, for test output.

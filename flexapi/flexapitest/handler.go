@@ -33,7 +33,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, para
 
 // send answers r and returns the status sent (0 when none was).
 func (s *Server) send(w http.ResponseWriter, r *http.Request, route Route, mid string) int {
-	resp := s.validator.check(r, route)
+	// An accepting fault (faults_accept.go) serves, before the request
+	// check, a request the double should refuse.
+	resp := s.acceptInvalid(route, r, mid)
+	if resp == nil {
+		resp = s.validator.check(r, route)
+	}
 	if resp == nil {
 		resp = s.answer(route, r, mid)
 	}

@@ -1,0 +1,274 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// A Probe is a request openapi.yaml says the target must refuse: a create
+// or revoke without a token, or with a body or an id the spec does not
+// allow. Each is checked invalid against the spec before it is sent
+// (Validator.RequestProblem), so that a probe never sends a request the
+// spec allows; the one exception says so (WellFormed).
+type Probe struct {
+	// Key names the probe in the suite's table.
+	Key string
+	// Operation is the operationId the request is for.
+	Operation string
+	Method    string
+	// Path is below the base URL, escaped: "/api-keys" or "/api-keys/<id>".
+	Path string
+	// Body is the JSON body sent, nil for none.
+	Body []byte
+	// Token says whether the run's token is sent; without it, no
+	// Authorization header is.
+	Token bool
+	// Want is the status the spec documents for the refusal; 0 for any
+	// answer that is not a success.
+	Want int
+	// WellFormed marks the probe whose request the spec cannot tell
+	// invalid: a revoke of an id no key has is well-formed; only the id
+	// makes it invalid.
+	WellFormed bool
+	// Creates says a wrong accept makes a key, which the run then revokes.
+	Creates bool
+	// Name is the key name a create probe sends, "" for none.
+	Name string
+	// Sends is what the request holds, in words, for docs and reports.
+	Sends string
+}
+
+// The probes' keys, in the order they are sent.
+const (
+	ProbeCreateNoToken  = "a create without a token"
+	ProbeCreateBadName  = "a create with a name holding <"
+	ProbeCreateBadType  = "a create with a type the create page does not list"
+	ProbeCreateNoMID    = "a create without a mid"
+	ProbeRevokeNoToken  = "a revoke without a token"
+	ProbeRevokeNoSuchID = "a revoke of an id that does not exist"
+)
+
+// NegativeRequests is what the probes add to a run's requests: one each.
+// A target that wrongly creates a key costs one revoke more per key, from
+// a request of the budget reserved before each create probe.
+const NegativeRequests = 6
+
+// probeCreates is the most keys the probes can make on a target that
+// accepts every create it should refuse.
+const probeCreates = 4
+
+// unlistedType is a key type the create page does not list.
+const unlistedType = "admin"
+
+// ProbeKeyName is the name a create probe gives its key: a leftover is
+// recognisable as the run's, what follows "-probe-" says which probe.
+func ProbeKeyName(runID, what string) string { return "contract-" + runID + "-probe-" + what }
+
+// NoSuchKeyID is the id a run revokes to see it refused: no key has it,
+// made of the run id as it is.
+func NoSuchKeyID(runID string) string { return "contract-" + runID + "-no-such-key" }
+
+// Probes are the negative and missing-auth probes of a run whose id is
+// runID, for the merchant mid, in the order they are sent.
+func Probes(runID, mid string) []Probe {
+	create := func(key, what string, body map[string]string, token bool, want int, sends string) Probe {
+		b, _ := json.Marshal(body)
+		return Probe{Key: key, Operation: OpCreateAPIKey, Method: http.MethodPost, Path: "/api-keys",
+			Body: b, Token: token, Want: want, Creates: true, Name: body["name"], Sends: sends}
+	}
+	revokePath := "/api-keys/" + url.PathEscape(NoSuchKeyID(runID))
+	return []Probe{
+		create(ProbeCreateNoToken, "no-token",
+			map[string]string{"mid": mid, "name": ProbeKeyName(runID, "no-token"), "type": "public"}, false, http.StatusUnauthorized,
+			"a valid body (a public key) and no Authorization header"),
+		create(ProbeCreateBadName, "",
+			map[string]string{"mid": mid, "name": ProbeKeyName(runID, "<name>"), "type": "public"}, true, http.StatusBadRequest,
+			"the run's token and a public key named with < and >"),
+		create(ProbeCreateBadType, "",
+			map[string]string{"mid": mid, "name": ProbeKeyName(runID, "unlisted-type"), "type": unlistedType}, true, http.StatusBadRequest,
+			`the run's token and the type "`+unlistedType+`"`),
+		create(ProbeCreateNoMID, "",
+			map[string]string{"name": ProbeKeyName(runID, "no-mid"), "type": "public"}, true, http.StatusBadRequest,
+			"the run's token and a public key without mid"),
+		{Key: ProbeRevokeNoToken, Operation: OpRevokeAPIKey, Method: http.MethodDelete, Path: revokePath,
+			Want: http.StatusUnauthorized, Sends: "the id no key has (contract-<run id>-no-such-key) and no Authorization header"},
+		{Key: ProbeRevokeNoSuchID, Operation: OpRevokeAPIKey, Method: http.MethodDelete, Path: revokePath,
+			Token: true, WellFormed: true, Sends: "the run's token and the id contract-<run id>-no-such-key, which no key has"},
+	}
+}
+
+// A ProbeResult is what became of one probe.
+type ProbeResult struct {
+	Probe    Probe
+	Exchange *Exchange
+	// NotSent says why the probe was not sent, "" when it was.
+	NotSent string
+	// Problem says how the target failed the probe, "" when it refused
+	// the request as the spec says (or the probe was not sent).
+	Problem string
+	// Stray is the key the target made although it should have refused
+	// the create, nil when it made none.
+	Stray *LifecycleKey
+}
+
+// SendProbes sends every probe of the run, one after another, checks
+// each request invalid against openapi.yaml first, and each answer
+// against it after; a key a create probe wrongly made is revoked at once
+// and joins the lifecycle's strays, for the cleanup and the report. It
+// needs the lifecycle (for the run id and the strays).
+func (r *Run) SendProbes(ctx context.Context) []*ProbeResult {
+	lc := r.lifecycle
+	var out []*ProbeResult
+	for _, p := range Probes(lc.RunID, r.Config.MID) {
+		res := &ProbeResult{Probe: p}
+		out = append(out, res)
+		if problem := r.Validator.RequestProblem(ctx, r.Wire.base, p); problem != "" {
+			res.NotSent = problem
+			continue
+		}
+		auth := NoAuth()
+		if p.Token {
+			auth = Bearer(r.token)
+		}
+		if p.Creates {
+			r.Wire.Reserve(1)
+		}
+		ex, err := r.Wire.Send(ctx, p.Operation, p.Method, p.Path, p.Body, auth)
+		res.Exchange = ex
+		if err != nil {
+			res.Problem = "the request failed: " + rootMessage(err)
+			if p.Creates {
+				r.Wire.Unreserve(1)
+				if !errors.Is(err, ErrBudgetExceeded) {
+					res.Stray = r.stray(p, nil)
+				}
+			}
+			continue
+		}
+		res.Problem = r.judgeProbe(p, ex)
+		if p.Creates {
+			if refused(ex) {
+				r.Wire.Unreserve(1)
+				continue
+			}
+			res.Stray = r.stray(p, ex)
+			if res.Stray.ID == "" {
+				r.Wire.Unreserve(1)
+			}
+			r.Revoke(ctx, res.Stray)
+		}
+	}
+	return out
+}
+
+// refused reports whether a create answer is a refusal: a 4xx, which
+// makes no key. Anything else may have made one.
+func refused(ex *Exchange) bool { return ex.Status >= 400 && ex.Status < 500 }
+
+// stray records a key a create probe may have made: from its answer, or
+// (ex nil: no answer) as uncertain.
+func (r *Run) stray(p Probe, ex *Exchange) *LifecycleKey {
+	k := &LifecycleKey{Type: "public", Name: p.Name, Probe: p.Key}
+	if ex == nil {
+		k.CreateProblem, k.Uncertain = "the create probe got no answer, so the key may exist", true
+	} else {
+		r.recordCreated(k, ex)
+		if ex.Status < 500 && !k.Created {
+			// A 2xx that says it failed, or a 3xx: the key may exist.
+			k.Uncertain = true
+		}
+	}
+	r.lifecycle.mu.Lock()
+	r.lifecycle.Strays = append(r.lifecycle.Strays, k)
+	r.lifecycle.mu.Unlock()
+	return k
+}
+
+// judgeProbe says how the answer to p fails what the spec documents for
+// it, or "".
+func (r *Run) judgeProbe(p Probe, ex *Exchange) string {
+	var problems []string
+	switch {
+	case p.Want != 0 && ex.Status != p.Want:
+		problems = append(problems, fmt.Sprintf("%s; openapi.yaml documents %d for %s", ex.Summary(), p.Want, p.Key))
+	case p.Want == 0 && succeeded(ex):
+		problems = append(problems, ex.Summary()+": the target answered success to "+p.Key)
+	}
+	for _, f := range r.Check(ex) {
+		problems = append(problems, ex.Summary()+": "+f.String())
+	}
+	return strings.Join(problems, "\n")
+}
+
+// succeeded reports whether an answer says the call succeeded: a 2xx
+// without success false or errors.
+func succeeded(ex *Exchange) bool {
+	var body struct {
+		Success *bool           `json:"success"`
+		Errors  json.RawMessage `json:"errors"`
+	}
+	_ = json.Unmarshal(ex.Body, &body)
+	return ex.Status >= 200 && ex.Status <= 299 && (body.Success == nil || *body.Success) && emptyJSON(body.Errors)
+}
+
+// RequestProblem checks p's request against openapi.yaml, as it would be
+// sent to base, and says why it must not be sent: "" when the spec finds it
+// invalid (the probe's point) or when it is WellFormed and the spec finds
+// it valid. The token is checked present, not valid: a request without
+// one is invalid by the operation's security.
+func (v *Validator) RequestProblem(ctx context.Context, base string, p Probe) string {
+	req, err := http.NewRequestWithContext(ctx, p.Method, base+p.Path, bytes.NewReader(p.Body))
+	if err != nil {
+		return "the probe's request cannot be built"
+	}
+	if p.Body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if p.Token {
+		req.Header.Set("Authorization", "Bearer probe")
+	}
+	route, params, err := v.router.FindRoute(req)
+	if err != nil {
+		return "the probe's request matches no operation of openapi.yaml"
+	}
+	if route.Operation.OperationID != p.Operation {
+		return "the probe's request routes to " + route.Operation.OperationID + ", not " + p.Operation
+	}
+	opts := &openapi3filter.Options{
+		MultiError:              true,
+		SchemaValidationOptions: valueFreeSchemaErrors,
+		AuthenticationFunc:      bearerPresent,
+	}
+	err = openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+		Request: req, PathParams: params, Route: route, Options: opts,
+	})
+	switch {
+	case err == nil && !p.WellFormed:
+		return "openapi.yaml allows this request, so it is no negative probe: the probe is out of date with the spec"
+	case err != nil && p.WellFormed:
+		return "openapi.yaml finds this request invalid, but only its id should be wrong: the probe is out of date with the spec"
+	}
+	return ""
+}
+
+// bearerPresent is the spec's security as far as a request's shape goes:
+// an http bearer scheme needs an Authorization header of that scheme.
+func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	scheme := in.SecurityScheme
+	if scheme == nil || scheme.Type != "http" || !strings.EqualFold(scheme.Scheme, "bearer") {
+		return fmt.Errorf("security scheme %s is not checked by the probes", in.SecuritySchemeName)
+	}
+	s, tok, ok := strings.Cut(in.RequestValidationInput.Request.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(s, "Bearer") || strings.TrimSpace(tok) == "" {
+		return errors.New("no bearer token")
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+package contract
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestEveryProbeIsInvalidAgainstTheSpec: each probe's request is one
+// openapi.yaml refuses (the revoke of an unknown id one it allows, as
+// said), and a probe the spec would allow is refused before sending.
+func TestEveryProbeIsInvalidAgainstTheSpec(t *testing.T) {
+	const base = "http://127.0.0.1:1/v1"
+	v, err := NewValidator(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	probes := Probes("20261126T031700Z-3f9a", "mid_123456")
+	if len(probes) != NegativeRequests {
+		t.Fatalf("%d probes, NegativeRequests says %d", len(probes), NegativeRequests)
+	}
+	for _, p := range probes {
+		if problem := v.RequestProblem(ctx, base, p); problem != "" {
+			t.Errorf("%s: %s", p.Key, problem)
+		}
+	}
+	// The same requests made valid: with a token, a listed type, a name
+	// without < and >, a mid; the unknown id without a token.
+	for _, p := range probes {
+		fixed := p
+		fixed.Token = true
+		fixed.WellFormed = false
+		if p.Creates {
+			fixed.Body = []byte(`{"mid":"mid_123456","name":"contract-x","type":"public"}`)
+		}
+		if p.WellFormed {
+			fixed.Token, fixed.WellFormed = false, true
+		}
+		problem := v.RequestProblem(ctx, base, fixed)
+		if !strings.Contains(problem, "the probe is out of date with the spec") {
+			t.Errorf("%s made valid: the check says %q", p.Key, problem)
+		}
+	}
+}
