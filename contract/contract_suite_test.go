@@ -145,10 +145,32 @@ var _ = BeforeSuite(func(sctx SpecContext) {
 // Every spec but the target's own needs a working target: when it is
 // broken, they are marked not run because of it.
 var _ = BeforeEach(func() {
+	judged = nil
 	if run == nil || run.Broken() == nil || slices.Contains(CurrentSpecReport().Labels(), targetLabel) {
 		return
 	}
 	Skip(contract.NotRunPrefix + "the target is broken (see the check \"The target\")")
+})
+
+// judged are the exchanges the running spec judged (judge): when it fails,
+// its report carries a curl command for each, which sends the request
+// again with $FLEXFACTOR_TOKEN for the token. Specs run one at a time.
+var judged []*contract.Exchange
+
+// judge records exchanges the running spec judges.
+func judge(exs ...*contract.Exchange) { judged = append(judged, exs...) }
+
+// A failed spec says how to see it fail again: the requests it judged, as
+// curl commands through the redactor (the report adds the ginkgo line that
+// runs it alone).
+var _ = AfterEach(func() {
+	if !CurrentSpecReport().Failed() || run == nil {
+		return
+	}
+	appKey := cfg.AppKey
+	for _, c := range contract.CurlsOf(judged, run.Token(), appKey) {
+		AddReportEntry(contract.EntryReproduce, redactor().Redact(c), ReportEntryVisibilityNever)
+	}
 })
 
 // The reports are written after every run, green or red: the verdict on
@@ -244,6 +266,7 @@ func recorded(what string) {
 // expectStatus fails when ex's status is not want, in words.
 func expectStatus(ex *contract.Exchange, want int) {
 	GinkgoHelper()
+	judge(ex)
 	if ex.Status != want {
 		Fail(fmt.Sprintf("%s; expected %d", ex.Summary(), want))
 	}
@@ -255,6 +278,7 @@ func listing(ctx context.Context) *contract.Exchange {
 	GinkgoHelper()
 	ex, err := run.Listing(ctx)
 	must(err, "listing the keys of "+cfg.MID)
+	judge(ex)
 	return ex
 }
 
@@ -281,6 +305,7 @@ func perKeyListing(ctx context.Context) (*contract.Exchange, []map[string]any) {
 	}
 	if lc := run.Lifecycle(); lc != nil && lc.Listing != nil && lc.Listing.Status == 200 {
 		if created, err := contract.DecodeKeys(lc.Listing.Body); err == nil && len(created) > 0 {
+			judge(lc.Listing)
 			entry("keys checked", fmt.Sprintf("mid %s listed no keys before this run: checked on the %d keys listed after the lifecycle's creates", cfg.MID, len(created)))
 			return lc.Listing, created
 		}
@@ -314,6 +339,7 @@ func expectNoFailures(failures []contract.Failure, what string) {
 // expectValid fails the spec when the wire validation finds anything.
 func expectValid(ex *contract.Exchange) {
 	GinkgoHelper()
+	judge(ex)
 	expectNoFailures(run.Check(ex), ex.Summary()+" does not match openapi.yaml")
 }
 
@@ -322,6 +348,7 @@ const requestSlack = 10 * time.Second
 
 var _ = Describe("The target", Label(targetLabel, "live"), func() {
 	It("gives the run a token and a JSON listing of the merchant, which every other check needs", func() {
+		judge(run.TokenExchange(), run.SharedListing())
 		if broken := run.Broken(); broken != nil {
 			Fail(redactor().Redact(contract.VerdictBroken + ": " + broken.Error()))
 		}

@@ -73,6 +73,8 @@ type LifecycleKey struct {
 	RevokeSent    bool
 	Revoked       bool
 	RevokeProblem string
+	// RevokeExchange is the revoke's answer, nil when none came.
+	RevokeExchange *Exchange
 	// Probe is the probe whose create made the key, "" for the lifecycle's
 	// own keys.
 	Probe string
@@ -366,6 +368,7 @@ func (r *Run) Revoke(ctx context.Context, k *LifecycleKey) {
 		k.RevokeProblem = "the revoke call failed: " + rootMessage(err)
 		return
 	}
+	k.RevokeExchange = ex
 	r.Check(ex)
 	var body struct {
 		Success *bool           `json:"success"`

@@ -72,6 +72,7 @@ func listedOnce(typ string) (*contract.LifecycleKey, map[string]any) {
 	case lc.Listing == nil || lc.Listing.Status != 200:
 		Skip(contract.NotRunPrefix + "the listing after the creates failed (see the check \"" + listedCheck + "\")")
 	}
+	judge(lc.Listing)
 	listed, problem := lc.ListedOnce(k)
 	if problem != "" {
 		Fail(problem)
@@ -98,6 +99,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 		var problems []string
 		for i, k := range run.Lifecycle().Keys {
 			ex := run.Lifecycle().Creates[i]
+			judge(ex)
 			if ex != nil {
 				for _, f := range run.Check(ex) {
 					problems = append(problems, ex.Summary()+": "+f.String())
@@ -194,6 +196,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 		var problems []string
 		sent := 0
 		for _, k := range lc.Keys {
+			judge(k.RevokeExchange)
 			if k.RevokeSent {
 				sent++
 				// A failed revoke, or one answered success whose key the
@@ -206,6 +209,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 		if sent == 0 {
 			Skip(contract.NotRunPrefix + "no revoke could be sent: no key was created with an id (see the check \"" + createdCheck + "\")")
 		}
+		judge(lc.AfterRevoke)
 		if lc.AfterRevoke == nil {
 			Fail(strings.Join(append(problems, "the listing after the revokes failed"), "\n"))
 		}

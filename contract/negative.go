@@ -79,23 +79,29 @@ func NoSuchKeyID(runID string) string { return "contract-" + runID + "-no-such-k
 // Probes are the negative and missing-auth probes of a run whose id is
 // runID, for the merchant mid, in the order they are sent.
 func Probes(runID, mid string) []Probe {
-	create := func(key, what string, body map[string]string, token bool, want int, sends string) Probe {
-		b, _ := json.Marshal(body)
+	create := func(key string, body map[string]string, token bool, want int, sends string) Probe {
+		// Not json.Marshal: it would send the name's < as \u003c, which a
+		// person reading the reproduction should not have to decode.
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(body)
+		b := bytes.TrimSpace(buf.Bytes())
 		return Probe{Key: key, Operation: OpCreateAPIKey, Method: http.MethodPost, Path: "/api-keys",
 			Body: b, Token: token, Want: want, Creates: true, Name: body["name"], Sends: sends}
 	}
 	revokePath := "/api-keys/" + url.PathEscape(NoSuchKeyID(runID))
 	return []Probe{
-		create(ProbeCreateNoToken, "no-token",
+		create(ProbeCreateNoToken,
 			map[string]string{"mid": mid, "name": ProbeKeyName(runID, "no-token"), "type": "public"}, false, http.StatusUnauthorized,
 			"a valid body (a public key) and no Authorization header"),
-		create(ProbeCreateBadName, "",
+		create(ProbeCreateBadName,
 			map[string]string{"mid": mid, "name": ProbeKeyName(runID, "<name>"), "type": "public"}, true, http.StatusBadRequest,
 			"the run's token and a public key named with < and >"),
-		create(ProbeCreateBadType, "",
+		create(ProbeCreateBadType,
 			map[string]string{"mid": mid, "name": ProbeKeyName(runID, "unlisted-type"), "type": unlistedType}, true, http.StatusBadRequest,
 			`the run's token and the type "`+unlistedType+`"`),
-		create(ProbeCreateNoMID, "",
+		create(ProbeCreateNoMID,
 			map[string]string{"name": ProbeKeyName(runID, "no-mid"), "type": "public"}, true, http.StatusBadRequest,
 			"the run's token and a public key without mid"),
 		{Key: ProbeRevokeNoToken, Operation: OpRevokeAPIKey, Method: http.MethodDelete, Path: revokePath,

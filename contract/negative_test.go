@@ -34,6 +34,10 @@ var _ = Describe("A request openapi.yaml says the target must refuse", Label("ne
 	DescribeTable("is refused as documented, and makes no key",
 		func(key string) {
 			res := probeResult(key)
+			judge(res.Exchange)
+			if k := res.Stray; k != nil {
+				judge(k.RevokeExchange)
+			}
 			if res.NotSent != "" {
 				Fail("not sent: " + res.NotSent)
 			}

@@ -137,6 +137,8 @@ func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red *Redactor) {
 		p("| %s | %s | %s | %s |\n", cell(c.Name), cell(strings.Join(c.Labels, ", ")), c.Outcome, cell(c.Detail))
 	}
 
+	writeReproductions(p, Reproductions(r))
+
 	o := d.Observed
 	p("\n## Documented vs observed\n\n| What | Documented | Observed |\n|---|---|---|\n")
 	p("| key `type` values | field table: %s; page example: secret, publishable; openapi.yaml: %s | %s |\n",

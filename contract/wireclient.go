@@ -141,7 +141,11 @@ func (c *WireClient) CreateToken(ctx context.Context, appKey, appSecret string) 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	return c.do(req, OpCreateToken)
+	ex, err := c.do(req, OpCreateToken)
+	if ex != nil {
+		ex.RequestBody = tokenRequestBody(appKey)
+	}
+	return ex, err
 }
 
 func (c *WireClient) do(req *http.Request, op string) (*Exchange, error) {

@@ -28,7 +28,11 @@ func (c *WireClient) CreateAPIKey(ctx context.Context, mid, name, typ string, au
 	if auth.Header != "" {
 		req.Header.Set("Authorization", auth.Header)
 	}
-	return c.do(req, OpCreateAPIKey)
+	ex, err := c.do(req, OpCreateAPIKey)
+	if ex != nil {
+		ex.RequestBody = body
+	}
+	return ex, err
 }
 
 // RevokeAPIKey sends DELETE {base}/api-keys/{id}, with no body.

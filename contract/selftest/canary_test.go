@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
 )
 
@@ -79,6 +80,56 @@ func assertClean(t *testing.T, r run, secrets ...string) {
 		}
 		if m := dumpMarks.FindString(text); m != "" {
 			t.Errorf("%s carries a dump of an error struct (%q)", name, m)
+		}
+	}
+	assertReproductions(t, r)
+}
+
+// curlAuth is the Authorization header of a reproduction's curl command.
+var curlAuth = regexp.MustCompile(`-H ["']Authorization: ([^"']*)["']`)
+
+// assertReproductions holds a run's report to its reproductions: every
+// failed check has one, with the ginkgo line that runs it alone; every curl
+// command names the run's token by $FLEXFACTOR_TOKEN (or sends a token made
+// up to be refused), a token call's AppSecret by $FLEXFACTOR_APP_SECRET,
+// and the grep of assertClean above finds no secret or canary in them.
+func assertReproductions(t *testing.T, r run) {
+	t.Helper()
+	_, section, found := strings.Cut(r.report, contract.ReproduceHeading+"\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, name := range r.failed {
+		check, ok := strings.CutPrefix(name, "[It] ")
+		if !ok {
+			continue
+		}
+		if i := strings.LastIndex(check, " ["); i > 0 {
+			check = check[:i]
+		}
+		if !found {
+			t.Errorf("the report has no %q section, though %q failed", contract.ReproduceHeading, check)
+			return
+		}
+		_, block, ok := strings.Cut(section, "**"+check+"**\n\n```sh\n")
+		block, _, _ = strings.Cut(block, "```")
+		if !ok || !strings.Contains(block, "ginkgo --focus '^FlexFactor contract ") {
+			t.Errorf("the report has no reproduction with a ginkgo --focus line for %q", check)
+		}
+	}
+	for line := range strings.Lines(section) {
+		if !strings.HasPrefix(line, "curl ") {
+			continue
+		}
+		if !strings.Contains(line, " -X ") || !strings.Contains(line, " 'http") {
+			t.Errorf("a curl command without method or URL: %s", line)
+		}
+		for _, m := range curlAuth.FindAllStringSubmatch(line, -1) {
+			scheme, tok, _ := strings.Cut(m[1], " ")
+			if !strings.EqualFold(scheme, "Bearer") || (tok != contract.ShellToken && !strings.HasPrefix(tok, "invalid.")) {
+				t.Errorf("a curl command sends a token other than %s or a made-up one: %s", contract.ShellToken, line)
+			}
+		}
+		if strings.Contains(line, "AppSecret") && !strings.Contains(line, `\"AppSecret\":\"`+contract.ShellAppSecret+`\"`) {
+			t.Errorf("a token call's curl command carries an AppSecret other than %s: %s", contract.ShellAppSecret, line)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package selftest
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -77,6 +78,9 @@ func TestEachNegativeProbeFailsOnADoubleThatAcceptsIt(t *testing.T) {
 			}
 			assertClean(t, r, secrets...)
 			assertNoMintedValue(t, r)
+			if os.Getenv("SELFTEST_SHOW") != "" {
+				t.Log(r.report)
+			}
 		})
 	}
 }
