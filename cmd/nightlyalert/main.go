@@ -1,6 +1,8 @@
 // Command nightlyalert tells a person about the contract nightly through
 // one GitHub issue labelled contract-drift. On a red, inconclusive or
-// drifted night it opens the issue with the report's first lines and a link
+// drifted night it opens the issue with the report's first lines, the
+// reproduction of each failed check (its curl commands, with
+// $FLEXFACTOR_TOKEN for the token, and its ginkgo --focus line) and a link
 // to the run, or, when one is open already, comments on it and updates its
 // title: never a second issue. On the next green night it comments and
 // closes it. A green night with no open issue does nothing.
@@ -41,8 +43,15 @@ type night struct {
 	verdict   string // the report's first line, without "# "
 	readFirst string
 	drift     []contract.Change // the changes that matter since the previous night
+	// reproduce is the report's section of reproductions, without its
+	// heading, at most maxReproduce bytes; "" when no check failed.
+	reproduce string
 	runURL    string
 }
+
+// maxReproduce bounds the reproductions an issue carries: GitHub takes
+// 65536 characters in a body, and the report has them all.
+const maxReproduce = 16 << 10
 
 // red says whether the night needs a person: not PASSED, or drifted.
 func (n night) red() bool {
@@ -68,6 +77,9 @@ func (n night) body() string {
 			fmt.Fprintf(&b, "- %s\n", c)
 		}
 		b.WriteString("\n")
+	}
+	if n.reproduce != "" {
+		b.WriteString("To see it fail again:\n\n" + n.reproduce + "\n")
 	}
 	fmt.Fprintf(&b, "The run, its report and its artifacts: %s\n", n.runURL)
 	return b.String()
@@ -122,19 +134,36 @@ func readNight(reportPath, previous, current string) (night, error) {
 	}
 	defer f.Close()
 	var n night
+	var reproduce strings.Builder
+	inReproduce, cut := false, false
 	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
 		case n.verdict == "" && strings.HasPrefix(line, "# "):
 			n.verdict = strings.TrimPrefix(line, "# ")
-		case strings.HasPrefix(line, "**Read first:** "):
+		case n.readFirst == "" && strings.HasPrefix(line, "**Read first:** "):
 			n.readFirst = strings.TrimPrefix(line, "**Read first:** ")
-		}
-		if n.verdict != "" && n.readFirst != "" {
-			break
+		case line == contract.ReproduceHeading:
+			inReproduce = true
+		case inReproduce && strings.HasPrefix(line, "## "):
+			inReproduce = false
+		case inReproduce && !cut:
+			if reproduce.Len()+len(line)+1 > maxReproduce {
+				// Never a cut inside a code block: the issue would show
+				// the rest of its body as code.
+				if strings.Count(reproduce.String(), "```")%2 == 1 {
+					reproduce.WriteString("```\n")
+				}
+				reproduce.WriteString("\n(more in the run's report)\n")
+				cut = true
+				continue
+			}
+			reproduce.WriteString(line + "\n")
 		}
 	}
+	n.reproduce = strings.TrimSpace(reproduce.String())
 	if n.verdict == "" {
 		return night{}, fmt.Errorf("%s has no verdict line", reportPath)
 	}

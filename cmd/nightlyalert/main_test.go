@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 )
@@ -213,5 +216,69 @@ func TestABadSetupIsOneLine(t *testing.T) {
 		if code != tt.code || !strings.Contains(stderr.String(), tt.says) || strings.Contains(stderr.String(), "ghs_") {
 			t.Errorf("%s: exit %d, %q; want %d and %q, no token", name, code, stderr.String(), tt.code, tt.says)
 		}
+	}
+}
+
+// failedReport writes a report, through the suite's own writer, whose
+// checks failed with the given reproduction entries each.
+func failedReport(t *testing.T, checks int, curls ...string) string {
+	t.Helper()
+	r := types.Report{SuiteDescription: "FlexFactor contract", StartTime: time.Now()}
+	for i := range checks {
+		s := types.SpecReport{LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: []string{"Listing a merchant's keys"},
+			LeafNodeText: fmt.Sprintf("answers 200, case %d", i), State: types.SpecStateFailed,
+			Failure: types.Failure{Message: "GET /v1/api-keys/mid_123456 -> 500 application/json, 20 bytes; expected 200"}}
+		for _, c := range curls {
+			s.ReportEntries = append(s.ReportEntries, types.ReportEntry{Name: contract.EntryReproduce, Value: types.WrapEntryValue(c)})
+		}
+		r.SpecReports = append(r.SpecReports, s)
+	}
+	d := contract.ReportData{Verdict: contract.Verdict{Kind: contract.VerdictFailed, Why: "1 check", ReadFirst: "Listing a merchant's keys"}}
+	path := filepath.Join(t.TempDir(), contract.ReportFile)
+	var b bytes.Buffer
+	contract.WriteMarkdown(&b, r, d, contract.NewRedactor(token))
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A red night's issue says how to see each failure again: the curl
+// commands with $FLEXFACTOR_TOKEN and the ginkgo line, as the report has
+// them, within GitHub's size for a body, never cut inside a code block.
+func TestARedNightCarriesTheReproductions(t *testing.T) {
+	const curl = `curl -sS -i -X GET 'http://127.0.0.1:9/v1/api-keys/mid_123456' -H 'Accept: application/json' -H "Authorization: Bearer $FLEXFACTOR_TOKEN"`
+	for _, tc := range []struct {
+		name   string
+		checks int
+		cut    bool
+	}{{"one failed check", 1, false}, {"more failed checks than an issue holds", 200, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			gh := &fakeGitHub{}
+			srv := httptest.NewServer(gh)
+			defer srv.Close()
+			env := map[string]string{"GITHUB_API_URL": srv.URL, "GITHUB_REPOSITORY": "o/r", "GITHUB_TOKEN": token}
+			args := []string{"-report", failedReport(t, tc.checks, curl), "-run-url", "https://github.test/o/r/actions/runs/42"}
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			if len(gh.issues) != 1 {
+				t.Fatalf("%d issues, want 1", len(gh.issues))
+			}
+			body := gh.issues[0].Body
+			for _, want := range []string{"To see it fail again:", "**Listing a merchant's keys › answers 200, case 0**", "```sh\n" + curl + "\n",
+				`go run github.com/onsi/ginkgo/v2/ginkgo --focus '^FlexFactor contract Listing a merchant's keys answers 200, case 0$' ./contract -- -contract.env`} {
+				if !strings.Contains(body, strings.ReplaceAll(want, "merchant's keys answers", `merchant'\''s keys answers`)) {
+					t.Errorf("the issue's body lacks %q:\n%s", want, body)
+				}
+			}
+			if got := strings.Contains(body, "(more in the run's report)"); got != tc.cut || len(body) > maxReproduce+4096 {
+				t.Errorf("cut: %v, want %v; %d bytes", got, tc.cut, len(body))
+			}
+			if strings.Count(body, "```")%2 != 0 {
+				t.Errorf("the issue's body leaves a code block open")
+			}
+		})
 	}
 }

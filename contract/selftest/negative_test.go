@@ -2,7 +2,7 @@ package selftest
 
 import (
 	"encoding/json"
-	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -78,9 +78,32 @@ func TestEachNegativeProbeFailsOnADoubleThatAcceptsIt(t *testing.T) {
 			}
 			assertClean(t, r, secrets...)
 			assertNoMintedValue(t, r)
-			if os.Getenv("SELFTEST_SHOW") != "" {
-				t.Log(r.report)
-			}
 		})
 	}
+}
+
+// focusLine is the pattern of a reproduction's ginkgo --focus line.
+var focusLine = regexp.MustCompile(`ginkgo --focus '([^']+)' \./contract -- -contract\.env`)
+
+// TestAFailedChecksGinkgoLineRunsItAlone: the --focus pattern a failed
+// check's reproduction gives runs that check and no other.
+func TestAFailedChecksGinkgoLineRunsItAlone(t *testing.T) {
+	t.Parallel()
+	srv := newCanaryDouble(t)
+	srv.Inject(flexapitest.RouteCreate, flexapitest.AcceptInvalidCreate("mid"))
+	r, secrets := runSuite(t, srv, staticToken, lifecycleOn)
+	m := focusLine.FindStringSubmatch(r.report)
+	if r.exitCode == 0 || m == nil {
+		t.Fatalf("exit %d; the report has no ginkgo --focus line:\n%s", r.exitCode, r.report)
+	}
+	focused, _ := runSuiteArgs(t, srv, staticToken, []string{"-ginkgo.focus=" + m[1]}, lifecycleOn)
+	want := "[It] " + negativeCheck + contract.ProbeCreateNoMID + " [negative, live]"
+	if len(focused.failed) != 1 || focused.failed[0] != want || contains(focused.passed, "[It] ") {
+		t.Errorf("the focused run failed %q and passed %q, want only %q", focused.failed, focused.passed, want)
+	}
+	if n := runKeysLeft(t, srv); n != 0 {
+		t.Errorf("the runs left %d keys on the double", n)
+	}
+	assertClean(t, r, secrets...)
+	assertClean(t, focused, secrets...)
 }
