@@ -23,8 +23,14 @@ var mintedValue = regexp.MustCompile(`(?:sk|pk|tk)_test_[A-Z2-7]{8,}`)
 // keysLeft counts the keys of the double's merchant that a run created.
 func keysLeft(t *testing.T, srv *flexapitest.Server) int {
 	t.Helper()
+	return runKeys(t, srv.Data()[flexapitest.DefaultMID])
+}
+
+// runKeys counts the keys named like a run's among keys.
+func runKeys(t *testing.T, keys []json.RawMessage) int {
+	t.Helper()
 	n := 0
-	for _, raw := range srv.Data()[flexapitest.DefaultMID] {
+	for _, raw := range keys {
 		var k struct{ Name string }
 		if err := json.Unmarshal(raw, &k); err != nil {
 			t.Fatal(err)

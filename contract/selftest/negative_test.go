@@ -1,7 +1,6 @@
 package selftest
 
 import (
-	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,15 +18,7 @@ func runKeysLeft(t *testing.T, srv *flexapitest.Server) int {
 	t.Helper()
 	n := 0
 	for _, keys := range srv.Data() {
-		for _, raw := range keys {
-			var k struct{ Name string }
-			if err := json.Unmarshal(raw, &k); err != nil {
-				t.Fatal(err)
-			}
-			if strings.HasPrefix(k.Name, "contract-") {
-				n++
-			}
-		}
+		n += runKeys(t, keys)
 	}
 	return n
 }
