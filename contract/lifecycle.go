@@ -125,6 +125,8 @@ type Lifecycle struct {
 	// Strays are the keys negative probes made although the target should
 	// have refused them: revoked at once, and reported like Keys.
 	Strays []*LifecycleKey
+	// afterRevokeSent is set once the listing after the revokes was sent.
+	afterRevokeSent bool
 	// Leftovers are the names of keys of earlier runs the listing showed;
 	// Swept those of them this run revoked.
 	Leftovers, Swept []string
@@ -396,11 +398,14 @@ func (r *Run) FinishLifecycle(ctx context.Context) {
 	}
 	r.Wire.Release()
 	lc.mu.Lock()
-	done := lc.AfterRevoke != nil
+	done := lc.afterRevokeSent
+	lc.afterRevokeSent = true
 	lc.mu.Unlock()
 	if done {
 		return
 	}
+	// Sent once, also when it fails: the revoke check then says the
+	// listing after the revokes failed, and nothing is confirmed gone.
 	ex, err := r.Wire.ListAPIKeys(ctx, r.Config.MID, Bearer(r.token))
 	if err != nil {
 		return
