@@ -7,7 +7,10 @@
 // it is documented and unit-tested on its own: the target and its
 // environment variables (target.go), the polite wire client
 // (wireclient.go), the validator (wire.go), what the run observed
-// (observe.go) and the report writer (report.go).
+// (observe.go), the keys a run makes and revokes (lifecycle.go), the
+// requests create and revoke must refuse (negative.go), the commands that
+// reproduce a failed check (reproduce.go) and the report writer
+// (report.go).
 //
 // Without environment variables the suite runs against the in-process
 // flexapitest double; docs/contract.md describes live targets.
