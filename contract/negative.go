@@ -182,7 +182,11 @@ func refused(ex *Exchange) bool { return ex.Status >= 400 && ex.Status < 500 }
 // stray records a key a create probe may have made: from its answer, or
 // (ex nil: no answer) as uncertain.
 func (r *Run) stray(p Probe, ex *Exchange) *LifecycleKey {
-	k := &LifecycleKey{Type: "public", Name: p.Name, Probe: p.Key}
+	var asked struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(p.Body, &asked)
+	k := &LifecycleKey{Type: asked.Type, Name: p.Name, Probe: p.Key}
 	if ex == nil {
 		k.CreateProblem, k.Uncertain = "the create probe got no answer, so the key may exist", true
 	} else {
