@@ -61,8 +61,14 @@ func startRun(t *testing.T, args ...string) (base string, stdout, stderr *locked
 	code := make(chan int, 1)
 	go func() { code <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), stdout, stderr) }()
 	deadline := time.Now().Add(10 * time.Second)
+	// The banner ends with "Stop with Ctrl-C.": until then its other
+	// lines may still be on their way, however soon the base URL came.
 	for base == "" {
-		for _, line := range strings.Split(stdout.String(), "\n") {
+		out := stdout.String()
+		if !strings.Contains(out, "Stop with Ctrl-C.") {
+			out = ""
+		}
+		for _, line := range strings.Split(out, "\n") {
 			if u, ok := strings.CutPrefix(strings.TrimSpace(line), "base URL:"); ok {
 				base = strings.TrimSpace(u)
 			}
