@@ -21,6 +21,11 @@ const (
 	ShellAppSecret = "$" + EnvAppSecret
 )
 
+// MadeUpToken is what a reproduction sends for a token the run made up
+// to be refused: shorter than the 12 characters after "Bearer" that the
+// redactor hides as a credential.
+const MadeUpToken = "not-a-token"
+
 // appSecretMark stands for the AppSecret in a token call's recorded body:
 // the exchange never holds the secret, which a %v of it would print.
 const appSecretMark = "\x00app-secret\x00"
@@ -52,8 +57,10 @@ func Curl(ex *Exchange, token, appKey string) string {
 			// Double quotes, so that the shell puts the token in.
 			args = append(args, "-H", `"Authorization: `+scheme+` `+ShellToken+`"`)
 		} else {
-			// A token the run made up to be refused, never a credential.
-			args = append(args, "-H", shellQuote("Authorization: "+auth))
+			// A token the run made up to be refused, never a credential:
+			// any other made-up one is refused alike, and the redactor
+			// would hide the one sent.
+			args = append(args, "-H", shellQuote("Authorization: "+scheme+" "+MadeUpToken))
 		}
 	}
 	if len(ex.RequestBody) > 0 {

@@ -36,7 +36,7 @@ func TestCurlSendsTheRequestAgainWithoutAValue(t *testing.T) {
 		{"a create", exchange(http.MethodPost, OpCreateAPIKey, "Bearer "+token, []byte(`{"mid":"m","name":"it's <x>","type":"public"}`)),
 			`{"mid":"m","name":"it's <x>","type":"public"}`, "Authorization: Bearer " + token},
 		{"the page's lower-case scheme", exchange(http.MethodGet, OpListAPIKeys, "bearer "+token, nil), "", "Authorization: bearer " + token},
-		{"a made-up token", exchange(http.MethodGet, OpListAPIKeys, "Bearer invalid.00ff", nil), "", "Authorization: Bearer invalid.00ff"},
+		{"a made-up token", exchange(http.MethodGet, OpListAPIKeys, "Bearer invalid.00ff", nil), "", "Authorization: Bearer " + MadeUpToken},
 		{"the run's token call", exchange(http.MethodPost, OpCreateToken, "", tokenRequestBody(appKey)),
 			`{"AppKey":"` + appKey + `","AppSecret":"` + secret + `"}`, ""},
 		{"an unknown app's token call", exchange(http.MethodPost, OpCreateToken, "", tokenRequestBody("app_$unknown`1")),

@@ -118,8 +118,9 @@ func AcceptUnknownID() Fault {
 }
 
 // acceptInvalid is the answer of the first accepting fault of route that
-// accepts r, counted as used; nil when none does, and the request takes
-// its faithful way (the request check, the handler, the other faults).
+// accepts r, counted as used, in place of the request check's and the
+// handler's (the route's other faults still apply to it); nil when none
+// accepts r.
 func (s *Server) acceptInvalid(route Route, r *http.Request, id string) *response {
 	if s.nfaults.Load() == 0 {
 		return nil

@@ -22,7 +22,7 @@ func TestAcceptingFaults(t *testing.T) {
 	}
 	const valid = `{"mid":"mid_a","name":"n","type":"public"}`
 
-	srv.Inject(flexapitest.RouteCreate, flexapitest.AcceptInvalidCreate("name"), flexapitest.InternalError().OnStatus(201).Once())
+	srv.Inject(flexapitest.RouteCreate, flexapitest.AcceptInvalidCreate("name"))
 	if got := create(authed, `{"mid":"mid_a","name":"<n>","type":"public"}`); got != http.StatusCreated {
 		t.Errorf("a name with < under AcceptInvalidCreate(name): %d, want 201", got)
 	}
@@ -32,7 +32,8 @@ func TestAcceptingFaults(t *testing.T) {
 	if got := create(json, `{"mid":"mid_a","name":"<n>","type":"public"}`); got != http.StatusUnauthorized {
 		t.Errorf("a name with < and no token: %d, want 401", got)
 	}
-	// The fault after it still answers the requests it does not accept.
+	// A fault after it still answers the requests it does not accept.
+	srv.Inject(flexapitest.RouteCreate, flexapitest.InternalError().OnStatus(201).Once())
 	if got := create(authed, valid); got != http.StatusInternalServerError {
 		t.Errorf("a valid create with a 500 injected after the accepting fault: %d, want 500", got)
 	}
