@@ -142,7 +142,7 @@ func decodeCreated(resp *http.Response, raw []byte, s *answerSchemas, red *redac
 	var a oapi.CreatedAPIKey
 	decodePartly(raw, schema, &a)
 	malformed := func(err error) *DecodeError {
-		return &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
+		return &DecodeError{StatusCode: resp.StatusCode, ContentType: red.contentType(resp, tok, a.Value),
 			Body: red.excerpt(raw, tok, a.Value), Err: err}
 	}
 	var env envelope
@@ -150,7 +150,7 @@ func decodeCreated(resp *http.Response, raw []byte, s *answerSchemas, red *redac
 		return nil, malformed(decodingError(err))
 	}
 	if failed(env.Success, env.Errors) {
-		e := &APIError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: red.excerpt(raw, tok, a.Value)}
+		e := &APIError{StatusCode: resp.StatusCode, ContentType: red.contentType(resp, tok, a.Value), Body: red.excerpt(raw, tok, a.Value)}
 		parseErrorBody(e, raw, red, []string{tok, a.Value})
 		return nil, e
 	}

@@ -139,7 +139,7 @@ func checkResponse(resp *http.Response, red *redactor, extra ...string) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, errorReadBytes+1))
 	e := &APIError{
 		StatusCode:  resp.StatusCode,
-		ContentType: resp.Header.Get("Content-Type"),
+		ContentType: red.contentType(resp, extra...),
 		Body:        red.excerpt(body, extra...),
 	}
 	parseErrorBody(e, body, red, extra)
@@ -269,7 +269,7 @@ func isJSON(contentType string) bool {
 // decodeBody reads a 2xx body under the cap and hands it to decode; a
 // failure to read or decode it is a *DecodeError (or the network's error).
 func decodeBody(resp *http.Response, max int64, red *redactor, decode func([]byte) error, extra ...string) error {
-	ct := resp.Header.Get("Content-Type")
+	ct := red.contentType(resp, extra...)
 	fail := func(body []byte, err error) error {
 		return &DecodeError{StatusCode: resp.StatusCode, ContentType: ct, Body: red.excerpt(body, extra...), Err: err}
 	}

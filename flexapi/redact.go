@@ -2,6 +2,7 @@ package flexapi
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"unicode"
 
@@ -32,6 +33,12 @@ func (r *redactor) redact(s string, extra ...string) string { return r.r.Redact(
 // excerpt is a short, printable, redacted prefix of a body (see
 // redact.Redactor.Excerpt).
 func (r *redactor) excerpt(body []byte, extra ...string) string { return r.r.Excerpt(body, extra...) }
+
+// contentType is an answer's Content-Type as errors show it: redacted, since
+// a server may echo anything into it, the call's token included.
+func (r *redactor) contentType(resp *http.Response, extra ...string) string {
+	return r.redact(resp.Header.Get("Content-Type"), extra...)
+}
 
 // printable makes text a server sent fit for one line of a log (see
 // redact.Printable).

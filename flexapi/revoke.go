@@ -61,11 +61,11 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 	}
 	var env envelope
 	if err := json.Unmarshal(b, &env); err != nil {
-		return &DecodeError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
+		return &DecodeError{StatusCode: resp.StatusCode, ContentType: c.red.contentType(resp, tok),
 			Body: c.red.excerpt(b, tok), Err: errors.New("not the revoke envelope")}
 	}
 	if failed(env.Success, env.Errors) {
-		e := &APIError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: c.red.excerpt(b, tok)}
+		e := &APIError{StatusCode: resp.StatusCode, ContentType: c.red.contentType(resp, tok), Body: c.red.excerpt(b, tok)}
 		parseErrorBody(e, b, c.red, []string{tok})
 		return e
 	}

@@ -1,0 +1,47 @@
+package flexapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi"
+)
+
+// A server may echo anything into its Content-Type, the call's own token
+// included: the type is shown in errors, so it is redacted like a body.
+func TestAContentTypeShowsNoToken(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		status     int
+	}{
+		{"an error page", "oops", http.StatusInternalServerError},
+		{"a 200 that is not JSON", noKeysBody, http.StatusOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html; x="+strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+				w.WriteHeader(tt.status)
+				w.Write([]byte(tt.body))
+			}))
+			defer srv.Close()
+			c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), flexapi.WithToken(staticTok), flexapi.WithoutRetries())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseIdleConnections()
+			_, err = c.ListAPIKeys(context.Background(), exampleMID)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+				if out := fmt.Sprintf(verb, err); strings.Contains(out, staticTok) {
+					t.Errorf("%s shows the token: %s", verb, out)
+				}
+			}
+		})
+	}
+}
