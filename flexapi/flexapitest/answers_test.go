@@ -135,24 +135,33 @@ func TestResponseValidationQuotesNoFormatValue(t *testing.T) {
 }
 
 // A body past the double's 64 KiB answers 413, whether its length is
-// announced or it comes in chunks, before the request check reads it all.
+// announced or it comes in chunks, before the request check reads it all;
+// with the answers checked too, as cmd/flexfactor-mock runs, the 413 stays
+// a 413 rather than a 500 about the double's own answer.
 func TestOversizedRequestBodies(t *testing.T) {
-	srv, _ := newFake(t)
-	big := `{"AppKey":"k","AppSecret":"` + strings.Repeat("s", 70<<10) + `"}`
-	if e := do(t, srv, http.MethodPost, "/v1/oauth2/token", jsonHeader(), big); e.status != http.StatusRequestEntityTooLarge {
-		t.Errorf("with Content-Length: %s, want 413", e)
-	}
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/oauth2/token", io.MultiReader(strings.NewReader(big)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := srv.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusRequestEntityTooLarge || req.ContentLength != 0 {
-		t.Errorf("chunked: %d (length %d), want 413", resp.StatusCode, req.ContentLength)
+	for name, opts := range map[string][]flexapitest.Option{
+		"requests checked":             nil,
+		"requests and answers checked": {flexapitest.WithResponseValidation()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, _ := newFake(t, opts...)
+			big := `{"AppKey":"k","AppSecret":"` + strings.Repeat("s", 70<<10) + `"}`
+			if e := do(t, srv, http.MethodPost, "/v1/oauth2/token", jsonHeader(), big); e.status != http.StatusRequestEntityTooLarge {
+				t.Errorf("with Content-Length: %s, want 413", e)
+			}
+			req, err := http.NewRequest(http.MethodPost, srv.URL+"/oauth2/token", io.MultiReader(strings.NewReader(big)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := srv.HTTPClient().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || req.ContentLength != 0 {
+				t.Errorf("chunked: %d (length %d), want 413", resp.StatusCode, req.ContentLength)
+			}
+		})
 	}
 }
