@@ -15,7 +15,8 @@ const DefaultRequestLogSize = 10000
 
 // Request is one entry of the request log. Secrets stay out of it: the
 // Authorization, Proxy-Authorization and Cookie headers keep only their
-// scheme, and request bodies (which carry the AppSecret) are not logged.
+// scheme, a header or query parameter named for a secret (X-Api-Key,
+// access_token) keeps no value, and request bodies (which carry the AppSecret) are not logged.
 type Request struct {
 	// Route is the route the request matched.
 	Route Route
@@ -163,7 +164,7 @@ func (s *Server) logRequest(route Route, r *http.Request) logRef {
 		Route:  route,
 		Method: r.Method,
 		Path:   r.URL.EscapedPath(),
-		Query:  r.URL.RawQuery,
+		Query:  redact.Query(r.URL.RawQuery),
 		Header: redact.Header(r.Header),
 		Time:   s.cfg.now(),
 	}

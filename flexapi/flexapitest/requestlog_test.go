@@ -5,6 +5,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
@@ -90,5 +92,31 @@ func TestRequestLogOffCostsNoHeaderCopy(t *testing.T) {
 	on := []flexapitest.Option{flexapitest.WithRequestLog(10)}
 	if few, many := allocs(on, 1), allocs(on, 30); many <= few {
 		t.Errorf("with the log on, 30 headers cost %v allocations and 1 header %v: the measure cannot see a copy", many, few)
+	}
+}
+
+// A credential sent where a client should not send one, an api-key header
+// or a token in the query, stays out of the request log and the hook's
+// entries like the Authorization header's.
+func TestRequestLogHoldsNoCredentialInAHeaderOrTheQuery(t *testing.T) {
+	const canary = "CANARYlogSecret9"
+	var hooked []flexapitest.Request
+	var mu sync.Mutex
+	srv, _ := newFake(t, flexapitest.WithRequestHook(func(r flexapitest.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		hooked = append(hooked, r)
+	}))
+	h := http.Header{"X-Api-Key": {canary}, "Api-Key": {canary}}
+	do(t, srv, http.MethodGet, "/v1/api-keys/mid_123456?access_token="+canary+"&page=2", h, "")
+	mu.Lock()
+	defer mu.Unlock()
+	for _, r := range append(srv.Requests(), hooked...) {
+		if out := fmt.Sprintf("%+v %#v", r, r); strings.Contains(out, canary) {
+			t.Errorf("the log holds the credential: %s", out)
+		}
+		if !strings.Contains(r.Query, "page=2") {
+			t.Errorf("the query lost what is no secret: %q", r.Query)
+		}
 	}
 }
