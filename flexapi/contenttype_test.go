@@ -45,3 +45,20 @@ func TestAContentTypeShowsNoToken(t *testing.T) {
 		})
 	}
 }
+
+// The redaction is for showing the type: whether an answer is JSON is read
+// from the type as sent, even when the token happens to be part of it.
+func TestATokenInsideTheContentTypeLeavesItJSON(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, noKeysBody)
+	}))
+	defer srv.Close()
+	c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), flexapi.WithToken("json"), flexapi.WithoutRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	if _, err := c.ListAPIKeys(context.Background(), exampleMID); err != nil {
+		t.Errorf("a JSON answer refused: %v", err)
+	}
+}

@@ -289,7 +289,7 @@ func decodeBody(resp *http.Response, max int64, red *redactor, decode func([]byt
 		// Content-Encoding: gzip on plain bytes.
 		return fail(nil, err)
 	}
-	if !isJSON(ct) {
+	if !isJSON(resp.Header.Get("Content-Type")) {
 		return fail(body, fmt.Errorf("content type %q is not JSON", ct))
 	}
 	if err := decode(body); err != nil {
