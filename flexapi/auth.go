@@ -202,18 +202,16 @@ func (s exchangeSource) Token() (*oauth2.Token, error) {
 		return nil, &AuthError{Err: err}
 	}
 	var tr oapi.TokenResponse
-	var unlike bool // JSON that does not match the spec's schema
 	err = decodeBody(resp, a.maxBodyBytes, a.red, func(body []byte) error {
-		err := decodeChecked(a.schemas.token, body, &tr)
-		unlike = err != nil
-		return err
+		return decodeChecked(a.schemas.token, body, &tr)
 	})
 	if err != nil {
-		// A token answer is secrets throughout, some in members the
-		// redactor cannot know (a refresh token sent as an array): an
-		// answer that breaks the schema is told by its rule alone.
+		// A token answer is secrets throughout, some in members or shapes
+		// the redactor cannot know (a refresh token sent as an array, a
+		// form-encoded answer): one the client cannot use is told by its
+		// rule or its content type alone.
 		var de *DecodeError
-		if unlike && errors.As(err, &de) {
+		if errors.As(err, &de) {
 			de.Body = ""
 		}
 		return nil, &AuthError{Err: err}

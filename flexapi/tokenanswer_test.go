@@ -1,0 +1,49 @@
+package flexapi_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi"
+)
+
+// A 2xx token answer the client cannot use shows none of its body, whatever
+// its shape: OAuth servers answer form-encoded too, and each of its members
+// is a secret the redactor has no name for.
+func TestAnUnusableTokenAnswerShowsNoBody(t *testing.T) {
+	const canary = "CANARYtokenAnswer5"
+	for _, tt := range []struct{ name, ct, body string }{
+		{"form-encoded", "application/x-www-form-urlencoded", "access_token=" + canary + "&refresh_token=" + canary + "&expires_in=60"},
+		{"JSON as text/plain", "text/plain", `{"accessToken":"` + canary + `","refreshToken":"` + canary + `","expires":1}`},
+		{"JSON then more", "application/json", `{"accessToken":"a","refreshToken":"r","expires":1} ` + canary},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.ct)
+				w.Write([]byte(tt.body))
+			}))
+			defer srv.Close()
+			c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), flexapi.WithCredentials("app-key", "app-secret"), flexapi.WithoutRetries())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseIdleConnections()
+			_, err = c.ListAPIKeys(context.Background(), exampleMID)
+			var ae *flexapi.AuthError
+			var de *flexapi.DecodeError
+			if !errors.As(err, &ae) || !errors.As(err, &de) {
+				t.Fatalf("got %T %v, want an *AuthError around a *DecodeError", err, err)
+			}
+			for _, verb := range []string{"%v", "%+v", "%#v"} {
+				if out := fmt.Sprintf(verb, err) + fmt.Sprintf(verb, de); strings.Contains(out, canary) {
+					t.Errorf("%s shows the token answer: %s", verb, out)
+				}
+			}
+		})
+	}
+}
