@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
@@ -127,7 +128,7 @@ func decodeBody(r *http.Request, v any) *response {
 	if fail != nil {
 		return fail
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := json.Unmarshal(declaredOnly(body, v), v); err != nil {
 		return modelStateResponse(fieldErrors{bodyField: {"The request body does not match the API's specification."}})
 	}
 	return nil
@@ -183,4 +184,50 @@ func readBody(r *http.Request) ([]byte, *response) {
 		return nil, modelStateResponse(fieldErrors{bodyField: {"The request body could not be read."}})
 	}
 	return body, nil
+}
+
+// declaredOnly returns body, a JSON object the request check found valid,
+// without the members that match one of v's JSON names only without case:
+// the check reads names as the spec writes them, encoding/json folds them,
+// and {"name": "ok", "NAME": "<b>"} would store the value the check never
+// saw. v is a generated model, so its names are the spec's.
+func declaredOnly(body []byte, v any) []byte {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return body
+	}
+	names := map[string]bool{}
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			names[name] = true
+		}
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return body
+	}
+	changed := false
+	for name := range members {
+		if names[name] {
+			continue
+		}
+		for declared := range names {
+			if strings.EqualFold(name, declared) {
+				delete(members, name)
+				changed = true
+				break
+			}
+		}
+	}
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(members)
+	if err != nil {
+		return body
+	}
+	return out
 }
