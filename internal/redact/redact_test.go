@@ -23,6 +23,8 @@ func TestEachRuleHidesWhatOnlyItCatches(t *testing.T) {
 		{"an sk_ key", "key sk_live-0123", "sk_live-0123"},
 		{"a member named like a secret", `{"access_token": "tiny-1"}`, "tiny-1"},
 		{"a member named like a key value", `{"Api-Key":"k-1"}`, "k-1"},
+		{"a form-encoded parameter named like a secret", "access_token=tiny-2&expires_in=60", "tiny-2"},
+		{"a text label named like a secret", "<p>accessToken: tiny-3</p>", "tiny-3"},
 		{"a run of key characters", "x 0123456789abcdef0123456789abcdef y", "0123456789abcdef0123456789abcdef"},
 	}
 	for _, tt := range tests {
