@@ -34,7 +34,7 @@ const Redacted = redact.Placeholder
 
 // minSecretLen keeps short values (a "1", a "key") from turning every
 // occurrence of a common word into [REDACTED].
-const minSecretLen = 6
+const minSecretLen = redact.MinLearnt
 
 // NewRedactor redacts the given secrets; empty and short ones are ignored.
 func NewRedactor(secrets ...string) *Redactor {

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
 // Sentinel errors. Every error the client returns for one of these causes
@@ -137,6 +139,7 @@ func checkResponse(resp *http.Response, red *redactor, extra ...string) error {
 	}
 	// One byte more than the excerpt's window tells it the body goes on.
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, errorReadBytes+1))
+	extra = append(extra, secretMembers(body)...)
 	e := &APIError{
 		StatusCode:  resp.StatusCode,
 		ContentType: red.contentType(resp, extra...),
@@ -144,6 +147,25 @@ func checkResponse(resp *http.Response, red *redactor, extra ...string) error {
 	}
 	parseErrorBody(e, body, red, extra)
 	return e
+}
+
+// secretMembers are the string values of a JSON object's members named
+// for a secret, redact.MinLearnt bytes or more: the excerpt hides them
+// there, and they are hidden wherever a message or the rest of the body
+// repeats them too.
+func secretMembers(body []byte) []string {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return nil
+	}
+	var out []string
+	for name, raw := range members {
+		var v string
+		if redact.IsSecretField(name) && json.Unmarshal(raw, &v) == nil && len(v) >= redact.MinLearnt {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // parseErrorBody fills Messages and FieldErrors from either documented shape:

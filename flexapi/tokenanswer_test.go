@@ -47,3 +47,30 @@ func TestAnUnusableTokenAnswerShowsNoBody(t *testing.T) {
 		})
 	}
 }
+
+// An error answer that carries a secret in a member named for one, and
+// repeats it in a message, shows it in neither.
+func TestAnErrorAnswersSecretMemberHidesItInTheMessages(t *testing.T) {
+	const canary = "CANARY-tok-5x"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"errors":["token ` + canary + ` is not valid"],"accessToken":"` + canary + `"}`))
+	}))
+	defer srv.Close()
+	c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), flexapi.WithCredentials("app-key", "app-secret"), flexapi.WithoutRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	_, err = c.ListAPIKeys(context.Background(), exampleMID)
+	var ae *flexapi.APIError
+	if !errors.As(err, &ae) || len(ae.Messages) != 1 {
+		t.Fatalf("got %T %v, want an *APIError with one message", err, err)
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v"} {
+		if out := fmt.Sprintf(verb, err) + fmt.Sprintf(verb, ae); strings.Contains(out, canary) {
+			t.Errorf("%s shows the secret: %s", verb, out)
+		}
+	}
+}

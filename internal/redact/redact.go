@@ -40,6 +40,11 @@ var (
 	keyLikeRE = regexp.MustCompile(`[A-Za-z0-9_]{32,}`)
 )
 
+// MinLearnt is the shortest secret worth hiding when it is learnt from what
+// a server sent rather than known: a learnt "1" or "key" would turn every
+// occurrence of a common word into [REDACTED].
+const MinLearnt = 6
+
 // A Redactor hides the secrets it was told (New, Add) or is given for one
 // call (Redact's extra), in their plain, HTML- and JSON-escaped forms, and
 // everything shaped like a credential: bearer credentials, JWTs, sk_/pk_
