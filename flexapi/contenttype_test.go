@@ -62,3 +62,25 @@ func TestATokenInsideTheContentTypeLeavesItJSON(t *testing.T) {
 		t.Errorf("a JSON answer refused: %v", err)
 	}
 }
+
+// An answer with no Content-Type at all, or a JSON type by its +json
+// suffix, is given the benefit of the doubt: the decoder decides.
+func TestAnAnswerWithoutAJSONTypeNameIsDecoded(t *testing.T) {
+	for name, ct := range map[string][]string{"no Content-Type": nil, "a +json type": {"application/vnd.flexfactor+json"}} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header()["Content-Type"] = ct // nil: net/http sniffs no type
+				w.Write([]byte(noKeysBody))
+			}))
+			defer srv.Close()
+			c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), flexapi.WithToken(staticTok), flexapi.WithoutRetries())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseIdleConnections()
+			if _, err := c.ListAPIKeys(context.Background(), exampleMID); err != nil {
+				t.Errorf("refused: %v", err)
+			}
+		})
+	}
+}
