@@ -11,6 +11,21 @@ import (
 	"github.com/flexcontract/flexfactor-apikeys/flexapi"
 )
 
+// listFrom lists exampleMID once, in a single attempt, against a loopback
+// server of h.
+func listFrom(t *testing.T, h http.HandlerFunc, auth flexapi.Option) error {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), auth, flexapi.WithoutRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	_, err = c.ListAPIKeys(context.Background(), exampleMID)
+	return err
+}
+
 // A server may echo anything into its Content-Type, the call's own token
 // included: the type is shown in errors, so it is redacted like a body.
 func TestAContentTypeShowsNoToken(t *testing.T) {
@@ -22,18 +37,11 @@ func TestAContentTypeShowsNoToken(t *testing.T) {
 		{"a 200 that is not JSON", noKeysBody, http.StatusOK},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			err := listFrom(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/html; x="+strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 				w.WriteHeader(tt.status)
 				w.Write([]byte(tt.body))
-			}))
-			defer srv.Close()
-			c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), flexapi.WithToken(staticTok), flexapi.WithoutRetries())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.CloseIdleConnections()
-			_, err = c.ListAPIKeys(context.Background(), exampleMID)
+			}, flexapi.WithToken(staticTok))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -49,16 +57,10 @@ func TestAContentTypeShowsNoToken(t *testing.T) {
 // The redaction is for showing the type: whether an answer is JSON is read
 // from the type as sent, even when the token happens to be part of it.
 func TestATokenInsideTheContentTypeLeavesItJSON(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	err := listFrom(t, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, noKeysBody)
-	}))
-	defer srv.Close()
-	c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), flexapi.WithToken("json"), flexapi.WithoutRetries())
+	}, flexapi.WithToken("json"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseIdleConnections()
-	if _, err := c.ListAPIKeys(context.Background(), exampleMID); err != nil {
 		t.Errorf("a JSON answer refused: %v", err)
 	}
 }
@@ -68,17 +70,11 @@ func TestATokenInsideTheContentTypeLeavesItJSON(t *testing.T) {
 func TestAnAnswerWithoutAJSONTypeNameIsDecoded(t *testing.T) {
 	for name, ct := range map[string][]string{"no Content-Type": nil, "a +json type": {"application/vnd.flexfactor+json"}} {
 		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			err := listFrom(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header()["Content-Type"] = ct // nil: net/http sniffs no type
 				w.Write([]byte(noKeysBody))
-			}))
-			defer srv.Close()
-			c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), flexapi.WithToken(staticTok), flexapi.WithoutRetries())
+			}, flexapi.WithToken(staticTok))
 			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.CloseIdleConnections()
-			if _, err := c.ListAPIKeys(context.Background(), exampleMID); err != nil {
 				t.Errorf("refused: %v", err)
 			}
 		})

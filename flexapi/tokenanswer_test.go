@@ -1,11 +1,9 @@
 package flexapi_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -23,17 +21,10 @@ func TestAnUnusableTokenAnswerShowsNoBody(t *testing.T) {
 		{"JSON then more", "application/json", `{"accessToken":"a","refreshToken":"r","expires":1} ` + canary},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			err := listFrom(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", tt.ct)
 				w.Write([]byte(tt.body))
-			}))
-			defer srv.Close()
-			c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), flexapi.WithCredentials("app-key", "app-secret"), flexapi.WithoutRetries())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.CloseIdleConnections()
-			_, err = c.ListAPIKeys(context.Background(), exampleMID)
+			}, flexapi.WithCredentials("app-key", "app-secret"))
 			var ae *flexapi.AuthError
 			var de *flexapi.DecodeError
 			if !errors.As(err, &ae) || !errors.As(err, &de) {
@@ -52,18 +43,11 @@ func TestAnUnusableTokenAnswerShowsNoBody(t *testing.T) {
 // repeats it in a message, shows it in neither.
 func TestAnErrorAnswersSecretMemberHidesItInTheMessages(t *testing.T) {
 	const canary = "CANARY-tok-5x"
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	err := listFrom(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
 		w.Write([]byte(`{"errors":["token ` + canary + ` is not valid"],"accessToken":"` + canary + `"}`))
-	}))
-	defer srv.Close()
-	c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), flexapi.WithCredentials("app-key", "app-secret"), flexapi.WithoutRetries())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseIdleConnections()
-	_, err = c.ListAPIKeys(context.Background(), exampleMID)
+	}, flexapi.WithCredentials("app-key", "app-secret"))
 	var ae *flexapi.APIError
 	if !errors.As(err, &ae) || len(ae.Messages) != 1 {
 		t.Fatalf("got %T %v, want an *APIError with one message", err, err)
