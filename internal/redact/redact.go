@@ -32,10 +32,11 @@ var (
 	// A JSON member with a string value; its value is hidden when the name
 	// is a secret's (IsSecretField), whatever the value's length.
 	memberRE = regexp.MustCompile(`"([A-Za-z0-9_\-]{1,64})"(\s*:\s*)"(?:[^"\\]|\\.)*"`)
-	// A parameter or label named like a secret outside JSON: a
-	// form-encoded answer (access_token=...), a query a gateway echoes, a
-	// page's "accessToken: ...". The value ends at a separator or a quote.
-	labelRE = regexp.MustCompile(`\b([A-Za-z0-9_\-]{1,64})(=|:[ \t]*)([^\s&"'<>,;]+)`)
+	// A parameter named like a secret outside JSON: a form-encoded answer
+	// (access_token=...), a query a gateway echoes. The value ends at a
+	// separator or a quote. Not "name: value", which is prose too (the
+	// suite's "key created secret: listed as").
+	labelRE = regexp.MustCompile(`\b([A-Za-z0-9_\-]{1,64})(=)([^\s&"'<>,;]+)`)
 	// Long unbroken runs of key characters: API keys, secrets, opaque tokens.
 	keyLikeRE = regexp.MustCompile(`[A-Za-z0-9_]{32,}`)
 )
@@ -49,8 +50,8 @@ const MinLearnt = 6
 // call (Redact's extra), in their plain, HTML- and JSON-escaped forms, and
 // everything shaped like a credential: bearer credentials, JWTs, sk_/pk_
 // keys, the string value of a member named like a secret, the value of a
-// parameter or label named like one (access_token=..., accessToken: ...),
-// long runs of key characters. The zero value is ready to use; a nil *Redactor applies the
+// parameter named like one (access_token=...), long runs of key
+// characters. The zero value is ready to use; a nil *Redactor applies the
 // shape rules only. It is safe for concurrent use and never prints what it
 // holds.
 type Redactor struct {

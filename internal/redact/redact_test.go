@@ -24,7 +24,6 @@ func TestEachRuleHidesWhatOnlyItCatches(t *testing.T) {
 		{"a member named like a secret", `{"access_token": "tiny-1"}`, "tiny-1"},
 		{"a member named like a key value", `{"Api-Key":"k-1"}`, "k-1"},
 		{"a form-encoded parameter named like a secret", "access_token=tiny-2&expires_in=60", "tiny-2"},
-		{"a text label named like a secret", "<p>accessToken: tiny-3</p>", "tiny-3"},
 		{"a run of key characters", "x 0123456789abcdef0123456789abcdef y", "0123456789abcdef0123456789abcdef"},
 	}
 	for _, tt := range tests {
@@ -34,6 +33,9 @@ func TestEachRuleHidesWhatOnlyItCatches(t *testing.T) {
 				t.Errorf("Redact(%q) = %q", tt.in, got)
 			}
 		})
+	}
+	if got := r.Redact("key created secret: listed as: secret"); got != "key created secret: listed as: secret" {
+		t.Errorf("prose after a secret's name is redacted: %q", got)
 	}
 	if got := r.Redact(`{"name":"n","note":"Invalid bearer token."}`); got != `{"name":"n","note":"Invalid bearer token."}` {
 		t.Errorf("ordinary text is redacted: %q", got)
