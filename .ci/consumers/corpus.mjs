@@ -1,7 +1,8 @@
 // Builds the consumer gate's cases (.ci/consumers): every response example
 // of the spec, the double's answers in a scripted run (once with revoke's 200,
 // once with its 204), and the cases the spec promises in words: a listing
-// with a key type it does not list, a 204 revoke, and a ModelState error on
+// with a key type it does not list, a listing with a name the create call
+// would refuse, a 204 revoke, and a ModelState error on
 // every call (discrepancy 4: either error shape can come from any call).
 //   node corpus.mjs SPEC DOUBLE OUT
 import { readFileSync, writeFileSync } from "node:fs";
@@ -59,6 +60,10 @@ for (const status of ["200", "204"]) {
 const twoKeys = deref(spec.components.examples.TwoKeys).value;
 cases.push({ name: "a listing with a key type the spec does not list", op: "listApiKeys", status: 200, contentType: "application/json",
   body: JSON.stringify({ keys: [...twoKeys.keys, { ...twoKeys.keys[0], name: "Restricted Key", type: "restricted", last_four: "9zzz" }] }) });
+// The create page forbids < and > in a new name; a key named before the rule
+// (or in the portal) is still listed, and must not fail the listing (D15).
+cases.push({ name: "a listing with a key name the create call would refuse", op: "listApiKeys", status: 200, contentType: "application/json",
+  body: JSON.stringify({ keys: [...twoKeys.keys, { ...twoKeys.keys[0], name: "Old <b>key</b>", last_four: "8zzz" }] }) });
 cases.push({ name: "a revoke answered 204 without a body", op: "revokeApiKey", status: 204, contentType: "", body: "" });
 const modelState = { status: 400, title: "One or more validation errors occurred.", traceId: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", errors: { field: ["The field is invalid."] } };
 for (const op of ["createToken", "createApiKey", "listApiKeys", "revokeApiKey"]) {
