@@ -3,7 +3,9 @@
 // once with its 204), and the cases the spec promises in words: a listing
 // with a key type it does not list, a listing with a name the create call
 // would refuse, a 204 revoke, and a ModelState error on
-// every call (discrepancy 4: either error shape can come from any call).
+// every call (discrepancy 4: either error shape can come from any call);
+// and answers the spec forbids, which the decoders named in a case's
+// `reject` must refuse.
 //   node corpus.mjs SPEC DOUBLE OUT
 import { readFileSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
@@ -39,6 +41,8 @@ for (const [path, item] of Object.entries(spec.paths)) {
   }
 }
 
+if (cases.length === 0) throw new Error("the spec has no response example: the gate would check none");
+
 // startDouble runs the double on a free loopback port and reads its base URL.
 async function startDouble(args) {
   const child = spawn(double, ["-addr", "127.0.0.1:0", "-quiet", ...args], { stdio: ["ignore", "pipe", "inherit"] });
@@ -71,5 +75,12 @@ for (const op of ["createToken", "createApiKey", "listApiKeys", "revokeApiKey"])
     cases.push({ name: `a ModelState error from ${op} as ${ct}`, op, status: 400, contentType: ct, body: JSON.stringify(modelState) });
   }
 }
+// Answers the spec forbids, each named with the decoders that must refuse it:
+// a decoder that accepts them judges nothing, and every decoder fails when it
+// refused none (as when the corpus is empty).
+cases.push({ name: "a listing whose keys is not an array (must be refused)", op: "listApiKeys", status: 200, contentType: "application/json",
+  body: JSON.stringify({ keys: "none" }), reject: ["oapi-codegen", "ogen", "@hey-api/openapi-ts zod", "prism proxy"] });
+cases.push({ name: "a listing that is not JSON (must be refused)", op: "listApiKeys", status: 200, contentType: "application/json",
+  body: "<html>Bad gateway</html>", reject: ["oapi-codegen", "ogen", "openapi-fetch", "@hey-api/openapi-ts zod", "prism proxy"] });
 writeFileSync(out, JSON.stringify(cases, null, 1));
 console.log(`corpus: ${cases.length} cases`);

@@ -92,6 +92,7 @@ for (const c of examples) {
   if (!same) fail("mock", c, `served ${res.status} ${res.headers.get("content-type")}, not the example`);
   else if (res.status !== c.status) fail("mock", c, `served status ${res.status}`);
 }
+if (examples.length === 0) fail("mock", { name: "the spec's examples" }, "none to serve: the run checked nothing");
 console.log(`prism mock: ${examples.length} examples served`);
 
 // Proxy in front of a replay server that answers each case.
@@ -103,16 +104,23 @@ const replay = createServer((req, res) => {
 });
 await new Promise((r) => replay.listen(0, "127.0.0.1", r));
 const proxy = await prism(["proxy", "--errors", specPath, `http://127.0.0.1:${replay.address().port}`]);
-let n = 0;
+let n = 0, refused = 0;
 for (const [i, c] of cases.entries()) {
   const res = await request(proxy, c, { "x-case": String(i) });
   await res.text();
+  if (c.reject?.includes("prism proxy")) {
+    // Prism refuses with violations, or answers 500 for a body it cannot parse.
+    if (violations(res) || res.status !== c.status) refused++;
+    else fail("proxy", c, "no violation, though the spec forbids the answer: the proxy judges nothing");
+    continue;
+  }
   n++;
   if (violations(res)) fail("proxy", c, `violations: ${violations(res)}`);
   else if (res.status !== c.status) fail("proxy", c, `Prism answered ${res.status} for the case's ${c.status}`);
 }
 replay.close();
-console.log(`prism proxy: ${n} cases validated`);
+if (n === 0 || refused === 0) fail("proxy", { name: "the corpus" }, "no case validated or no forbidden answer refused: the run checked nothing");
+console.log(`prism proxy: ${n} cases validated, ${refused} forbidden answers refused`);
 
 // Proxy in front of the double: the scripted run through it.
 for (const status of ["200", "204"]) {

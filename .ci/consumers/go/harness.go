@@ -3,7 +3,9 @@
 // another Go team would call them: each case is one answer, served to the
 // generated client by an http.RoundTripper, so the client's own decoding
 // (and ogen's validation) judges it. It prints one line per case that a
-// client cannot decode and exits 1 when there is one.
+// client cannot decode, or that it decodes though the case's `reject` names
+// it, and exits 1 when there is one, or when a client decoded no case or
+// refused no forbidden one (a run that checked nothing).
 //
 //	harness CASES.json
 package main
@@ -16,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/flexcontract/flexfactor-apikeys/tools/consumers/oapiclient"
@@ -28,6 +31,9 @@ type testCase struct {
 	Status      int    `json:"status"`
 	ContentType string `json:"contentType"`
 	Body        string `json:"body"`
+	// Reject names the decoders that must refuse the case: an answer the
+	// spec forbids, which shows that the decoder judges what it decodes.
+	Reject []string `json:"reject"`
 }
 
 // replay answers every request with the case.
@@ -175,23 +181,40 @@ func main() {
 		name   string
 		decode func(testCase) error
 	}{{"oapi-codegen", oapiDecode}, {"ogen", ogenDecode}} {
-		bad := 0
+		bad, decoded, refused := 0, 0, 0
 		for _, c := range cases {
-			if err := gen.decode(c); err != nil {
-				bad++
-				// The error names the case and what failed; a decoder's message
-				// can quote the body, which may hold a key value or a token.
-				msg := err.Error()
-				for _, s := range secrets {
-					msg = strings.ReplaceAll(msg, s, "[redacted]")
+			err := gen.decode(c)
+			if slices.Contains(c.Reject, gen.name) {
+				if err == nil {
+					bad++
+					fmt.Printf("%s: %s: decoded, though the spec forbids it: the decoder judges nothing\n", gen.name, c.Name)
+				} else {
+					refused++
 				}
-				if len(msg) > 240 {
-					msg = msg[:240] + "..."
-				}
-				fmt.Printf("%s: %s: %s\n", gen.name, c.Name, msg)
+				continue
 			}
+			if err == nil {
+				decoded++
+				continue
+			}
+			bad++
+			// The error names the case and what failed; a decoder's message
+			// can quote the body, which may hold a key value or a token.
+			msg := err.Error()
+			for _, s := range secrets {
+				msg = strings.ReplaceAll(msg, s, "[redacted]")
+			}
+			if len(msg) > 240 {
+				msg = msg[:240] + "..."
+			}
+			fmt.Printf("%s: %s: %s\n", gen.name, c.Name, msg)
 		}
-		fmt.Printf("%s: %d of %d cases decoded\n", gen.name, len(cases)-bad, len(cases))
+		fmt.Printf("%s: %d cases decoded, %d forbidden answers refused\n", gen.name, decoded, refused)
+		if decoded == 0 || refused == 0 {
+			// A run that checked nothing is not green.
+			bad++
+			fmt.Printf("%s: no case decoded or no forbidden answer refused: the run checked nothing\n", gen.name)
+		}
 		failed += bad
 	}
 	if failed > 0 {
