@@ -111,6 +111,18 @@ func TestBreakingGate(t *testing.T) {
 			report: "response-required-property-removed",
 		},
 		{
+			// A generated client loses the field its code names (the created
+			// key's scopes), though oasdiff rates the removal INFO.
+			name: "removing an optional response field fails",
+			edits: []edit{{`        scopes:
+          type: array
+          description: What the key may do.
+          items:
+            type: string
+`, ""}},
+			report: "response-optional-property-removed",
+		},
+		{
 			name:   "narrowing the key type enum fails",
 			edits:  []edit{{"        - publishable\n        - tokenization\n", "        - publishable\n"}},
 			report: "response-property-enum-value-removed",
