@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,21 @@ func editedSpec(t *testing.T, dir string, edits ...edit) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// toVersion is the edit that sets openapi.yaml's info.version to v, from
+// whatever version it has, so that a release needs no edit here.
+func toVersion(t *testing.T, v string) edit {
+	t.Helper()
+	spec, err := os.ReadFile("openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := regexp.MustCompile(`(?m)^  version: .*\n`).Find(spec)
+	if line == nil {
+		t.Fatal("openapi.yaml has no info.version line")
+	}
+	return edit{string(line), "  version: " + v + "\n"}
 }
 
 // runMake runs `make TARGET` in dir with env added and reports whether it
@@ -231,7 +247,7 @@ func TestBreakingGateDemandsARecordedAcceptance(t *testing.T) {
 	breaks := []edit{
 		{lastFour, ""},
 		{"        - last_used\n        - last_four\n", "        - last_used\n"},
-		{"  version: 0.3.0\n", "  version: 1.0.0\n"},
+		toVersion(t, "1.0.0"),
 	}
 	cases := []struct {
 		name     string
@@ -261,7 +277,7 @@ func TestBreakingGateDemandsARecordedAcceptance(t *testing.T) {
 		},
 		{
 			name:     "an acceptance that matches no change fails",
-			edits:    []edit{{"  version: 0.3.0\n", "  version: 1.0.0\n"}},
+			edits:    []edit{toVersion(t, "1.0.0")},
 			accepted: "version: 1.0.0\nreason: a test of the gate\n" + change + "\n",
 			report:   "stale or mistyped",
 		},
