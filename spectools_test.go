@@ -145,6 +145,23 @@ func TestSpecLintersCatchWarnings(t *testing.T) {
 	}
 }
 
+// TestSpecLintRefusesADefaultResponse: failures are 4XX and 5XX, never
+// default (D13), which no consumer gate generator would notice.
+func TestSpecLintRefusesADefaultResponse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Redocly CLI and Spectral through npx")
+	}
+	t.Parallel()
+	spec := editedSpec(t, t.TempDir(), edit{"        4XX:\n          $ref: '#/components/responses/NotCreated'\n", "        default:\n          $ref: '#/components/responses/NotCreated'\n"})
+	passed, out := runCommand(t, ".", []string{"SPEC=" + spec}, "bash", ".ci/spec", "lint")
+	if passed {
+		t.Fatalf("the spec linters passed a spec with a default response:\n%s", out)
+	}
+	if want := "a `default` response: declare failures under 4XX and 5XX (D13)"; !strings.Contains(out, want) {
+		t.Errorf("the report lacks %q:\n%s", want, out)
+	}
+}
+
 // TestNodeToolsReusedOnceInstalled proves that .ci/node/install leaves
 // installed tools alone: with them in place, a second run must not start npm
 // at all (a fake npm first on PATH records any start and fails), so it needs
