@@ -45,7 +45,7 @@ if (cases.length === 0) throw new Error("the spec has no response example: the g
 
 // startDouble runs the double on a free loopback port and reads its base URL.
 async function startDouble(args) {
-  const child = spawn(double, ["-addr", "127.0.0.1:0", "-quiet", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(double, ["-addr", "127.0.0.1:0", "-quiet", ...(process.env.CONSUMERS_APP_SECRET ? ["-app-secret", process.env.CONSUMERS_APP_SECRET] : []), ...args], { stdio: ["ignore", "pipe", "inherit"] });
   for await (const line of createInterface({ input: child.stdout })) {
     const m = /^ {2}base URL: +(\S+)$/.exec(line);
     if (m) return { base: m[1], stop: () => child.kill("SIGTERM") };

@@ -4,7 +4,9 @@
 // case {name, op, status, contentType, body} for the generated clients to
 // decode. The recorded bodies hold key values and a token: they stay in the
 // gate's temporary directory and are never printed.
-export async function lifecycle(base, { appKey = "mock-app-key", appSecret = "mock-app-secret", mid = "mid_consumers", tag = "run", headers = {} } = {}) {
+// appSecret is the gate's canary (.ci/consumers/run), which the doubles it
+// starts are given.
+export async function lifecycle(base, { appKey = "mock-app-key", appSecret = process.env.CONSUMERS_APP_SECRET ?? "mock-app-secret", mid = "mid_consumers", tag = "run", headers = {} } = {}) {
   const cases = [];
   const call = async (name, op, method, path, body, token) => {
     const h = { Accept: "application/json", ...headers };

@@ -41,7 +41,7 @@ async function prism(args) {
   return m[1].replace(/\/$/, "");
 }
 async function startDouble(args) {
-  const child = spawn(double, ["-addr", "127.0.0.1:0", "-quiet", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(double, ["-addr", "127.0.0.1:0", "-quiet", ...(process.env.CONSUMERS_APP_SECRET ? ["-app-secret", process.env.CONSUMERS_APP_SECRET] : []), ...args], { stdio: ["ignore", "pipe", "inherit"] });
   children.push(child);
   const m = await started(child, /^ {2}base URL: +(\S+)$/, "the double");
   return m[1];
