@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // DecodeAPIKeyList decodes the body of a list answer, {"keys": [...]}, as
@@ -124,15 +126,21 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 		vd      = newValueDecoder()
 		maps    []map[string]any // grown to keyBatch as keys come
 		values  []any
-		raws    [][]byte
-		checked = 0 // keys before the batch
+		raws    [][]byte // a key's bytes, its kept members only when an object
+		kept    []byte   // the kept members of the batch's object keys
+		ends    []int    // where each key ends in kept, -1 for one not an object
+		checked = 0      // keys before the batch
 	)
 	flush := func() error {
 		if err := validateKeys(s.keyBatch, values, checked); err != nil {
 			return err
 		}
+		from := 0
 		for j, raw := range raws {
 			k := out.next()
+			if ends[j] >= 0 {
+				raw, from = kept[from:ends[j]], ends[j]
+			}
 			if err := vd.decodeInto(s.key, raw, values[j], k); err != nil {
 				return fmt.Errorf("key %d: %w", checked+j, err)
 			}
@@ -150,31 +158,50 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 			out.reserve(keyBatch + rest*keyBatch/size + 1)
 		}
 		checked += len(values)
-		values, raws = values[:0], raws[:0]
+		values, raws, kept, ends = values[:0], raws[:0], kept[:0], ends[:0]
 		return nil
 	}
 	for i := 0; dec.More(); i++ {
 		start := dec.InputOffset()
 		j := len(values)
 		var err error
-		if first := bytes.TrimLeft(body[start:], " \t\r\n,"); len(first) > 0 && first[0] == '{' {
+		first := bytes.TrimLeft(body[start:], " \t\r\n,")
+		switch {
+		case len(first) > 0 && (first[0] == '{' || first[0] == '['):
+			// Skipped, not decoded: an object is decoded from the
+			// members the spec needs to see (keptMembers), an array is
+			// judged as one (a key is an object: its contents cannot
+			// change that).
+			if err = dec.Decode(&skipValue{}); err != nil {
+				break
+			}
+			raw := bytes.TrimLeft(body[start:dec.InputOffset()], " \t\r\n,")
+			if first[0] == '[' {
+				values, raws, ends = append(values, []any{}), append(raws, raw), append(ends, -1)
+				break
+			}
+			from := len(kept)
+			if kept, err = keptMembers(s.key, raw, kept); err != nil {
+				return nil, fmt.Errorf("key %d: %w", i, err)
+			}
 			// Each map is reused from batch to batch: what a checked key
 			// leaves behind is its strings, not its containers.
 			if j == len(maps) {
 				maps = append(maps, map[string]any{})
 			}
 			clear(maps[j])
-			err = dec.Decode(&maps[j])
-			values = append(values, maps[j])
-		} else {
+			err = vd.decode(kept[from:], &maps[j])
+			values, raws, ends = append(values, maps[j]), append(raws, raw), append(ends, len(kept))
+		default:
 			var v any
 			err = dec.Decode(&v)
 			values = append(values, v)
+			raws = append(raws, bytes.TrimLeft(body[start:dec.InputOffset()], " \t\r\n,"))
+			ends = append(ends, -1)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("key %d: %w", i, decodingError(err))
 		}
-		raws = append(raws, bytes.TrimLeft(body[start:dec.InputOffset()], " \t\r\n,"))
 		if len(values) == keyBatch {
 			if err := flush(); err != nil {
 				return nil, err
@@ -188,6 +215,194 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 		return nil, decodingError(err)
 	}
 	return out.keys(), nil
+}
+
+// keptMembers appends to dst the object raw, one listed key whose syntax
+// the decoder has checked, with only the members the spec's check and the
+// generated type must see: the declared ones (s.Properties), matched by
+// exact name, so that one differing only in case never reaches
+// encoding/json's case-insensitive matching; undeclared ones only where the
+// spec constrains them (an additionalProperties schema: whole; closed: a
+// stand-in of their JSON type). Anything else is skipped without being
+// decoded. A declared member holding an object or array its schema does
+// not permit is a stand-in too: the check fails it all the same, without a
+// generic copy of what it holds.
+func keptMembers(s *openapi3.Schema, raw, dst []byte) ([]byte, error) {
+	dst = append(dst, '{')
+	w := memberWalk{raw: raw, i: 1}
+	for n := 0; ; n++ {
+		name, value, ok := w.next()
+		if !ok {
+			if w.err {
+				return dst, errors.New("decoding JSON: the body is not the documented JSON")
+			}
+			return append(dst, '}'), nil
+		}
+		switch p := declaredProperty(s, name); {
+		case p != nil:
+			if (value[0] == '{' && !p.Type.Permits(openapi3.TypeObject)) || (value[0] == '[' && !p.Type.Permits(openapi3.TypeArray)) {
+				value = standIn(value)
+			}
+		case s.AdditionalProperties.Schema != nil:
+		case s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has:
+			value = standIn(value)
+		default:
+			n--
+			continue
+		}
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(append(append(dst, name...), ':'), value...)
+	}
+}
+
+// declaredProperty is the schema of the property of s named by name, a
+// JSON string as the body has it, or nil for an undeclared member.
+func declaredProperty(s *openapi3.Schema, name []byte) *openapi3.Schema {
+	key := name[1 : len(name)-1]
+	if bytes.IndexByte(key, '\\') >= 0 || !isASCII(key) {
+		// An escape, or bytes encoding/json would replace: the name as
+		// it decodes.
+		var decoded string
+		if json.Unmarshal(name, &decoded) != nil {
+			return nil
+		}
+		key = []byte(decoded)
+	}
+	if p := s.Properties[string(key)]; p != nil {
+		return p.Value
+	}
+	return nil
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// standIn is the smallest JSON value of value's type.
+func standIn(value []byte) []byte {
+	switch value[0] {
+	case '{':
+		return []byte("{}")
+	case '[':
+		return []byte("[]")
+	case '"':
+		return []byte(`""`)
+	case 't', 'f':
+		return []byte("false")
+	case 'n':
+		return []byte("null")
+	}
+	return []byte("0")
+}
+
+// memberWalk steps through the members of a JSON object whose syntax
+// encoding/json has checked, without decoding them: only the bounds of
+// each name and value are found (strings skipped escape by escape, nesting
+// counted), so a member's cost is its bytes read once. It still checks its
+// bounds and reports err rather than reading past the object.
+type memberWalk struct {
+	raw []byte
+	i   int
+	err bool
+}
+
+// next is the next member's name (a JSON string, quotes included) and
+// value, or false after the last one or on an error.
+func (w *memberWalk) next() (name, value []byte, ok bool) {
+	w.space()
+	if w.i < len(w.raw) && w.raw[w.i] == ',' {
+		w.i++
+		w.space()
+	}
+	if w.i < len(w.raw) && w.raw[w.i] == '}' {
+		return nil, nil, false
+	}
+	start := w.i
+	if !w.str() {
+		return w.fail()
+	}
+	name = w.raw[start:w.i]
+	w.space()
+	if w.i >= len(w.raw) || w.raw[w.i] != ':' {
+		return w.fail()
+	}
+	w.i++
+	w.space()
+	start = w.i
+	if !w.value() || w.i == start {
+		return w.fail()
+	}
+	return name, w.raw[start:w.i], true
+}
+
+func (w *memberWalk) fail() ([]byte, []byte, bool) {
+	w.err = true
+	return nil, nil, false
+}
+
+func (w *memberWalk) space() {
+	for w.i < len(w.raw) && isSpace(w.raw[w.i]) {
+		w.i++
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// str steps over the string at w.i.
+func (w *memberWalk) str() bool {
+	if w.i >= len(w.raw) || w.raw[w.i] != '"' {
+		return false
+	}
+	for j := w.i + 1; j < len(w.raw); j++ {
+		switch w.raw[j] {
+		case '\\':
+			j++
+		case '"':
+			w.i = j + 1
+			return true
+		}
+	}
+	return false
+}
+
+// value steps over the value at w.i: a string, a nesting of objects and
+// arrays, or a literal (up to what ends it).
+func (w *memberWalk) value() bool {
+	depth := 0
+	for w.i < len(w.raw) {
+		switch c := w.raw[w.i]; {
+		case c == '"':
+			if !w.str() {
+				return false
+			}
+		case c == '{' || c == '[':
+			depth++
+			w.i++
+			continue
+		case c == '}' || c == ']':
+			if depth == 0 {
+				return true // the end of a literal, and of the object
+			}
+			depth--
+			w.i++
+		case depth == 0 && (c == ',' || isSpace(c)):
+			return true
+		default:
+			w.i++
+			continue
+		}
+		if depth == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // keyCollector gathers keys in one slice sized from the first batch

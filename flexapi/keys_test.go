@@ -126,20 +126,47 @@ type costlyBody struct {
 
 // costlyBodies are bodies of about size bytes: empty keys (which
 // encoding/json would allocate millions of before anything could be
-// checked), numbers for keys, the smallest valid keys, and one huge unknown
-// field.
+// checked), numbers for keys, the smallest valid keys, one huge unknown
+// field, and valid keys that carry what the spec does not declare: a large
+// member (2,000 small objects, which a generic decode would make 2,000
+// maps of), a member that differs from a declared one only in case, many
+// small members, a long string, a deep nesting.
 func costlyBodies(size int) []costlyBody {
-	fill := func(prefix, item, suffix string) string {
+	// fill repeats item between prefix and suffix to about size bytes,
+	// and says how many times.
+	fill := func(prefix, item, suffix string) (string, int) {
 		n := (size - len(prefix) - len(suffix)) / (len(item) + 1)
-		return prefix + strings.Repeat(item+",", n-1) + item + suffix
+		return prefix + strings.Repeat(item+",", n-1) + item + suffix, n
 	}
 	const smallest = `{"name":"","type":"x","created_at":"2024-11-16T12:00:00Z","last_used":null,"last_four":"abcd"}`
-	return []costlyBody{
-		{"empty objects", fill(`{"keys":[`, `{}`, `]}`), -1},
-		{"numbers", fill(`{"keys":[`, `0`, `]}`), -1},
-		{"the smallest valid keys", fill(`{"keys":[`, smallest, `]}`), (size - 11) / (len(smallest) + 1)},
-		{"a huge unknown field", `{"keys":[],"x":"` + strings.Repeat("y", size-20) + `"}`, 0},
+	// carrying is the smallest valid key with members put before its own.
+	carrying := func(members string) string { return "{" + members + "," + smallest[1:] }
+	validKeys := func(name, key string) costlyBody {
+		body, n := fill(`{"keys":[`, key, `]}`)
+		return costlyBody{name, body, n}
 	}
+	failing := func(name, key string) costlyBody {
+		body, _ := fill(`{"keys":[`, key, `]}`)
+		return costlyBody{name, body, -1}
+	}
+	return []costlyBody{
+		failing("empty objects", `{}`),
+		failing("numbers", `0`),
+		validKeys("the smallest valid keys", smallest),
+		{"a huge unknown field", `{"keys":[],"x":"` + strings.Repeat("y", size-20) + `"}`, 0},
+		validKeys("keys with a large unknown member", carrying(`"x":[`+strings.Repeat(`{"a":1},`, 2000)+`1]`)),
+		validKeys("keys with a member named like a declared one", carrying(`"NAME":"x"`)),
+		validKeys("keys with many unknown members", carrying(strings.Repeat(`"a":1,`, 1000)+`"a":1`)),
+		validKeys("keys with a long unknown string", carrying(`"x":"`+strings.Repeat("y", 16000)+`"`)),
+		validKeys("keys with a deep unknown member", carrying(`"x":`+strings.Repeat("[", 5000)+strings.Repeat("]", 5000))),
+		{"a key that is one large array", `{"keys":[[` + fillItems(size-12, `{"a":1}`) + `]]}`, -1},
+		{"a name that is one large array", `{"keys":[{"name":[` + fillItems(size-22, `{"a":1}`) + `]}]}`, -1},
+	}
+}
+
+// fillItems is item repeated, comma-separated, to about size bytes.
+func fillItems(size int, item string) string {
+	return strings.Repeat(item+",", size/(len(item)+1)-1) + item
 }
 
 // TestAllocationIsBoundedByTheBodySize: each costly body, 9 MiB and chunked
