@@ -128,7 +128,7 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 		values  []any
 		raws    [][]byte // a key's bytes, its kept members only when an object
 		kept    []byte   // the kept members of the batch's object keys
-		ends    []int    // where each key ends in kept, -1 for one not an object
+		ends    []int    // where each key ends in kept; -2: its own bytes hold declared members alone; -1: not an object
 		checked = 0      // keys before the batch
 	)
 	flush := func() error {
@@ -138,10 +138,18 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 		from := 0
 		for j, raw := range raws {
 			k := out.next()
-			if ends[j] >= 0 {
+			var err error
+			switch {
+			case ends[j] >= 0:
 				raw, from = kept[from:ends[j]], ends[j]
+				fallthrough
+			case ends[j] == -2:
+				// Declared members alone, by their exact names.
+				err = vd.decodeTyped(raw, k)
+			default:
+				err = vd.decodeInto(s.key, raw, values[j], k)
 			}
-			if err := vd.decodeInto(s.key, raw, values[j], k); err != nil {
+			if err != nil {
 				return fmt.Errorf("key %d: %w", checked+j, err)
 			}
 		}
@@ -167,6 +175,17 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 		var err error
 		first := bytes.TrimLeft(body[start:], " \t\r\n,")
 		switch {
+		case len(first) > 0 && first[0] == '{' && onlyDeclared(s.key, first):
+			// A key of declared members alone, the usual one, is
+			// decoded as it is: nothing in it needs skipping.
+			if j == len(maps) {
+				maps = append(maps, map[string]any{})
+			}
+			clear(maps[j])
+			err = dec.Decode(&maps[j])
+			values = append(values, maps[j])
+			raws = append(raws, bytes.TrimLeft(body[start:dec.InputOffset()], " \t\r\n,"))
+			ends = append(ends, -2)
 		case len(first) > 0 && (first[0] == '{' || first[0] == '['):
 			// Skipped, not decoded: an object is decoded from the
 			// members the spec needs to see (keptMembers), an array is
@@ -254,6 +273,25 @@ func keptMembers(s *openapi3.Schema, raw, dst []byte) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		dst = append(append(append(dst, name...), ':'), value...)
+	}
+}
+
+// onlyDeclared reports whether raw begins with an object whose members are
+// all declared properties of s, by their exact names, none holding an
+// object or array its schema does not permit: one keptMembers would keep
+// whole. It reads only that object's bytes, and answers false for any it
+// cannot step through (the decoder then says what is wrong with it).
+func onlyDeclared(s *openapi3.Schema, raw []byte) bool {
+	w := memberWalk{raw: raw, i: 1}
+	for {
+		name, value, ok := w.next()
+		if !ok {
+			return !w.err
+		}
+		p := declaredProperty(s, name)
+		if p == nil || (value[0] == '{' && !p.Type.Permits(openapi3.TypeObject)) || (value[0] == '[' && !p.Type.Permits(openapi3.TypeArray)) {
+			return false
+		}
 	}
 }
 

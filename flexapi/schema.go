@@ -310,6 +310,13 @@ func (d *valueDecoder) decodeInto(s *openapi3.Schema, raw []byte, v any, out any
 			return errors.New("decoding JSON: the body is not the documented JSON")
 		}
 	}
+	return d.decodeTyped(raw, out)
+}
+
+// decodeTyped decodes raw, a JSON value already checked against the schema
+// out was generated from and holding no member that differs from a
+// declared one only in case, into out.
+func (d *valueDecoder) decodeTyped(raw []byte, out any) error {
 	if err := d.decode(raw, out); err != nil {
 		// A value the spec allows and the generated type cannot hold.
 		return errors.New("decoding JSON: the body does not fit the generated types")
