@@ -195,8 +195,8 @@ func TestAllocationIsBoundedByTheBodySize(t *testing.T) {
 			t.Logf("%.1f MiB body: %.1f MiB allocated, %.2f per body byte", float64(len(tt.body))/(1<<20),
 				float64(alloc)/(1<<20), float64(alloc)/float64(len(tt.body)))
 			if alloc > maxAllocPerBodyByte*uint64(len(tt.body)) {
-				t.Errorf("allocated %d MiB for a %d MiB body: want at most %d times its size",
-					alloc>>20, len(tt.body)>>20, maxAllocPerBodyByte)
+				t.Errorf("allocated %.1f MiB for a %.1f MiB body: want at most %d times its size",
+					float64(alloc)/(1<<20), float64(len(tt.body))/(1<<20), maxAllocPerBodyByte)
 			}
 		})
 	}
