@@ -169,58 +169,56 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 		values, raws, kept, ends = values[:0], raws[:0], kept[:0], ends[:0]
 		return nil
 	}
+	// batchMap is the place of the next key's map, reused from batch to
+	// batch: what a checked key leaves behind is its strings, not its
+	// containers.
+	batchMap := func() *map[string]any {
+		j := len(values)
+		if j == len(maps) {
+			maps = append(maps, map[string]any{})
+		}
+		clear(maps[j])
+		return &maps[j]
+	}
 	for i := 0; dec.More(); i++ {
 		start := dec.InputOffset()
-		j := len(values)
-		var err error
-		first := bytes.TrimLeft(body[start:], " \t\r\n,")
-		switch {
+		var (
+			v   any
+			end = -1
+			err error
+		)
+		switch first := bytes.TrimLeft(body[start:], " \t\r\n,"); {
 		case len(first) > 0 && first[0] == '{' && onlyDeclared(s.key, first):
 			// A key of declared members alone, the usual one, is
-			// decoded as it is: nothing in it needs skipping.
-			if j == len(maps) {
-				maps = append(maps, map[string]any{})
-			}
-			clear(maps[j])
-			err = dec.Decode(&maps[j])
-			values = append(values, maps[j])
-			raws = append(raws, bytes.TrimLeft(body[start:dec.InputOffset()], " \t\r\n,"))
-			ends = append(ends, -2)
+			// decoded as it is: nothing in it needs leaving out.
+			m := batchMap()
+			v, end, err = *m, -2, dec.Decode(m)
 		case len(first) > 0 && (first[0] == '{' || first[0] == '['):
 			// Skipped, not decoded: an object is decoded from the
 			// members the spec needs to see (keptMembers), an array is
-			// judged as one (a key is an object: its contents cannot
-			// change that).
-			if err = dec.Decode(&skipValue{}); err != nil {
-				break
-			}
-			raw := bytes.TrimLeft(body[start:dec.InputOffset()], " \t\r\n,")
-			if first[0] == '[' {
-				values, raws, ends = append(values, []any{}), append(raws, raw), append(ends, -1)
+			// judged as an empty one (a key is an object: what the
+			// array holds cannot change that).
+			if err = dec.Decode(&skipValue{}); err != nil || first[0] == '[' {
+				v = []any{}
 				break
 			}
 			from := len(kept)
+			raw := bytes.TrimLeft(body[start:dec.InputOffset()], " \t\r\n,")
 			if kept, err = keptMembers(s.key, raw, kept); err != nil {
 				return nil, fmt.Errorf("key %d: %w", i, err)
 			}
-			// Each map is reused from batch to batch: what a checked key
-			// leaves behind is its strings, not its containers.
-			if j == len(maps) {
-				maps = append(maps, map[string]any{})
-			}
-			clear(maps[j])
-			err = vd.decode(kept[from:], &maps[j])
-			values, raws, ends = append(values, maps[j]), append(raws, raw), append(ends, len(kept))
+			m := batchMap()
+			v, end, err = *m, len(kept), vd.decode(kept[from:], m)
 		default:
-			var v any
-			err = dec.Decode(&v)
-			values = append(values, v)
-			raws = append(raws, bytes.TrimLeft(body[start:dec.InputOffset()], " \t\r\n,"))
-			ends = append(ends, -1)
+			var scalar any
+			err = dec.Decode(&scalar)
+			v = scalar
 		}
 		if err != nil {
 			return nil, fmt.Errorf("key %d: %w", i, decodingError(err))
 		}
+		values, ends = append(values, v), append(ends, end)
+		raws = append(raws, bytes.TrimLeft(body[start:dec.InputOffset()], " \t\r\n,"))
 		if len(values) == keyBatch {
 			if err := flush(); err != nil {
 				return nil, err
