@@ -8,10 +8,12 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	apikeys "github.com/flexcontract/flexfactor-apikeys"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
@@ -26,9 +28,10 @@ const (
 	NewAPIKeyTypeTokenization = oapi.NewAPIKeyTypeTokenization
 )
 
-// ErrInvalidKeyRequest: a create request the server could only refuse (a
-// name holding < or > or a control character, a type the create page does
-// not list). No request was sent.
+// ErrInvalidKeyRequest: a create request the server could only refuse: one
+// that breaks the spec's create request schema (its name pattern, its type
+// enum), or a blank name or one with a control character. No request was
+// sent.
 var ErrInvalidKeyRequest = errors.New("flexapi: invalid key request")
 
 // ErrNoKeyID: a create answer without the key's id. The key exists, but it
@@ -80,17 +83,16 @@ func (c *Client) CreateAPIKey(ctx context.Context, key NewAPIKey) (*CreatedAPIKe
 	if ctx == nil {
 		return nil, errNilContext
 	}
-	if err := validateNewKey(key); err != nil {
-		return nil, err
-	}
-	ctx, cancel := c.withTimeout(ctx)
-	defer cancel()
-
 	body := oapi.CreateAPIKeyRequest{Mid: key.MID, Name: key.Name, Type: key.Type}
 	if key.Scopes != nil {
 		scopes := append([]string(nil), key.Scopes...)
 		body.Scopes = &scopes
 	}
+	if err := validateNewKey(key, body); err != nil {
+		return nil, err
+	}
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
 	resp, tok, err := c.authorized(ctx, "create API key", func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
 		return c.create.CreateAPIKey(ctx, body, bearer)
 	})
@@ -206,23 +208,58 @@ func failed(success *bool, errs json.RawMessage) bool {
 	return s != "" && s != "null" && s != "[]" && s != "{}"
 }
 
-// validateNewKey rejects, before any request, what the create page forbids.
-func validateNewKey(key NewAPIKey) error {
+// validateNewKey rejects, before any request, what the create page forbids:
+// the request body must match createApiKey's request schema in the embedded
+// spec (its name pattern and type enum, as the error says), and the name
+// must be neither blank nor hold control characters, which no server could
+// take as a name though the spec does not say so.
+func validateNewKey(key NewAPIKey, body oapi.CreateAPIKeyRequest) error {
 	if err := validateMID(key.MID); err != nil {
 		return err
 	}
+	s, err := createRequestSchema()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidKeyRequest, err)
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidKeyRequest, err)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidKeyRequest, err)
+	}
+	if err := validate(s, v); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidKeyRequest, err)
+	}
 	switch {
-	case strings.ContainsAny(key.Name, "<>"):
-		return fmt.Errorf("%w: the name holds < or >", ErrInvalidKeyRequest)
 	case hasControl(key.Name):
 		return fmt.Errorf("%w: the name holds control characters", ErrInvalidKeyRequest)
 	case strings.TrimSpace(key.Name) == "":
 		return fmt.Errorf("%w: the name is empty or blank", ErrInvalidKeyRequest)
-	case !key.Type.Valid():
-		return fmt.Errorf("%w: type %q is not secret, public or tokenization", ErrInvalidKeyRequest, key.Type)
 	}
 	return nil
 }
+
+// createRequestSchema is the JSON schema of createApiKey's request body in
+// the embedded spec, loaded on first use.
+var createRequestSchema = sync.OnceValues(func() (*openapi3.Schema, error) {
+	doc, err := apikeys.LoadSpec(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.OperationID != "createApiKey" || op.RequestBody == nil || op.RequestBody.Value == nil {
+				continue
+			}
+			if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
+				return mt.Schema.Value, nil
+			}
+		}
+	}
+	return nil, errors.New("openapi.yaml: createApiKey has no JSON request body")
+})
 
 // createRetry is the create call's policy: sent again only when the request
 // never left (a dial error). Anything later, even a 429 or a 503 with
