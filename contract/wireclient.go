@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
 // MaxBody caps how much of a response body the suite reads: the list is
@@ -115,37 +117,49 @@ func Bearer(token string) Auth { return Auth{Header: "Bearer " + token} }
 // NoAuth sends no Authorization header.
 func NoAuth() Auth { return Auth{} }
 
-// ListAPIKeys sends GET {base}/api-keys/{mid} as the page's curl example
-// does: no body, accept: application/json, the given Authorization.
+// ListAPIKeys sends listApiKeys for mid as the page's curl example does:
+// no body, accept: application/json, the given Authorization. Its method
+// and path are the spec's, from the generated request builder.
 func (c *WireClient) ListAPIKeys(ctx context.Context, mid string, auth Auth) (*Exchange, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api-keys/"+url.PathEscape(mid), nil)
+	req, err := oapi.NewListAPIKeysRequest(c.server(), mid)
 	if err != nil {
 		return nil, fmt.Errorf("contract: list request: %w", err)
 	}
-	req.Header.Set("Accept", "application/json")
-	if auth.Header != "" {
-		req.Header.Set("Authorization", auth.Header)
-	}
-	return c.do(req, OpListAPIKeys)
+	return c.do(c.prepare(ctx, req, auth), OpListAPIKeys)
 }
 
-// CreateToken sends POST {base}/oauth2/token with the app's credentials.
+// CreateToken sends createToken with the app's credentials, built by the
+// generated request builder from the spec's path and request schema.
 func (c *WireClient) CreateToken(ctx context.Context, appKey, appSecret string) (*Exchange, error) {
-	body, err := json.Marshal(map[string]string{"AppKey": appKey, "AppSecret": appSecret})
+	body, err := json.Marshal(oapi.TokenRequest{AppKey: appKey, AppSecret: appSecret})
 	if err != nil {
 		return nil, fmt.Errorf("contract: token request: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/oauth2/token", bytes.NewReader(body))
+	req, err := oapi.NewCreateTokenRequestWithBody(c.server(), "application/json", bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("contract: token request: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	ex, err := c.do(req, OpCreateToken)
+	ex, err := c.do(c.prepare(ctx, req, NoAuth()), OpCreateToken)
 	if ex != nil {
 		ex.RequestBody = tokenRequestBody(appKey)
 	}
 	return ex, err
+}
+
+// server is the base URL as the generated request builders take it: they
+// resolve the spec's path ("./api-keys") against it, so it ends with "/"
+// lest its last segment (/v1) be replaced.
+func (c *WireClient) server() string { return c.base + "/" }
+
+// prepare gives a request a generated builder made the run's context, the
+// Accept header every call of the suite sends, and auth.
+func (c *WireClient) prepare(ctx context.Context, req *http.Request, auth Auth) *http.Request {
+	req = req.WithContext(ctx)
+	req.Header.Set("Accept", "application/json")
+	if auth.Header != "" {
+		req.Header.Set("Authorization", auth.Header)
+	}
+	return req
 }
 
 func (c *WireClient) do(req *http.Request, op string) (*Exchange, error) {

@@ -7,45 +7,40 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
-// CreateAPIKey sends POST {base}/api-keys with a JSON body of mid, name and
-// type, as the create page's example does (without scopes: the request
-// table does not list them). The answer holds the key's full value: the
-// run's redactor learns it from the body.
+// CreateAPIKey sends createApiKey with a JSON body of mid, name and type,
+// as the create page's example does (without scopes: the request table
+// does not list them), built by the generated request builder from the
+// spec's path and request schema. typ is sent as it is, known to the spec
+// or not. The answer holds the key's full value: the run's redactor
+// learns it from the body.
 func (c *WireClient) CreateAPIKey(ctx context.Context, mid, name, typ string, auth Auth) (*Exchange, error) {
-	body, err := json.Marshal(map[string]string{"mid": mid, "name": name, "type": typ})
+	body, err := json.Marshal(oapi.CreateAPIKeyRequest{Mid: mid, Name: name, Type: oapi.NewAPIKeyType(typ)})
 	if err != nil {
 		return nil, fmt.Errorf("contract: create request: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api-keys", bytes.NewReader(body))
+	req, err := oapi.NewCreateAPIKeyRequestWithBody(c.server(), "application/json", bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("contract: create request: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	if auth.Header != "" {
-		req.Header.Set("Authorization", auth.Header)
-	}
-	ex, err := c.do(req, OpCreateAPIKey)
+	ex, err := c.do(c.prepare(ctx, req, auth), OpCreateAPIKey)
 	if ex != nil {
 		ex.RequestBody = body
 	}
 	return ex, err
 }
 
-// RevokeAPIKey sends DELETE {base}/api-keys/{id}, with no body.
+// RevokeAPIKey sends revokeApiKey for the key id, with no body, built by
+// the generated request builder.
 func (c *WireClient) RevokeAPIKey(ctx context.Context, id string, auth Auth) (*Exchange, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, c.base+"/api-keys/"+url.PathEscape(id), nil)
+	req, err := oapi.NewRevokeAPIKeyRequest(c.server(), id)
 	if err != nil {
 		return nil, fmt.Errorf("contract: revoke request: %w", err)
 	}
-	req.Header.Set("Accept", "application/json")
-	if auth.Header != "" {
-		req.Header.Set("Authorization", auth.Header)
-	}
-	return c.do(req, OpRevokeAPIKey)
+	return c.do(c.prepare(ctx, req, auth), OpRevokeAPIKey)
 }
 
 // Reserve keeps n requests of the budget for revokes: no other request may
