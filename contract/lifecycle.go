@@ -28,14 +28,16 @@ const LifecycleRequests = 6
 // server's clock and ours may disagree by that much.
 const ClockSkew = 2 * time.Minute
 
-// LifecycleTypes are the types the run creates, in order.
-var LifecycleTypes = []string{"public", "secret"}
+// LifecycleTypes are the types the run creates, in order: one the Key
+// Security note does not cover, then one it covers, as openapi.yaml names
+// them (see lifecycleTypes).
+var LifecycleTypes = lifecycleTypes(specKeyTypes)
 
 // lifecycleName matches the name of a key a run created:
 // contract-<run id>-<type>, the run id a UTC time and four hex digits.
 // A negative probe's key, should a target wrongly make it, is named
 // contract-<run id>-probe-<what>.
-var lifecycleName = regexp.MustCompile(`^contract-(\d{8}T\d{6}Z-[0-9a-f]{4})-(public|secret|probe-.+)$`)
+var lifecycleName = regexp.MustCompile(`^contract-(\d{8}T\d{6}Z-[0-9a-f]{4})-(` + typeAlternation(LifecycleTypes) + `|probe-.+)$`)
 
 // NewRunID names a run: its start, in UTC, and four random hex digits, so
 // that two runs in the same second still differ.

@@ -16,10 +16,11 @@ import (
 	apikeys "github.com/flexcontract/flexfactor-apikeys"
 )
 
-// TableTypes are the key types the list page's field table documents
-// ("secret or public"); the spec accepts more, because the same page's
-// example and other pages use more.
-var TableTypes = []string{"secret", "public"}
+// TableTypes are the key types the list page's field table documents, as
+// openapi.yaml's ListedAPIKeyType gives them (x-field-table-values); the
+// spec accepts more, because the same page's example and other pages use
+// more.
+var TableTypes = specKeyTypes.table
 
 // Observed is what the run saw of the server, beyond pass and fail: the
 // "documented vs observed" table of the report.
@@ -242,8 +243,9 @@ func KeySecurityProblems(keys []map[string]any) []Failure {
 	return keyValueSuspects(keys, false)
 }
 
-// NonSecretTypes are the key types the Key Security note does not cover.
-var NonSecretTypes = []string{"public", "publishable", "tokenization"}
+// NonSecretTypes are the key types the Key Security note does not cover:
+// the known types of openapi.yaml but those its x-secret-values names.
+var NonSecretTypes = nonSecretTypes(specKeyTypes)
 
 // keyValueSuspects is KeySecurityProblems, over every key when all is set:
 // the redactor learns the suspects of every key, secret or not.

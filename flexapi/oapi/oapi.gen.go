@@ -133,6 +133,10 @@ type APIKey struct {
 	// is one ogen cannot generate (two string branches it cannot tell
 	// apart).
 	//
+	// `x-field-table-values` are the values the list page's field table
+	// gives (D1), kept apart from the known values so that a report can
+	// say when a listing carries a type outside them.
+	//
 	//
 	// Example: secret
 	Type ListedAPIKeyType `json:"type"`
@@ -161,6 +165,11 @@ type APIKeyList struct {
 // fail on a value they do not know: a listed key's `type` is
 // `ListedAPIKeyType`, any string, whose known values are these. A
 // type is never empty.
+//
+// `x-secret-values` names the types the list page's Key Security note
+// covers ("the full key value for secret keys is not returned"), so
+// that a tool checking listings for a leaked value reads which types
+// the promise is about from this document rather than from a copy.
 //
 // Example: secret
 type APIKeyType string
@@ -261,6 +270,11 @@ type CreatedAPIKey struct {
 	// `ListedAPIKeyType`, any string, whose known values are these. A
 	// type is never empty.
 	//
+	// `x-secret-values` names the types the list page's Key Security note
+	// covers ("the full key value for secret keys is not returned"), so
+	// that a tool checking listings for a leaked value reads which types
+	// the promise is about from this document rather than from a copy.
+	//
 	//
 	// Example: secret
 	Type APIKeyType `json:"type"`
@@ -294,6 +308,10 @@ type ErrorList struct {
 // enum: `anyOf` that enum and a plain string, the other form tried,
 // is one ogen cannot generate (two string branches it cannot tell
 // apart).
+//
+// `x-field-table-values` are the values the list page's field table
+// gives (D1), kept apart from the known values so that a report can
+// say when a listing carries a type outside them.
 //
 // Example: secret
 type ListedAPIKeyType = APIKeyType

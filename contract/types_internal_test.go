@@ -1,0 +1,31 @@
+package contract
+
+import (
+	"slices"
+	"testing"
+)
+
+// The suite's key types are read from openapi.yaml: today's spec gives
+// these, and each list keeps to the spec's known or creatable types.
+func TestKeyTypesComeFromTheSpec(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		got, want []string
+	}{
+		{"TableTypes", TableTypes, []string{"secret", "public"}},
+		{"NonSecretTypes", NonSecretTypes, []string{"public", "publishable", "tokenization"}},
+		{"LifecycleTypes", LifecycleTypes, []string{"public", "secret"}},
+	} {
+		if !slices.Equal(tc.got, tc.want) {
+			t.Errorf("%s = %v, want %v (from openapi.yaml)", tc.name, tc.got, tc.want)
+		}
+	}
+	for _, typ := range LifecycleTypes {
+		if !slices.Contains(specKeyTypes.creatable, typ) {
+			t.Errorf("the lifecycle creates a %s key, which openapi.yaml's %s does not name", typ, newTypeSchema)
+		}
+	}
+	if slices.Contains(NonSecretTypes, LifecycleTypes[1]) || !slices.Contains(NonSecretTypes, LifecycleTypes[0]) {
+		t.Errorf("LifecycleTypes %v are not one type the Key Security note does not cover, then one it covers", LifecycleTypes)
+	}
+}
