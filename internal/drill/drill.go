@@ -23,12 +23,21 @@ import (
 
 // The change under drill, one at a time: the name of a string property
 // the drill added to APIKey as optional, added as required (with
-// minLength 1), or took out of APIKey's required list.
+// minLength 1), or took out of APIKey's required list; or a key type the
+// drill added to the enums of APIKeyType and NewAPIKeyType.
 var (
 	AddedOptional    = os.Getenv("DRILL_ADDED_OPTIONAL")
 	AddedRequired    = os.Getenv("DRILL_ADDED_REQUIRED")
 	NoLongerRequired = os.Getenv("DRILL_NO_LONGER_REQUIRED")
+	AddedType        = os.Getenv("DRILL_ADDED_TYPE")
 )
+
+// Created is the create call's answer for a key of type typ, as the spec
+// before the change requires it.
+func Created(typ string) map[string]any {
+	return map[string]any{"id": "key_drill", "mid": MID, "name": "drill key", "type": typ,
+		"value": "drill_value_0123456789abcdef", "created_at": "2026-01-02T03:04:05Z", "errors": []any{}}
+}
 
 const (
 	// MID is the merchant the checks list.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,5 +166,54 @@ func TestAFieldNoLongerRequired(t *testing.T) {
 	})
 	t.Run("the suite accepts a key without it", func(t *testing.T) {
 		suiteAccepts(t, drill.Key(map[string]any{f: nil}), "without "+f+", no longer required")
+	})
+}
+
+func TestAnAddedKeyType(t *testing.T) {
+	typ := drill.AddedType
+	if typ == "" {
+		t.Skip("not this drill")
+	}
+	body, err := json.Marshal(drill.Created(typ))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	base := srv.URL + "/v1"
+	t.Run("the client creates a key of it", func(t *testing.T) {
+		c, err := flexapi.New(flexapi.WithBaseURL(base), flexapi.WithToken("drill-token-0123456789"), flexapi.WithoutRetries())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseIdleConnections()
+		key, err := c.CreateAPIKey(context.Background(), flexapi.NewAPIKey{MID: drill.MID, Name: "drill key", Type: flexapi.NewAPIKeyType(typ)})
+		if err != nil || string(key.Type) != typ {
+			t.Errorf("CreateAPIKey of a key of the new type %s: %v, %+v", typ, err, key)
+		}
+	})
+	t.Run("the suite takes it as a known type the Key Security note does not cover", func(t *testing.T) {
+		if !slices.Contains(contract.NonSecretTypes, typ) {
+			t.Errorf("contract.NonSecretTypes %v lacks the new type %s", contract.NonSecretTypes, typ)
+		}
+	})
+	t.Run("the suite accepts a key created with it", func(t *testing.T) {
+		wire := contract.NewWireClient(base, 10*time.Second, 5)
+		defer wire.Close()
+		ex, err := wire.CreateAPIKey(context.Background(), drill.MID, "drill key", typ, contract.Bearer("t"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := contract.NewValidator(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if failures := v.Validate(context.Background(), ex); len(failures) > 0 {
+			t.Errorf("the suite's wire check fails a key created with the new type %s: %v", typ, failures)
+		}
 	})
 }

@@ -4,6 +4,7 @@
 package double_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -102,5 +103,23 @@ func TestAFieldNoLongerRequired(t *testing.T) {
 	srv := fromFile(t, drill.Key(map[string]any{f: nil}))
 	if got, ok := served(t, srv, drill.MID)[f]; ok {
 		t.Errorf("the double's listing adds %s (%v) that the data file does not have", f, got)
+	}
+}
+
+func TestAnAddedKeyType(t *testing.T) {
+	typ := drill.AddedType
+	if typ == "" {
+		t.Skip("not this drill")
+	}
+	srv := flexapitest.NewServer()
+	t.Cleanup(srv.Close)
+	c, err := flexapi.New(flexapi.WithBaseURL(srv.URL), flexapi.WithToken(srv.IssueToken()), flexapi.WithHTTPClient(srv.HTTPClient()), flexapi.WithoutRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	key, err := c.CreateAPIKey(context.Background(), flexapi.NewAPIKey{MID: flexapitest.DefaultMID, Name: "drill key", Type: flexapi.NewAPIKeyType(typ)})
+	if err != nil || string(key.Type) != typ {
+		t.Errorf("the client creates a key of the new type %s on the double: %v, %+v", typ, err, key)
 	}
 }
