@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
 // EntryReproduce is the report entry of a failed check that holds a curl
@@ -34,7 +36,7 @@ const appSecretMark = "\x00app-secret\x00"
 // as sent (Curl names it by its variable when it is the run's) and a mark
 // for the secret.
 func tokenRequestBody(appKey string) []byte {
-	b, _ := json.Marshal(map[string]string{"AppKey": appKey, "AppSecret": appSecretMark})
+	b, _ := json.Marshal(oapi.TokenRequest{AppKey: appKey, AppSecret: appSecretMark})
 	return b
 }
 

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
 // Run is one contract run against one target: its wire client, validator,
@@ -126,28 +128,20 @@ func (r *Run) Authenticate(ctx context.Context) error {
 	if te := responseCause(tokenStep, ex, r.Config.BaseURL); te != nil {
 		return te
 	}
-	var body struct {
-		AccessToken string `json:"accessToken"`
-	}
-	if json.Unmarshal(ex.Body, &body) != nil || body.AccessToken == "" {
+	// Into the generated answer type: encoding/json skips a member of the
+	// wrong type (the token checks report it) and decodes the others, and
+	// a body that is not JSON leaves the token empty.
+	var body oapi.TokenResponse
+	_ = json.Unmarshal(ex.Body, &body)
+	if body.AccessToken == "" {
 		return &TargetError{Cause: "the token call answered 200 without an accessToken", Hint: "see the token checks below"}
 	}
 	r.token = body.AccessToken
 	r.Redactor.Add(body.AccessToken)
-	if rt, ok := refreshToken(ex.Body); ok {
-		r.Redactor.Add(rt)
+	if body.RefreshToken != "" {
+		r.Redactor.Add(body.RefreshToken)
 	}
 	return nil
-}
-
-func refreshToken(body []byte) (string, bool) {
-	var b struct {
-		RefreshToken string `json:"refreshToken"`
-	}
-	if json.Unmarshal(body, &b) != nil || b.RefreshToken == "" {
-		return "", false
-	}
-	return b.RefreshToken, true
 }
 
 // Token is the run's bearer token. Never print it.
