@@ -31,7 +31,7 @@ const ClockSkew = 2 * time.Minute
 // LifecycleTypes are the types the run creates, in order: one the Key
 // Security note does not cover, then one it covers, as openapi.yaml names
 // them (see lifecycleTypes).
-var LifecycleTypes = lifecycleTypes(specKeyTypes)
+var LifecycleTypes = lifecycleTypes(specFacts)
 
 // lifecycleName matches the name of a key a run created:
 // contract-<run id>-<type>, the run id a UTC time and four hex digits.

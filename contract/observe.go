@@ -20,7 +20,7 @@ import (
 // openapi.yaml's ListedAPIKeyType gives them (x-field-table-values); the
 // spec accepts more, because the same page's example and other pages use
 // more.
-var TableTypes = specKeyTypes.table
+var TableTypes = specFacts.table
 
 // Observed is what the run saw of the server, beyond pass and fail: the
 // "documented vs observed" table of the report.
@@ -149,7 +149,8 @@ func (ob *Observer) RecordMediaType(mt string) {
 
 // DecodeKeys decodes a listing body into its raw key objects, keeping
 // every field as sent (numbers as json.Number). It fails when the body has
-// no "keys" array of objects.
+// no array of objects under the member openapi.yaml's listing holds its
+// keys in.
 func DecodeKeys(body []byte) ([]map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -157,15 +158,16 @@ func DecodeKeys(body []byte) ([]map[string]any, error) {
 	if err := dec.Decode(&top); err != nil {
 		return nil, fmt.Errorf("the body is not a JSON object")
 	}
-	raw, ok := top["keys"].([]any)
+	member := specFacts.keysMember
+	raw, ok := top[member].([]any)
 	if !ok {
-		return nil, fmt.Errorf(`the body has no "keys" array`)
+		return nil, fmt.Errorf("the body has no %q array", member)
 	}
 	keys := make([]map[string]any, 0, len(raw))
 	for i, item := range raw {
 		m, ok := item.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("/keys/%d is not an object", i)
+			return nil, fmt.Errorf("/%s/%d is not an object", member, i)
 		}
 		keys = append(keys, m)
 	}
@@ -245,7 +247,7 @@ func KeySecurityProblems(keys []map[string]any) []Failure {
 
 // NonSecretTypes are the key types the Key Security note does not cover:
 // the known types of openapi.yaml but those its x-secret-values names.
-var NonSecretTypes = nonSecretTypes(specKeyTypes)
+var NonSecretTypes = nonSecretTypes(specFacts)
 
 // keyValueSuspects is KeySecurityProblems, over every key when all is set:
 // the redactor learns the suspects of every key, secret or not.

@@ -12,6 +12,8 @@ import (
 	apikeys "github.com/flexcontract/flexfactor-apikeys"
 )
 
+// What the suite reads from openapi.yaml beyond validating a response:
+// which member of a listing holds the keys, and the key types it judges by.
 // The schemas and extensions of openapi.yaml the suite's key types come
 // from: a listed key's type, whose known values are another schema's enum
 // (x-known-values), the values the list page's field table gives, the types
@@ -24,27 +26,29 @@ const (
 	secretValuesExt    = "x-secret-values"
 )
 
-// keyTypes are the key types of openapi.yaml the suite needs, read once.
-type keyTypes struct {
+// facts are the key types of openapi.yaml the suite needs and the member
+// of a listing that holds its keys, read once.
+type facts struct {
 	known, table, secret, creatable []string
+	keysMember                      string
 }
 
-// specKeyTypes reads keyTypes from the embedded spec. The spec is compiled
+// specFacts are the facts of the embedded spec. The spec is compiled
 // in and checked by the tests: a spec that lacks them is a build of the
 // suite that cannot judge a listing, so it panics, as regexp.MustCompile
 // does on a bad pattern.
-var specKeyTypes = func() keyTypes {
-	kt, err := readKeyTypes()
+var specFacts = func() facts {
+	f, err := readFacts()
 	if err != nil {
 		panic("contract: " + err.Error())
 	}
-	return kt
+	return f
 }()
 
-func readKeyTypes() (keyTypes, error) {
+func readFacts() (facts, error) {
 	doc, err := apikeys.LoadSpec(context.Background())
 	if err != nil {
-		return keyTypes{}, err
+		return facts{}, err
 	}
 	component := func(name string) (*openapi3.Schema, error) {
 		ref := doc.Components.Schemas[name]
@@ -55,32 +59,48 @@ func readKeyTypes() (keyTypes, error) {
 	}
 	listed, err := component(listedTypeSchema)
 	if err != nil {
-		return keyTypes{}, err
+		return facts{}, err
 	}
 	knownRef, _ := listed.Extensions[knownValuesExt].(string)
 	known, err := component(knownRef[strings.LastIndex(knownRef, "/")+1:])
 	if err != nil {
-		return keyTypes{}, fmt.Errorf("%s's %s: %w", listedTypeSchema, knownValuesExt, err)
+		return facts{}, fmt.Errorf("%s's %s: %w", listedTypeSchema, knownValuesExt, err)
 	}
 	created, err := component(newTypeSchema)
 	if err != nil {
-		return keyTypes{}, err
+		return facts{}, err
 	}
-	kt := keyTypes{
+	f := facts{
 		known:     stringList(known.Enum),
 		table:     stringList(listed.Extensions[fieldTableValueExt]),
 		secret:    stringList(known.Extensions[secretValuesExt]),
 		creatable: stringList(created.Enum),
 	}
-	switch {
-	case len(kt.known) == 0 || len(kt.creatable) == 0:
-		return keyTypes{}, fmt.Errorf("openapi.yaml's %s or %s has no enum", knownRef, newTypeSchema)
-	case len(kt.table) == 0:
-		return keyTypes{}, fmt.Errorf("openapi.yaml's %s has no %s", listedTypeSchema, fieldTableValueExt)
-	case len(kt.secret) == 0:
-		return keyTypes{}, fmt.Errorf("openapi.yaml's %s has no %s", knownRef, secretValuesExt)
+	// The listing's keys are its one array member, as the client reads them.
+	for _, item := range doc.Paths.Map() {
+		if op := item.Get; op != nil && op.OperationID == OpListAPIKeys {
+			if r := op.Responses.Status(200); r != nil && r.Value != nil {
+				if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
+					for name, p := range mt.Schema.Value.Properties {
+						if p.Value != nil && p.Value.Type.Is(openapi3.TypeArray) {
+							f.keysMember = name
+						}
+					}
+				}
+			}
+		}
 	}
-	return kt, nil
+	switch {
+	case f.keysMember == "":
+		return facts{}, fmt.Errorf("openapi.yaml's %s has no JSON 200 answer with an array of keys", OpListAPIKeys)
+	case len(f.known) == 0 || len(f.creatable) == 0:
+		return facts{}, fmt.Errorf("openapi.yaml's %s or %s has no enum", knownRef, newTypeSchema)
+	case len(f.table) == 0:
+		return facts{}, fmt.Errorf("openapi.yaml's %s has no %s", listedTypeSchema, fieldTableValueExt)
+	case len(f.secret) == 0:
+		return facts{}, fmt.Errorf("openapi.yaml's %s has no %s", knownRef, secretValuesExt)
+	}
+	return f, nil
 }
 
 // stringList is the strings of a decoded JSON or YAML list.
@@ -100,10 +120,10 @@ func stringList(v any) []string {
 }
 
 // nonSecretTypes are the known types the Key Security note does not cover.
-func nonSecretTypes(kt keyTypes) []string {
+func nonSecretTypes(f facts) []string {
 	var out []string
-	for _, t := range kt.known {
-		if !slices.Contains(kt.secret, t) {
+	for _, t := range f.known {
+		if !slices.Contains(f.secret, t) {
 			out = append(out, t)
 		}
 	}
@@ -115,13 +135,13 @@ func nonSecretTypes(kt keyTypes) []string {
 // kind in the create call's enum: the lifecycle sees whether a listing
 // shows the value of either. Which two kinds is the suite's choice; which
 // types they are is the spec's.
-func lifecycleTypes(kt keyTypes) []string {
+func lifecycleTypes(f facts) []string {
 	var open, secret string
-	for _, t := range kt.creatable {
+	for _, t := range f.creatable {
 		switch {
-		case slices.Contains(kt.secret, t) && secret == "":
+		case slices.Contains(f.secret, t) && secret == "":
 			secret = t
-		case !slices.Contains(kt.secret, t) && open == "":
+		case !slices.Contains(f.secret, t) && open == "":
 			open = t
 		}
 	}

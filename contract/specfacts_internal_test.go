@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// The suite's key types are read from openapi.yaml: today's spec gives
-// these, and each list keeps to the spec's known or creatable types.
+// The suite's key types and the listing's keys member are read from
+// openapi.yaml: today's spec gives these, and each list keeps to the spec's
+// known or creatable types.
 func TestKeyTypesComeFromTheSpec(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -20,8 +21,11 @@ func TestKeyTypesComeFromTheSpec(t *testing.T) {
 			t.Errorf("%s = %v, want %v (from openapi.yaml)", tc.name, tc.got, tc.want)
 		}
 	}
+	if specFacts.keysMember != "keys" {
+		t.Errorf("the listing's keys are under %q, want keys (from openapi.yaml)", specFacts.keysMember)
+	}
 	for _, typ := range LifecycleTypes {
-		if !slices.Contains(specKeyTypes.creatable, typ) {
+		if !slices.Contains(specFacts.creatable, typ) {
 			t.Errorf("the lifecycle creates a %s key, which openapi.yaml's %s does not name", typ, newTypeSchema)
 		}
 	}
