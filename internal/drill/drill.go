@@ -72,13 +72,7 @@ func Key(with map[string]any) map[string]any {
 // JSON object json.Marshal makes of it.
 func List(t testing.TB, opts ...flexapi.Option) ([]map[string]any, error) {
 	t.Helper()
-	c, err := flexapi.New(append(opts, flexapi.WithoutRetries())...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseIdleConnections()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	c, ctx := client(t, opts)
 	list, err := c.ListAPIKeys(ctx, MID)
 	if err != nil {
 		return nil, err
@@ -94,4 +88,29 @@ func List(t testing.TB, opts ...flexapi.Option) ([]map[string]any, error) {
 		t.Fatalf("the listing ListAPIKeys returned does not round-trip through JSON to its keys: %v, %s", err, b)
 	}
 	return out.Keys, nil
+}
+
+// Create creates a key of type typ for mid with a client made of opts and
+// fails t unless the client returns it with that type.
+func Create(t testing.TB, mid, typ string, opts ...flexapi.Option) {
+	t.Helper()
+	c, ctx := client(t, opts)
+	key, err := c.CreateAPIKey(ctx, flexapi.NewAPIKey{MID: mid, Name: "drill key", Type: flexapi.NewAPIKeyType(typ)})
+	if err != nil || string(key.Type) != typ {
+		t.Errorf("CreateAPIKey of a key of the new type %s: %v, %+v", typ, err, key)
+	}
+}
+
+// client is a client made of opts, without retries, and a context of ten
+// seconds for its call; both end with t.
+func client(t testing.TB, opts []flexapi.Option) (*flexapi.Client, context.Context) {
+	t.Helper()
+	c, err := flexapi.New(append(opts, flexapi.WithoutRetries())...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.CloseIdleConnections)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c, ctx
 }

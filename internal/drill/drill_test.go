@@ -186,15 +186,7 @@ func TestAnAddedKeyType(t *testing.T) {
 	t.Cleanup(srv.Close)
 	base := srv.URL + "/v1"
 	t.Run("the client creates a key of it", func(t *testing.T) {
-		c, err := flexapi.New(flexapi.WithBaseURL(base), flexapi.WithToken("drill-token-0123456789"), flexapi.WithoutRetries())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.CloseIdleConnections()
-		key, err := c.CreateAPIKey(context.Background(), flexapi.NewAPIKey{MID: drill.MID, Name: "drill key", Type: flexapi.NewAPIKeyType(typ)})
-		if err != nil || string(key.Type) != typ {
-			t.Errorf("CreateAPIKey of a key of the new type %s: %v, %+v", typ, err, key)
-		}
+		drill.Create(t, drill.MID, typ, flexapi.WithBaseURL(base), flexapi.WithToken("drill-token-0123456789"))
 	})
 	t.Run("the suite takes it as a known type the Key Security note does not cover", func(t *testing.T) {
 		if !slices.Contains(contract.NonSecretTypes, typ) {

@@ -4,7 +4,6 @@
 package double_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -113,13 +112,5 @@ func TestAnAddedKeyType(t *testing.T) {
 	}
 	srv := flexapitest.NewServer()
 	t.Cleanup(srv.Close)
-	c, err := flexapi.New(flexapi.WithBaseURL(srv.URL), flexapi.WithToken(srv.IssueToken()), flexapi.WithHTTPClient(srv.HTTPClient()), flexapi.WithoutRetries())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseIdleConnections()
-	key, err := c.CreateAPIKey(context.Background(), flexapi.NewAPIKey{MID: flexapitest.DefaultMID, Name: "drill key", Type: flexapi.NewAPIKeyType(typ)})
-	if err != nil || string(key.Type) != typ {
-		t.Errorf("the client creates a key of the new type %s on the double: %v, %+v", typ, err, key)
-	}
+	drill.Create(t, flexapitest.DefaultMID, typ, flexapi.WithBaseURL(srv.URL), flexapi.WithToken(srv.IssueToken()), flexapi.WithHTTPClient(srv.HTTPClient()))
 }
