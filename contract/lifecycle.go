@@ -84,6 +84,8 @@ type LifecycleKey struct {
 	// whose revoke answered success: only then was it revoked. StillListed
 	// is set when that listing still shows it.
 	Gone, StillListed bool
+	// identity is what the create answer said of where the key lives.
+	identity keyIdentity
 }
 
 // StillListedProblem is the RevokeProblem of a key whose revoke answered
@@ -177,6 +179,7 @@ func (r *Run) StartLifecycle(ctx context.Context, now func() time.Time) *Lifecyc
 // recordCreated reads a create answer into k: id, value, and why it is not
 // a complete key. The value is registered with the redactor first.
 func (r *Run) recordCreated(k *LifecycleKey, ex *Exchange) {
+	r.noteIdentity(k, ex)
 	var body struct {
 		ID      *string         `json:"id"`
 		Value   *string         `json:"value"`
@@ -426,11 +429,14 @@ func (r *Run) FinishLifecycle(ctx context.Context) {
 		if !k.Revoked {
 			continue
 		}
-		if len(Listed(ex, k.Name)) > 0 {
+		switch {
+		case k.identity.elsewhere:
+			// Not the merchant's key: this listing cannot show it gone.
+		case lc.shownBy(ex, k):
 			k.StillListed, k.RevokeProblem = true, StillListedProblem
-			continue
+		default:
+			k.Gone = true
 		}
-		k.Gone = true
 	}
 }
 

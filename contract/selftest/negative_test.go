@@ -81,14 +81,17 @@ var focusLine = regexp.MustCompile(`ginkgo --focus '([^']+)' \./contract -- -con
 func TestAFailedChecksGinkgoLineRunsItAlone(t *testing.T) {
 	t.Parallel()
 	srv := newCanaryDouble(t)
-	srv.Inject(flexapitest.RouteCreate, flexapitest.AcceptInvalidCreate("mid"))
+	// The type probe's: a key made for another merchant (the mid probe's)
+	// is named by the cleanup too, since no listing of the run's
+	// merchant can show it gone.
+	srv.Inject(flexapitest.RouteCreate, flexapitest.AcceptInvalidCreate("type"))
 	r, secrets := runSuite(t, srv, staticToken, lifecycleOn)
 	m := focusLine.FindStringSubmatch(r.report)
 	if r.exitCode == 0 || m == nil {
 		t.Fatalf("exit %d; the report has no ginkgo --focus line:\n%s", r.exitCode, r.report)
 	}
 	focused, _ := runSuiteArgs(t, srv, staticToken, []string{"-ginkgo.focus=" + m[1]}, lifecycleOn)
-	want := "[It] " + negativeCheck + contract.ProbeCreateNoMID + " [negative, live]"
+	want := "[It] " + negativeCheck + contract.ProbeCreateBadType + " [negative, live]"
 	if len(focused.failed) != 1 || focused.failed[0] != want || contains(focused.passed, "[It] ") {
 		t.Errorf("the focused run failed %q and passed %q, want only %q", focused.failed, focused.passed, want)
 	}
