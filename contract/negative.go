@@ -131,9 +131,13 @@ type ProbeResult struct {
 // and joins the lifecycle's strays, for the cleanup and the report. It
 // needs the lifecycle (for the run id and the strays).
 func (r *Run) SendProbes(ctx context.Context) []*ProbeResult {
-	lc := r.lifecycle
+	return r.sendProbes(ctx, Probes(r.lifecycle.RunID, r.Config.MID))
+}
+
+// sendProbes is SendProbes of the given probes.
+func (r *Run) sendProbes(ctx context.Context, probes []Probe) []*ProbeResult {
 	var out []*ProbeResult
-	for _, p := range Probes(lc.RunID, r.Config.MID) {
+	for _, p := range probes {
 		res := &ProbeResult{Probe: p}
 		out = append(out, res)
 		if problem := r.Validator.RequestProblem(ctx, r.Wire.base, p); problem != "" {

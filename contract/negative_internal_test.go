@@ -2,8 +2,12 @@ package contract
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestEveryProbeIsInvalidAgainstTheSpec: each probe's request is one
@@ -41,5 +45,28 @@ func TestEveryProbeIsInvalidAgainstTheSpec(t *testing.T) {
 		if !strings.Contains(problem, "the probe is out of date with the spec") {
 			t.Errorf("%s made valid: the check says %q", p.Key, problem)
 		}
+	}
+}
+
+// TestAProbeTheSpecAllowsIsNotSent: a probe whose request openapi.yaml
+// allows never reaches the target; it is reported not sent, and why.
+func TestAProbeTheSpecAllowsIsNotSent(t *testing.T) {
+	var got atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	defer srv.Close()
+	r, err := NewRun(Config{Mode: ModeLive, BaseURL: srv.URL + "/v1", Token: "token_for_the_test", MID: "m", MaxRequests: 10, RequestTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Wire.Close()
+	r.lifecycle = &Lifecycle{RunID: "20261204T000000Z-abcd"}
+	p := Probes(r.lifecycle.RunID, "m")[1]
+	p.Body = []byte(`{"mid":"m","name":"contract-valid","type":"public"}`)
+	res := r.sendProbes(context.Background(), []Probe{p})
+	if got.Load() != 0 || res[0].Exchange != nil || !strings.Contains(res[0].NotSent, "out of date with the spec") {
+		t.Errorf("%d requests reached the target; not sent: %q", got.Load(), res[0].NotSent)
 	}
 }
