@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -68,5 +69,42 @@ func TestAProbeTheSpecAllowsIsNotSent(t *testing.T) {
 	res := r.sendProbes(context.Background(), []Probe{p})
 	if got.Load() != 0 || res[0].Exchange != nil || !strings.Contains(res[0].NotSent, "out of date with the spec") {
 		t.Errorf("%d requests reached the target; not sent: %q", got.Load(), res[0].NotSent)
+	}
+}
+
+// TestAKeyAProbeMadeIsRevokedAtOnce: a create probe the target accepts
+// is followed by the revoke of the key it made, before any other probe,
+// not left to the cleanup.
+func TestAKeyAProbeMadeIsRevokedAtOnce(t *testing.T) {
+	var mu sync.Mutex
+	var order []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		order = append(order, r.Method)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"id":"key_1","mid":"m","name":"n","type":"public","value":"sk_test_0123456789abcdef","created_at":"2026-12-04T00:00:00Z"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"status":"SUCCESS","success":true,"result":"revoked","errors":[]}`))
+	}))
+	defer srv.Close()
+	r, err := NewRun(Config{Mode: ModeLive, BaseURL: srv.URL + "/v1", Token: "token_for_the_test", MID: "m", MaxRequests: 10, RequestTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Wire.Close()
+	r.lifecycle = &Lifecycle{RunID: "20261204T000000Z-abcd"}
+	probes := Probes(r.lifecycle.RunID, "m")
+	res := r.sendProbes(context.Background(), []Probe{probes[1], probes[4]})
+	if k := res[0].Stray; k == nil || !k.RevokeSent || !k.Revoked {
+		t.Fatalf("the key the probe made was not revoked at once: %+v", k)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"POST", "DELETE", "DELETE"}; strings.Join(order, " ") != strings.Join(want, " ") {
+		t.Errorf("requests %q, want %q", order, want)
 	}
 }
