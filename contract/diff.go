@@ -74,6 +74,14 @@ func Facts(o Observations) map[string]Fact {
 	for _, e := range o.Ledger {
 		add("ledger "+e.ID, e.Verdict, e.ID, true)
 	}
+	// Present or not, not why or by which id: both change every night.
+	for _, l := range o.KeysLeft {
+		name := "key left on the target: created " + l.Asked
+		if l.Probe != "" {
+			name += " by the probe " + l.Probe
+		}
+		add(name, "left", "", true)
+	}
 	return facts
 }
 

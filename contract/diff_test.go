@@ -49,3 +49,26 @@ func TestARevokeStatusIsOneDifference(t *testing.T) {
 		t.Errorf("error body ledger ids: %+v", facts)
 	}
 }
+
+// A key a run left on the target, a probe's included, is a change that
+// matters and that names it, whatever its id.
+func TestAKeyLeftOnTheTargetIsAChange(t *testing.T) {
+	before := observationsOf(t, ModeLive)
+	after := observationsOf(t, ModeLive)
+	after.KeysLeft = []KeyLeft{{Asked: "public", Probe: ProbeCreateBadName, ID: "key_1", Reason: StillListedProblem}}
+	var named []string
+	for _, c := range Diff(before, after) {
+		if c.Matters {
+			named = append(named, c.String())
+		}
+	}
+	want := "key left on the target: created public by the probe " + ProbeCreateBadName + ": absent → left"
+	if len(named) != 1 || named[0] != want {
+		t.Fatalf("changes that matter %q, want %q", named, want)
+	}
+	again := observationsOf(t, ModeLive)
+	again.KeysLeft = []KeyLeft{{Asked: "public", Probe: ProbeCreateBadName, ID: "key_2", Reason: "another"}}
+	if changes := Diff(after, again); len(changes) != 0 {
+		t.Errorf("two nights that each left the key differ: %v", changes)
+	}
+}
