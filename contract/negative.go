@@ -7,10 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
 // A Probe is a request openapi.yaml says the target must refuse: a create
@@ -23,9 +24,12 @@ type Probe struct {
 	Key string
 	// Operation is the operationId the request is for.
 	Operation string
-	Method    string
-	// Path is below the base URL, escaped: "/api-keys" or "/api-keys/<id>".
-	Path string
+	// Method and Path are the request line the generated request builder
+	// makes for Operation (builtPath): Path is below the base URL,
+	// escaped, "/api-keys" or "/api-keys/<id>" as openapi.yaml says today;
+	// "" when the builder could not make it.
+	Method string
+	Path   string
 	// Body is the JSON body sent, nil for none.
 	Body []byte
 	// Token says whether the run's token is sent; without it, no
@@ -79,6 +83,8 @@ func NoSuchKeyID(runID string) string { return "contract-" + runID + "-no-such-k
 // Probes are the negative and missing-auth probes of a run whose id is
 // runID, for the merchant mid, in the order they are sent.
 func Probes(runID, mid string) []Probe {
+	createMethod, createPath := builtPath(oapi.NewCreateAPIKeyRequestWithBody(builderServer, "application/json", nil))
+	revokeMethod, revokePath := builtPath(oapi.NewRevokeAPIKeyRequest(builderServer, NoSuchKeyID(runID)))
 	create := func(key string, body map[string]string, token bool, want int, sends string) Probe {
 		// Not json.Marshal: it would send the name's < as \u003c, which a
 		// person reading the reproduction should not have to decode.
@@ -87,10 +93,9 @@ func Probes(runID, mid string) []Probe {
 		enc.SetEscapeHTML(false)
 		_ = enc.Encode(body)
 		b := bytes.TrimSpace(buf.Bytes())
-		return Probe{Key: key, Operation: OpCreateAPIKey, Method: http.MethodPost, Path: "/api-keys",
+		return Probe{Key: key, Operation: OpCreateAPIKey, Method: createMethod, Path: createPath,
 			Body: b, Token: token, Want: want, Creates: true, Name: body["name"], Sends: sends}
 	}
-	revokePath := "/api-keys/" + url.PathEscape(NoSuchKeyID(runID))
 	return []Probe{
 		create(ProbeCreateNoToken,
 			map[string]string{"mid": mid, "name": ProbeKeyName(runID, "no-token"), "type": "public"}, false, http.StatusUnauthorized,
@@ -104,11 +109,29 @@ func Probes(runID, mid string) []Probe {
 		create(ProbeCreateNoMID,
 			map[string]string{"name": ProbeKeyName(runID, "no-mid"), "type": "public"}, true, http.StatusBadRequest,
 			"the run's token and a public key without mid"),
-		{Key: ProbeRevokeNoToken, Operation: OpRevokeAPIKey, Method: http.MethodDelete, Path: revokePath,
+		{Key: ProbeRevokeNoToken, Operation: OpRevokeAPIKey, Method: revokeMethod, Path: revokePath,
 			Want: http.StatusUnauthorized, Sends: "the id no key has (contract-<run id>-no-such-key) and no Authorization header"},
-		{Key: ProbeRevokeNoSuchID, Operation: OpRevokeAPIKey, Method: http.MethodDelete, Path: revokePath,
+		{Key: ProbeRevokeNoSuchID, Operation: OpRevokeAPIKey, Method: revokeMethod, Path: revokePath,
 			Token: true, WellFormed: true, Sends: "the run's token and the id contract-<run id>-no-such-key, which no key has"},
 	}
+}
+
+// builderServer is the server the probes' requests are built for: the
+// generated builders resolve the spec's path ("./api-keys") against it, so
+// what they make is the path below any base URL, as the wire client's
+// requests (WireClient.server) are below its base.
+const builderServer = "/"
+
+// builtPath is the method and escaped path of a request a generated
+// builder made for builderServer: the spec's, so that a path change in
+// openapi.yaml and go generate reach the probes as they reach the rest of
+// the suite. A builder's error leaves both "", which RequestProblem
+// reports and the probe is not sent.
+func builtPath(req *http.Request, err error) (method, path string) {
+	if err != nil || req.URL.IsAbs() || req.URL.RawQuery != "" {
+		return "", ""
+	}
+	return req.Method, req.URL.EscapedPath()
 }
 
 // A ProbeResult is what became of one probe.
@@ -239,6 +262,9 @@ func succeeded(ex *Exchange) bool {
 // it valid. The token is checked present, not valid: a request without
 // one is invalid by the operation's security.
 func (v *Validator) RequestProblem(ctx context.Context, base string, p Probe) string {
+	if p.Method == "" || p.Path == "" {
+		return "the probe's request cannot be built from openapi.yaml's path"
+	}
 	req, err := http.NewRequestWithContext(ctx, p.Method, base+p.Path, bytes.NewReader(p.Body))
 	if err != nil {
 		return "the probe's request cannot be built"

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
 // TestEveryProbeIsInvalidAgainstTheSpec: each probe's request is one
@@ -106,5 +109,42 @@ func TestAKeyAProbeMadeIsRevokedAtOnce(t *testing.T) {
 	defer mu.Unlock()
 	if want := []string{"POST", "DELETE", "DELETE"}; strings.Join(order, " ") != strings.Join(want, " ") {
 		t.Errorf("requests %q, want %q", order, want)
+	}
+}
+
+// TestProbesSendTheGeneratedBuildersRequestLines: a probe's method and
+// path below the base URL are those the generated request builders make
+// for its operation against that base (/v1 kept), so a path change in
+// openapi.yaml reaches the probes with go generate; a request no builder
+// could make is not sent.
+func TestProbesSendTheGeneratedBuildersRequestLines(t *testing.T) {
+	const base = "http://127.0.0.1:1/v1"
+	const runID = "20261126T031700Z-3f9a"
+	for _, p := range Probes(runID, "mid_123456") {
+		var want *http.Request
+		var err error
+		switch p.Operation {
+		case OpCreateAPIKey:
+			want, err = oapi.NewCreateAPIKeyRequestWithBody(base+"/", "application/json", nil)
+		case OpRevokeAPIKey:
+			want, err = oapi.NewRevokeAPIKeyRequest(base+"/", NoSuchKeyID(runID))
+		default:
+			t.Fatalf("%s: operation %s", p.Key, p.Operation)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Method != want.Method || base+p.Path != want.URL.String() {
+			t.Errorf("%s: %s %s%s, the generated builder makes %s %s", p.Key, p.Method, base, p.Path, want.Method, want.URL)
+		}
+	}
+	v, err := NewValidator(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Probes(runID, "m")[0]
+	p.Method, p.Path = builtPath(nil, errors.New("no path"))
+	if got := v.RequestProblem(context.Background(), base, p); !strings.Contains(got, "cannot be built") {
+		t.Errorf("a probe without a request line: RequestProblem says %q", got)
 	}
 }
