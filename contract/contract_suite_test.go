@@ -167,9 +167,8 @@ var _ = AfterEach(func() {
 	if !CurrentSpecReport().Failed() || run == nil {
 		return
 	}
-	appKey := cfg.AppKey
-	for _, c := range contract.CurlsOf(judged, run.Token(), appKey) {
-		AddReportEntry(contract.EntryReproduce, redactor().Redact(c), ReportEntryVisibilityNever)
+	for _, c := range contract.ReproduceEntries(judged, run.Token(), cfg.AppKey, redactor()) {
+		AddReportEntry(contract.EntryReproduce, c, ReportEntryVisibilityNever)
 	}
 })
 

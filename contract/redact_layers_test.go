@@ -149,3 +149,29 @@ func fileHidesTheCanary(t *testing.T, path string) {
 		t.Errorf("%s carries a secret the redactor knows:\n%s", filepath.Base(path), b)
 	}
 }
+
+// TestAReproductionEntryGoesThroughTheRedactor: a failed check's curl
+// commands reach its report entries redacted, whatever its request
+// carried: a value the run learnt, in the URL and in the body sent.
+func TestAReproductionEntryGoesThroughTheRedactor(t *testing.T) {
+	const canary = "CANARYreproduce01"
+	req, err := http.NewRequest(http.MethodDelete, "http://127.0.0.1:9/v1/api-keys/"+canary, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	ex := &Exchange{Operation: OpRevokeAPIKey, Request: req, RequestBody: []byte(`{"name":"` + canary + `"}`)}
+	// Curl itself keeps the canary, in both places: only the redactor
+	// hides it.
+	if c := Curl(ex, "tok", "app"); strings.Count(c, canary) != 2 {
+		t.Fatalf("the command does not carry the request's canary twice, so the test proves nothing: %s", c)
+	}
+	entries := ReproduceEntries([]*Exchange{ex, ex}, "tok", "app", NewRedactor(canary))
+	if len(entries) != 1 {
+		t.Fatalf("%d entries for one exchange judged twice: %q", len(entries), entries)
+	}
+	if strings.Contains(entries[0], canary) || !strings.Contains(entries[0], Redacted) {
+		t.Errorf("the reproduction entry carries a secret the redactor knows: %s", entries[0])
+	}
+}

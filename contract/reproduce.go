@@ -200,6 +200,20 @@ func containsExchange(exs []*Exchange, ex *Exchange) bool {
 	return false
 }
 
+// ReproduceEntries are the values of a failed check's EntryReproduce
+// report entries: CurlsOf the exchanges it judged, each through red. Curl
+// names the run's credentials by their variables, but a request may carry
+// any other value the run learnt (a key's value in a URL or a body), and a
+// Ginkgo report (--json-report) records an entry as it is given, through
+// no writer of the suite.
+func ReproduceEntries(exs []*Exchange, token, appKey string, red *Redactor) []string {
+	curls := CurlsOf(exs, token, appKey)
+	for i, c := range curls {
+		curls[i] = red.Redact(c)
+	}
+	return curls
+}
+
 // CurlsOf are the curl commands of the exchanges a check judged, each once.
 func CurlsOf(exs []*Exchange, token, appKey string) []string {
 	var out []string
