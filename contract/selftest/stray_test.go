@@ -1,6 +1,7 @@
 package selftest
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -49,4 +50,24 @@ func TestAStrayKeyTheListingCannotShowGoneIsLeft(t *testing.T) {
 			assertClean(t, r, secrets...)
 		})
 	}
+}
+
+// TestALongKeyIDIsShownInTheHandRemovalList: the redactor hides runs of 32
+// or more key characters, the shape of a key's value; an id the create call
+// answered is no secret, and a key that is left must be named by it, however
+// long. The double here answers every create with a 44-character id and
+// fails every revoke, so both keys are left.
+func TestALongKeyIDIsShownInTheHandRemovalList(t *testing.T) {
+	id := "key_" + strings.Repeat("0123456789", 4)
+	srv := newCanaryDouble(t)
+	srv.Inject(flexapitest.RouteCreate, flexapitest.SetField("id", id).OnStatus(http.StatusOK, http.StatusCreated).Always())
+	srv.Inject(flexapitest.RouteRevoke, flexapitest.InternalError().Always())
+	r, secrets := runSuite(t, srv, staticToken, lifecycleOn)
+	if r.exitCode == 0 {
+		t.Fatalf("the run passed\n%s", r.output)
+	}
+	if !strings.Contains(r.report, "(id "+id+")") || !strings.Contains(r.output, "(id "+id+")") {
+		t.Errorf("the hand-removal list does not name id %s:\n%s", id, r.report)
+	}
+	assertClean(t, r, secrets...)
 }

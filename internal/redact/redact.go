@@ -63,6 +63,7 @@ type Redactor struct {
 
 	mu      sync.RWMutex
 	secrets []string // every form of every secret, longest first
+	kept    []string // values that are no secret (Keep)
 }
 
 // New returns a Redactor that hides every non-empty secret given.
@@ -82,6 +83,20 @@ func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.secrets = r.withForms(r.secrets, secrets)
+}
+
+// Keep registers values that are no secret but are shaped like one, such
+// as a key's id of 32 or more characters: the long-run rule leaves them
+// readable, so that a report can say which key to remove by hand. A known
+// secret is hidden all the same, and so is a kept value inside a longer run.
+func (r *Redactor) Keep(values ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, v := range values {
+		if v != "" && !slices.Contains(r.kept, v) {
+			r.kept = append(r.kept, v)
+		}
+	}
 }
 
 // withForms appends to list the forms of secrets not in it yet, longest
@@ -140,10 +155,16 @@ func (r *Redactor) Redact(s string, extra ...string) string {
 	for _, sec := range r.known(extra) {
 		s = strings.ReplaceAll(s, sec, Placeholder)
 	}
-	return redactShapes(s)
+	var kept []string
+	if r != nil {
+		r.mu.RLock()
+		kept = r.kept
+		r.mu.RUnlock()
+	}
+	return redactShapes(s, kept)
 }
 
-func redactShapes(s string) string {
+func redactShapes(s string, kept []string) string {
 	s = bearerRE.ReplaceAllString(s, "Bearer "+Placeholder)
 	s = jwtRE.ReplaceAllString(s, Placeholder)
 	s = prefixedKeyRE.ReplaceAllString(s, Placeholder)
@@ -161,5 +182,29 @@ func redactShapes(s string) string {
 		}
 		return sub[1] + sub[2] + Placeholder
 	})
-	return keyLikeRE.ReplaceAllString(s, Placeholder)
+	return keyLikeRE.ReplaceAllStringFunc(s, func(m string) string {
+		if slices.Contains(kept, m) || !mixed(m) {
+			return m
+		}
+		return Placeholder
+	})
+}
+
+// mixed reports whether a run of key characters mixes digits with letters
+// or upper with lower case, as random keys and tokens do: a name such as
+// FLEXFACTOR_PREVIOUS_OBSERVATIONS, in one case without a digit, is a
+// word, not a credential.
+func mixed(run string) bool {
+	var digit, upper, lower bool
+	for _, c := range run {
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		}
+	}
+	return digit || (upper && lower)
 }

@@ -40,6 +40,39 @@ func TestEachRuleHidesWhatOnlyItCatches(t *testing.T) {
 	if got := r.Redact(`{"name":"n","note":"Invalid bearer token."}`); got != `{"name":"n","note":"Invalid bearer token."}` {
 		t.Errorf("ordinary text is redacted: %q", got)
 	}
+	// A long name in one case without a digit is a word; the same length
+	// of mixed case, or of letters and digits, is shaped like a key.
+	for in, want := range map[string]string{
+		"set FLEXFACTOR_PREVIOUS_OBSERVATIONS": "set FLEXFACTOR_PREVIOUS_OBSERVATIONS",
+		"x abcdefghijklmnopqrstuvwxyzABCDEF y": "x " + Placeholder + " y",
+		"x abcdefghijklmnopqrstuvwxyzabcde1 y": "x " + Placeholder + " y",
+	} {
+		if got := r.Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestKeepLeavesAnIDReadable: an id as long as a key-like run stays
+// readable once kept, but not when it is also a known secret or sits inside
+// a longer run.
+func TestKeepLeavesAnIDReadable(t *testing.T) {
+	id := "key_0123456789012345678901234567890123456789"
+	r := New()
+	if got := r.Redact("left: " + id); got != "left: "+Placeholder {
+		t.Fatalf("an unkept long id: %q", got)
+	}
+	r.Keep(id)
+	if got := r.Redact("left: " + id); got != "left: "+id {
+		t.Errorf("a kept id is hidden: %q", got)
+	}
+	if got := r.Redact("left: " + id + "9"); got != "left: "+Placeholder {
+		t.Errorf("a longer run holding a kept id shows: %q", got)
+	}
+	r.Add(id)
+	if got := r.Redact("left: " + id); got != "left: "+Placeholder {
+		t.Errorf("a kept id that is also a secret shows: %q", got)
+	}
 }
 
 func TestMinLenLeavesShortSecretsAlone(t *testing.T) {
