@@ -61,12 +61,7 @@ func TestAProbeTheSpecAllowsIsNotSent(t *testing.T) {
 		w.WriteHeader(http.StatusTeapot)
 	}))
 	defer srv.Close()
-	r, err := NewRun(Config{Mode: ModeLive, BaseURL: srv.URL + "/v1", Token: "token_for_the_test", MID: "m", MaxRequests: 10, RequestTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Wire.Close()
-	r.lifecycle = &Lifecycle{RunID: "20261204T000000Z-abcd"}
+	r := probeRun(t, srv.URL)
 	p := Probes(r.lifecycle.RunID, "m")[1]
 	p.Body = []byte(`{"mid":"m","name":"contract-valid","type":"public"}`)
 	res := r.sendProbes(context.Background(), []Probe{p})
@@ -94,12 +89,7 @@ func TestAKeyAProbeMadeIsRevokedAtOnce(t *testing.T) {
 		_, _ = w.Write([]byte(`{"status":"SUCCESS","success":true,"result":"revoked","errors":[]}`))
 	}))
 	defer srv.Close()
-	r, err := NewRun(Config{Mode: ModeLive, BaseURL: srv.URL + "/v1", Token: "token_for_the_test", MID: "m", MaxRequests: 10, RequestTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Wire.Close()
-	r.lifecycle = &Lifecycle{RunID: "20261204T000000Z-abcd"}
+	r := probeRun(t, srv.URL)
 	probes := Probes(r.lifecycle.RunID, "m")
 	res := r.sendProbes(context.Background(), []Probe{probes[1], probes[4]})
 	if k := res[0].Stray; k == nil || !k.RevokeSent || !k.Revoked {
@@ -147,4 +137,17 @@ func TestProbesSendTheGeneratedBuildersRequestLines(t *testing.T) {
 	if got := v.RequestProblem(context.Background(), base, p); !strings.Contains(got, "cannot be built") {
 		t.Errorf("a probe without a request line: RequestProblem says %q", got)
 	}
+}
+
+// probeRun is a live run against the test server at url, for merchant "m",
+// with its lifecycle started, as the probes expect.
+func probeRun(t *testing.T, url string) *Run {
+	t.Helper()
+	r, err := NewRun(Config{Mode: ModeLive, BaseURL: url + "/v1", Token: "token_for_the_test", MID: "m", MaxRequests: 10, RequestTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Wire.Close)
+	r.lifecycle = &Lifecycle{RunID: "20261204T000000Z-abcd"}
+	return r
 }
