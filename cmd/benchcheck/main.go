@@ -20,7 +20,8 @@
 // independent samples (a median's confidence interval, a Mann-Whitney U
 // test), while these goals are judged on ratios paired within a run, which
 // it does not compute; and its benchfmt would replace the thirty lines of
-// parse below with a dependency. The parsing and the median stay here.
+// parse below with a dependency. The medians, paired ratios and verdicts
+// are internal/benchstat's, shared with cmd/benchdouble.
 package main
 
 import (
@@ -33,6 +34,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/benchstat"
 )
 
 // The goals.
@@ -91,7 +94,7 @@ func main() {
 // results holds every sample of every metric: name -> unit -> values; cpu
 // is the cpu: line of the output.
 type results struct {
-	samples map[string]map[string][]float64
+	samples benchstat.Samples
 	cpu     string
 }
 
@@ -99,7 +102,7 @@ type results struct {
 var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
 
 func parse(r io.Reader) (*results, error) {
-	res := &results{samples: map[string]map[string][]float64{}}
+	res := &results{samples: benchstat.Samples{}}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -117,48 +120,26 @@ func parse(r io.Reader) (*results, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%q: %v", line, err)
 			}
-			if res.samples[m[1]] == nil {
-				res.samples[m[1]] = map[string][]float64{}
-			}
-			res.samples[m[1]][fields[i+1]] = append(res.samples[m[1]][fields[i+1]], v)
+			res.samples.Add(m[1], fields[i+1], v)
 		}
 	}
 	return res, sc.Err()
 }
 
 // get is the median of a metric, and whether there was any sample.
-func (r *results) get(name, unit string) (float64, bool) {
-	vs := r.samples[name][unit]
-	if len(vs) == 0 {
-		return 0, false
-	}
-	return median(vs), true
-}
+func (r *results) get(name, unit string) (float64, bool) { return r.samples.Median(name, unit) }
 
-func median(vs []float64) float64 {
-	vs = slices.Sorted(slices.Values(vs))
-	if len(vs)%2 == 1 {
-		return vs[len(vs)/2]
-	}
-	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
-}
-
-// paired is the ratio of a to b in each run: the i-th samples of each come
-// from the same run, one right after the other, so a run slowed down by the
-// machine's other work slows both.
+// paired is the ratio of a to b in each run (benchstat.Paired); each run
+// must have both.
 func (r *results) paired(a, b, unit string) ([]float64, error) {
-	as, bs := r.samples[a][unit], r.samples[b][unit]
+	as, bs := r.samples.Of(a, unit), r.samples.Of(b, unit)
 	if len(as) != len(bs) || len(as) == 0 {
 		return nil, fmt.Errorf("%d runs of the client and %d of the generated client: each run must have both", len(as), len(bs))
 	}
-	out := make([]float64, len(as))
-	for i := range as {
-		out[i] = as[i] / bs[i]
-	}
-	return out, nil
+	return benchstat.Paired(as, bs), nil
 }
 
-func (r *results) runs(name string) int { return len(r.samples[name]["ns/op"]) }
+func (r *results) runs(name string) int { return len(r.samples.Of(name, "ns/op")) }
 
 var sizeName = regexp.MustCompile(`^BenchmarkListAPIKeys/keys=(\d+)/client$`)
 
@@ -173,13 +154,6 @@ func (r *results) sizes() []int {
 	}
 	slices.Sort(sizes)
 	return sizes
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "MISSED"
 }
 
 // report prints the tables and reports whether every goal is met.
@@ -221,11 +195,11 @@ func report(w io.Writer, r *results) (bool, error) {
 		if n == 1 {
 			goal = oneKeyTimeRatio
 		}
-		tr := median(ratios)
+		tr, _ := benchstat.Median(ratios)
 		tOK := tr <= goal
 		all = all && tOK
 		fmt.Fprintf(w, "| %d | %.0f | %.0f | %s | %.3f / %.3f / %.3f | <= %.2f %s | %.0f | %.0f | %.0f | %.0f |\n",
-			n, c[0], g[0], floor, slices.Min(ratios), tr, slices.Max(ratios), goal, verdict(tOK), c[1], g[1], c[2], g[2])
+			n, c[0], g[0], floor, slices.Min(ratios), tr, slices.Max(ratios), goal, benchstat.Verdict(tOK), c[1], g[1], c[2], g[2])
 	}
 
 	if len(sizes) >= 3 {
@@ -247,7 +221,7 @@ func report(w io.Writer, r *results) (bool, error) {
 			}
 			ok := small > 0 && growth <= maxMarginalGrowth
 			all = all && ok
-			fmt.Fprintf(w, "| %s | %.2f | %.2f | %.3f | %s |\n", unit, small, large, growth, verdict(ok))
+			fmt.Fprintf(w, "| %s | %.2f | %.2f | %.3f | %s |\n", unit, small, large, growth, benchstat.Verdict(ok))
 		}
 	}
 
@@ -329,7 +303,7 @@ func reportCostlyBodies(w io.Writer, r *results) bool {
 		v, _ := r.get(name, "B/body-byte")
 		ok := v <= maxAllocPerBodyByte
 		all = all && ok
-		fmt.Fprintf(w, "| %s | %.2f | %s |\n", strings.TrimPrefix(name, "BenchmarkCostlyBodies/"), v, verdict(ok))
+		fmt.Fprintf(w, "| %s | %.2f | %s |\n", strings.TrimPrefix(name, "BenchmarkCostlyBodies/"), v, benchstat.Verdict(ok))
 	}
 	return all
 }

@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/benchstat"
 )
 
 // The double's goals (issues 13 and 18).
@@ -19,15 +20,15 @@ const (
 	maxP99WithToken    = 2.0 // list p99 with token calls beside, over alone
 )
 
-// figures holds every sample of a run: server -> figure -> values, in the
-// order printed, and the run's notes.
+// figures holds every sample of a run (server -> figure -> values, in the
+// order printed) and the run's notes.
 type figures struct {
-	samples map[string]map[string][]float64
+	samples benchstat.Samples
 	notes   []string
 }
 
 func parseFigures(r io.Reader) (*figures, error) {
-	f := &figures{samples: map[string]map[string][]float64{}}
+	f := &figures{samples: benchstat.Samples{}}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -43,52 +44,14 @@ func parseFigures(r io.Reader) (*figures, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%q: %v", line, err)
 		}
-		if f.samples[fields[1]] == nil {
-			f.samples[fields[1]] = map[string][]float64{}
-		}
-		f.samples[fields[1]][fields[2]] = append(f.samples[fields[1]][fields[2]], v)
+		f.samples.Add(fields[1], fields[2], v)
 	}
 	return f, sc.Err()
 }
 
-// median of a figure's samples, and whether it has any.
-func (f *figures) median(server, name string) (float64, bool) {
-	return median(f.samples[server][name])
-}
-
-func median(vs []float64) (float64, bool) {
-	if len(vs) == 0 {
-		return 0, false
-	}
-	vs = slices.Sorted(slices.Values(vs))
-	if len(vs)%2 == 1 {
-		return vs[len(vs)/2], true
-	}
-	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2, true
-}
-
-// ratios are the double's samples of a figure over the bare handler's,
-// round by round: the i-th of each were measured one after the other.
-func (f *figures) ratios(name string) []float64 {
-	return f.ratiosTo("bare", name)
-}
-
-// ratiosTo are the double's samples of a figure over other's, round by
-// round.
-func (f *figures) ratiosTo(other, name string) []float64 {
-	d, b := f.samples["double"][name], f.samples[other][name]
-	var out []float64
-	for i := range min(len(d), len(b)) {
-		if b[i] > 0 {
-			out = append(out, d[i]/b[i])
-		}
-	}
-	return out
-}
-
 // need returns a figure's median or records that it is missing.
 func (f *figures) need(missing *[]string, server, name string) float64 {
-	v, ok := f.median(server, name)
+	v, ok := f.samples.Median(server, name)
 	if !ok {
 		*missing = append(*missing, server+" "+name)
 	}
@@ -119,20 +82,20 @@ func checkFigures(r io.Reader, w io.Writer) (bool, error) {
 		for _, u := range units {
 			name := path + "-" + u.name
 			d, b := f.need(&missing, "double", name), f.need(&missing, "bare", name)
-			fmt.Fprintf(w, "| %s %s | "+u.format+" | "+u.format+" | %s |\n", path, u.label, d, b, spread(f.ratios(name)))
+			fmt.Fprintf(w, "| %s %s | "+u.format+" | "+u.format+" | %s |\n", path, u.label, d, b, benchstat.Spread("%.2f", f.samples.Paired("double", "bare", name)))
 		}
 	}
 	p99With := f.need(&missing, "double", "list-p99-with-token-us")
-	bareWith, _ := f.median("bare", "list-p99-with-token-us")
-	fmt.Fprintf(w, "| list p99 latency µs, token calls beside | %.0f | %.0f | %s |\n", p99With, bareWith, spread(f.ratios("list-p99-with-token-us")))
+	bareWith, _ := f.samples.Median("bare", "list-p99-with-token-us")
+	fmt.Fprintf(w, "| list p99 latency µs, token calls beside | %.0f | %.0f | %s |\n", p99With, bareWith, benchstat.Spread("%.2f", f.samples.Paired("double", "bare", "list-p99-with-token-us")))
 	rss5, rss30 := f.need(&missing, "double", "rss-5s-MB"), f.need(&missing, "double", "rss-30s-MB")
-	bareRSS, _ := f.median("bare", "rss-list-MB")
+	bareRSS, _ := f.samples.Median("bare", "rss-list-MB")
 	fmt.Fprintf(w, "| RSS MB after 5 s of list load (bare: after its list windows) | %.1f | %s | |\n", rss5, orDash(bareRSS, "%.1f"))
 	fmt.Fprintf(w, "| RSS MB after 30 s of list load | %.1f | — | |\n", rss30)
-	if pairs, ok := f.median("double", "create-revoke-req/s"); ok {
-		cpu, _ := f.median("double", "create-revoke-cpu-us")
-		p99, _ := f.median("double", "create-revoke-p99-us")
-		rss, _ := f.median("double", "rss-after-create-revoke-MB")
+	if pairs, ok := f.samples.Median("double", "create-revoke-req/s"); ok {
+		cpu, _ := f.samples.Median("double", "create-revoke-cpu-us")
+		p99, _ := f.samples.Median("double", "create-revoke-p99-us")
+		rss, _ := f.samples.Median("double", "rss-after-create-revoke-MB")
 		fmt.Fprintf(w, "| create + revoke pairs/s (CPU µs per pair, p99 µs) | %.0f (%.1f, %.0f) | — | |\n", pairs, cpu, p99)
 		fmt.Fprintf(w, "| RSS MB after the creates and revokes | %.1f | — | |\n", rss)
 	}
@@ -140,7 +103,7 @@ func checkFigures(r io.Reader, w io.Writer) (bool, error) {
 	tok6 := f.need(&missing, "double", fmt.Sprintf("token-window%d-req/s", windows))
 	fmt.Fprintf(w, "| token requests/s, first window | %.0f | — | |\n", tok1)
 	fmt.Fprintf(w, "| token requests/s, sixth window | %.0f | — | |\n", tok6)
-	prismRun := len(f.samples["prism"]["list-req/s"]) > 0
+	prismRun := len(f.samples.Of("prism", "list-req/s")) > 0
 	if prismRun {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "| figure | double | Prism | double / Prism, per round (min / median / max) |")
@@ -148,41 +111,28 @@ func checkFigures(r io.Reader, w io.Writer) (bool, error) {
 		for _, u := range units {
 			name := "list-" + u.name
 			d, p := f.need(&missing, "double", name), f.need(&missing, "prism", name)
-			fmt.Fprintf(w, "| list %s | "+u.format+" | "+u.format+" | %s |\n", u.label, d, p, spread(f.ratiosTo("prism", name)))
+			fmt.Fprintf(w, "| list %s | "+u.format+" | "+u.format+" | %s |\n", u.label, d, p, benchstat.Spread("%.2f", f.samples.Paired("double", "prism", name)))
 		}
-		prismRSS, _ := f.median("prism", "rss-list-MB")
+		prismRSS, _ := f.samples.Median("prism", "rss-list-MB")
 		fmt.Fprintf(w, "| RSS MB after the list windows | %.1f | %s | |\n", rss30, orDash(prismRSS, "%.1f"))
 	}
 	if len(missing) > 0 {
 		return false, fmt.Errorf("figures missing from the input: %s", strings.Join(missing, ", "))
 	}
 
-	p99Alone, _ := f.median("double", "list-p99-us")
-	cpu, _ := median(f.ratios("list-cpu-us"))
-	goals := []struct {
-		text string
-		ok   bool
-		seen string
-	}{
-		{fmt.Sprintf("RSS after 30 s of list load <= %.0f MB", maxRSS30MB), rss30 <= maxRSS30MB, fmt.Sprintf("%.1f MB", rss30)},
-		{fmt.Sprintf("RSS after 30 s <= %.1fx RSS after 5 s", maxRSSGrowth), rss30 <= maxRSSGrowth*rss5, fmt.Sprintf("%.2fx", rss30/rss5)},
-		{fmt.Sprintf("token throughput, sixth window >= %.1fx the first", minTokenSteadiness), tok6 >= minTokenSteadiness*tok1, fmt.Sprintf("%.2fx", tok6/tok1)},
-		{fmt.Sprintf("CPU per list request <= %.1fx the bare handler's (median of paired ratios)", maxListCPURatio), cpu <= maxListCPURatio, fmt.Sprintf("%.2fx", cpu)},
-		{fmt.Sprintf("list p99 with token calls beside <= %.0fx list p99 alone", maxP99WithToken), p99With <= maxP99WithToken*p99Alone, fmt.Sprintf("%.2fx", p99With/p99Alone)},
+	p99Alone, _ := f.samples.Median("double", "list-p99-us")
+	cpu, _ := benchstat.Median(f.samples.Paired("double", "bare", "list-cpu-us"))
+	goals := []benchstat.Goal{
+		{Text: fmt.Sprintf("RSS after 30 s of list load <= %.0f MB", maxRSS30MB), OK: rss30 <= maxRSS30MB, Seen: fmt.Sprintf("%.1f MB", rss30)},
+		{Text: fmt.Sprintf("RSS after 30 s <= %.1fx RSS after 5 s", maxRSSGrowth), OK: rss30 <= maxRSSGrowth*rss5, Seen: fmt.Sprintf("%.2fx", rss30/rss5)},
+		{Text: fmt.Sprintf("token throughput, sixth window >= %.1fx the first", minTokenSteadiness), OK: tok6 >= minTokenSteadiness*tok1, Seen: fmt.Sprintf("%.2fx", tok6/tok1)},
+		{Text: fmt.Sprintf("CPU per list request <= %.1fx the bare handler's (median of paired ratios)", maxListCPURatio), OK: cpu <= maxListCPURatio, Seen: fmt.Sprintf("%.2fx", cpu)},
+		{Text: fmt.Sprintf("list p99 with token calls beside <= %.0fx list p99 alone", maxP99WithToken), OK: p99With <= maxP99WithToken*p99Alone, Seen: fmt.Sprintf("%.2fx", p99With/p99Alone)},
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| goal | seen | verdict |")
-	fmt.Fprintln(w, "|---|---:|---|")
-	all := true
-	for _, g := range goals {
-		all = all && g.ok
-		fmt.Fprintf(w, "| %s | %s | %s |\n", g.text, g.seen, verdict(g.ok))
-	}
-	prismGoal := fmt.Sprintf("list throughput >= %.0fx Prism's (median of per-round ratios)", minPrismRatio)
+	prismGoal := benchstat.Goal{Text: fmt.Sprintf("list throughput >= %.0fx Prism's (median of per-round ratios)", minPrismRatio)}
 	if prismRun {
-		r, _ := median(f.ratiosTo("prism", "list-req/s"))
-		all = all && r >= minPrismRatio
-		fmt.Fprintf(w, "| %s | %.2fx | %s |\n", prismGoal, r, verdict(r >= minPrismRatio))
+		r, _ := benchstat.Median(f.samples.Paired("double", "prism", "list-req/s"))
+		prismGoal.OK, prismGoal.Seen = r >= minPrismRatio, fmt.Sprintf("%.2fx", r)
 	} else {
 		// Prism could not run: said once, and the bare handler shown
 		// instead; no goal is judged on it.
@@ -192,9 +142,11 @@ func checkFigures(r io.Reader, w io.Writer) (bool, error) {
 				why = rest
 			}
 		}
-		r, _ := median(f.ratios("list-req/s"))
-		fmt.Fprintf(w, "| %s | Prism did not run (%s); list throughput %.2fx the bare handler's | not judged |\n", prismGoal, why, r)
+		r, _ := benchstat.Median(f.samples.Paired("double", "bare", "list-req/s"))
+		prismGoal.NotJudged, prismGoal.Seen = true, fmt.Sprintf("Prism did not run (%s); list throughput %.2fx the bare handler's", why, r)
 	}
+	fmt.Fprintln(w)
+	all := benchstat.WriteGoals(w, append(goals, prismGoal))
 	fmt.Fprintln(w)
 	if all {
 		fmt.Fprintln(w, "benchdouble: every goal met")
@@ -202,25 +154,6 @@ func checkFigures(r io.Reader, w io.Writer) (bool, error) {
 		fmt.Fprintln(w, "benchdouble: a goal was MISSED")
 	}
 	return all, nil
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "MISSED"
-}
-
-// spread prints min / median / max of ratios.
-func spread(rs []float64) string {
-	if len(rs) == 0 {
-		return ""
-	}
-	m, _ := median(rs)
-	if len(rs) == 1 {
-		return fmt.Sprintf("%.2f", m)
-	}
-	return fmt.Sprintf("%.2f / %.2f / %.2f", slices.Min(rs), m, slices.Max(rs))
 }
 
 func orDash(v float64, format string) string {
