@@ -198,11 +198,11 @@ func (s exchangeSource) Token() (*oauth2.Token, error) {
 		return nil, &AuthError{Err: closeOnError(resp, fmt.Errorf("POST /oauth2/token: %w", err))}
 	}
 	defer drainAndClose(resp.Body)
-	if err := checkResponse(resp, a.red); err != nil {
+	if err := checkResponse(OpTokenExchange, resp, a.red); err != nil {
 		return nil, &AuthError{Err: err}
 	}
 	var tr oapi.TokenResponse
-	err = decodeBody(resp, a.maxBodyBytes, a.red, func(body []byte) error {
+	err = decodeBody(OpTokenExchange, resp, a.maxBodyBytes, a.red, func(body []byte) error {
 		return decodeChecked(a.schemas.token, body, &tr)
 	})
 	if err != nil {

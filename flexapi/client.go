@@ -140,7 +140,7 @@ func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, erro
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 
-	resp, tok, err := c.authorized(ctx, "list API keys", func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
+	resp, tok, err := c.authorized(ctx, OpListAPIKeys, func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.ListAPIKeys(ctx, mid, bearer)
 	})
 	if err != nil {
@@ -148,11 +148,11 @@ func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, erro
 	}
 	defer drainAndClose(resp.Body)
 
-	if err := checkResponse(resp, c.red, tok); err != nil {
+	if err := checkResponse(OpListAPIKeys, resp, c.red, tok); err != nil {
 		return nil, err
 	}
 	var list *APIKeyList
-	err = decodeBody(resp, c.maxBodyBytes, c.red, func(body []byte) (err error) {
+	err = decodeBody(OpListAPIKeys, resp, c.maxBodyBytes, c.red, func(body []byte) (err error) {
 		list, err = decodeKeyList(c.schemas, body)
 		return err
 	}, tok)

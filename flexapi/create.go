@@ -93,19 +93,19 @@ func (c *Client) CreateAPIKey(ctx context.Context, key NewAPIKey) (*CreatedAPIKe
 	}
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	resp, tok, err := c.authorized(ctx, "create API key", func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
+	resp, tok, err := c.authorized(ctx, OpCreateAPIKey, func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
 		return c.create.CreateAPIKey(ctx, body, bearer)
 	})
 	if err != nil {
 		return nil, err
 	}
 	defer drainAndClose(resp.Body)
-	if err := checkResponse(resp, c.red, tok); err != nil {
+	if err := checkResponse(OpCreateAPIKey, resp, c.red, tok); err != nil {
 		return nil, err
 	}
 	var created *CreatedAPIKey
 	var keyErr error
-	err = decodeBody(resp, c.maxBodyBytes, c.red, func(body []byte) error {
+	err = decodeBody(OpCreateAPIKey, resp, c.maxBodyBytes, c.red, func(body []byte) error {
 		if !json.Valid(body) {
 			return decodingError(json.Unmarshal(body, new(any)))
 		}
@@ -144,17 +144,14 @@ func decodeCreated(resp *http.Response, raw []byte, s *answerSchemas, red *redac
 	var a oapi.CreatedAPIKey
 	decodePartly(raw, schema, &a)
 	malformed := func(err error) *DecodeError {
-		return &DecodeError{StatusCode: resp.StatusCode, ContentType: red.contentType(resp, tok, a.Value),
-			Body: red.excerpt(raw, tok, a.Value), Err: err}
+		return newDecodeError(OpCreateAPIKey, resp, raw, red, err, tok, a.Value)
 	}
 	var env envelope
 	if err := json.Unmarshal(raw, &env); err != nil {
 		return nil, malformed(decodingError(err))
 	}
 	if failed(env.Success, env.Errors) {
-		e := &APIError{StatusCode: resp.StatusCode, ContentType: red.contentType(resp, tok, a.Value), Body: red.excerpt(raw, tok, a.Value)}
-		parseErrorBody(e, raw, red, []string{tok, a.Value})
-		return nil, e
+		return nil, newAPIError(OpCreateAPIKey, resp, raw, red, tok, a.Value)
 	}
 	var full oapi.CreatedAPIKey
 	err := decodeChecked(schema, raw, &full)

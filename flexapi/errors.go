@@ -2,6 +2,7 @@ package flexapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
@@ -53,22 +55,42 @@ const errorReadBytes = 64 << 10
 // its connection dropped.
 const drainBytes = 64 << 10
 
-// APIError is a non-2xx answer. Messages holds the server's messages (the
-// list page's {"errors": [...]} or the title of a ModelState body);
-// FieldErrors holds a ModelState body's per-field messages. Body is a short,
-// redacted excerpt of the raw body, for a person to recognise an HTML
-// gateway page or an unexpected shape.
+// Operation names a call in errors and logs.
+type Operation string
+
+// The calls of the API.
+const (
+	OpListAPIKeys   Operation = "list API keys"
+	OpCreateAPIKey  Operation = "create API key"
+	OpRevokeAPIKey  Operation = "revoke API key"
+	OpTokenExchange Operation = "token exchange"
+)
+
+// APIError is a non-2xx answer, or a 2xx whose body says the call failed.
+// Messages holds the server's messages (the list page's {"errors": [...]}
+// or the title of a ModelState body); FieldErrors holds a ModelState body's
+// per-field messages. Body is a short, redacted excerpt of the raw body, for
+// a person to recognise an HTML gateway page or an unexpected shape.
+//
+// RequestID is what support asks for: the X-Request-Id or Request-Id
+// header, else the trace id of a traceparent header, else a ModelState
+// body's traceId. RetryAfter is the wait the answer's Retry-After asks for,
+// uncapped, and zero without one.
 type APIError struct {
+	Operation   Operation
 	StatusCode  int
+	RequestID   string
+	RetryAfter  time.Duration
 	Messages    []string
 	FieldErrors map[string][]string
 	ContentType string
 	Body        string
 }
 
-// Error is one printable line of at most about 1 KiB: the client fills
-// Messages and FieldErrors with printable text already, and Error cleans
-// what a caller may have set by hand too.
+// Error is one printable line of at most about 1 KiB, naming the operation
+// and the request id once: the client fills Messages and FieldErrors with
+// printable text already, and Error cleans what a caller may have set by
+// hand too.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
@@ -89,15 +111,32 @@ func (e *APIError) Error() string {
 	if len(e.Messages) == 0 && len(e.FieldErrors) == 0 && e.Body != "" {
 		fmt.Fprintf(&b, " (%s): %s", e.ContentType, e.Body)
 	}
-	return errorPrefix + printable(b.String(), maxErrorTextBytes-len(errorPrefix))
+	return errorText(e.Operation, b.String(), e.RequestID)
+}
+
+// errorText is an answer's error as one line: the prefix, the operation,
+// the text cut to fit, and the request id, which the cut never removes.
+func errorText(op Operation, text, requestID string) string {
+	head := errorPrefix
+	if op != "" {
+		head += printable(string(op), maxMessageBytes) + ": "
+	}
+	var tail string
+	if requestID != "" {
+		tail = " (request " + printable(requestID, maxRequestIDBytes) + ")"
+	}
+	return head + printable(text, maxErrorTextBytes-len(head)-len(tail)) + tail
 }
 
 // DecodeError is a 2xx answer the client could not use: a body that is not
 // JSON, is truncated, has another content type, lacks "keys" or exceeds the
 // size cap. It matches ErrMalformedResponse, and ErrBodyTooLarge when that is
-// the cause.
+// the cause. Operation, RequestID and RetryAfter are as in *APIError.
 type DecodeError struct {
+	Operation   Operation
 	StatusCode  int
+	RequestID   string
+	RetryAfter  time.Duration
 	ContentType string
 	Body        string // short, redacted excerpt
 	Err         error
@@ -105,11 +144,11 @@ type DecodeError struct {
 
 func (e *DecodeError) Error() string {
 	s := fmt.Sprintf("malformed %d response (%s): %s", e.StatusCode, e.ContentType,
-		strings.TrimPrefix(e.Err.Error(), "flexapi: "))
+		strings.TrimPrefix(e.Err.Error(), errorPrefix))
 	if e.Body != "" {
 		s += ": body: " + e.Body
 	}
-	return errorPrefix + printable(s, maxErrorTextBytes-len(errorPrefix))
+	return errorText(e.Operation, s, e.RequestID)
 }
 
 // Unwrap gives the cause.
@@ -118,35 +157,90 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // Is makes every DecodeError match ErrMalformedResponse.
 func (e *DecodeError) Is(target error) bool { return target == ErrMalformedResponse }
 
-// AuthError is a failed token exchange at POST /oauth2/token. Err is an
-// *APIError (e.g. 401 for bad credentials), a *DecodeError or a transport
-// error. It never carries the AppSecret.
+// AuthError is a failed token exchange at POST /oauth2/token, or a token
+// source's failure. Err is an *APIError (e.g. 401 for bad credentials), a
+// *DecodeError, a transport error or the source's own. It never carries the
+// AppSecret.
 type AuthError struct {
 	Err error
 }
 
-func (e *AuthError) Error() string { return "flexapi: token exchange: " + e.Err.Error() }
+// Error names the token exchange once, whether or not Err already does.
+func (e *AuthError) Error() string {
+	s := strings.TrimPrefix(e.Err.Error(), errorPrefix)
+	return errorPrefix + string(OpTokenExchange) + ": " + strings.TrimPrefix(s, string(OpTokenExchange)+": ")
+}
 
 // Unwrap gives the cause.
 func (e *AuthError) Unwrap() error { return e.Err }
 
-// checkResponse is the one place where an answer becomes an error: nil for a
-// 2xx, an *APIError otherwise. It reads at most errorReadBytes of a non-2xx
-// body; the caller still closes the body. extra are secrets to redact.
-func checkResponse(resp *http.Response, red *redactor, extra ...string) error {
+// newAPIError makes the *APIError of an answer whose body (at most
+// errorReadBytes of it) says the call failed. extra are secrets to redact.
+func newAPIError(op Operation, resp *http.Response, body []byte, red *redactor, extra ...string) *APIError {
+	extra = append(extra, secretMembers(body)...)
+	e := &APIError{
+		Operation:   op,
+		StatusCode:  resp.StatusCode,
+		RetryAfter:  retryAfterOf(resp),
+		ContentType: red.contentType(resp, extra...),
+		Body:        red.excerpt(body, extra...),
+	}
+	traceID := parseErrorBody(e, body, red, extra)
+	e.RequestID = requestID(resp.Header, traceID, red, extra)
+	return e
+}
+
+// newDecodeError makes the *DecodeError of a 2xx answer the client could
+// not use.
+func newDecodeError(op Operation, resp *http.Response, body []byte, red *redactor, err error, extra ...string) *DecodeError {
+	return &DecodeError{
+		Operation:   op,
+		StatusCode:  resp.StatusCode,
+		RequestID:   requestID(resp.Header, "", red, extra),
+		RetryAfter:  retryAfterOf(resp),
+		ContentType: red.contentType(resp, extra...),
+		Body:        red.excerpt(body, extra...),
+		Err:         err,
+	}
+}
+
+// maxRequestIDBytes caps a request id: real ones are well under 100 bytes.
+const maxRequestIDBytes = 128
+
+// requestID is the id support asks for: the X-Request-Id or Request-Id
+// header, else the trace id of a W3C traceparent header, else the body's
+// (a ModelState traceId). Ids are no secrets and stay readable, but a
+// known secret or a credential's shape in one is hidden.
+func requestID(h http.Header, fromBody string, red *redactor, extra []string) string {
+	id := cmp.Or(h.Get("X-Request-Id"), h.Get("Request-Id"))
+	if id == "" {
+		// version-traceid-parentid-flags, the trace id 32 hex digits.
+		if parts := strings.Split(h.Get("Traceparent"), "-"); len(parts) == 4 && len(parts[1]) == 32 {
+			id = parts[1]
+		}
+	}
+	id = cmp.Or(strings.TrimSpace(id), fromBody)
+	return printable(red.r.RedactID(id, extra...), maxRequestIDBytes)
+}
+
+// retryAfterOf is the wait an answer's Retry-After header asks for, seconds
+// or an HTTP date, uncapped; zero without one.
+func retryAfterOf(resp *http.Response) time.Duration {
+	d, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	return d
+}
+
+// checkResponse is the one place where an answer's status becomes an
+// error: nil for a 2xx, an *APIError otherwise. It reads at most
+// errorReadBytes of a non-2xx body; the caller still closes the body. extra
+// are secrets to redact.
+func checkResponse(op Operation, resp *http.Response, red *redactor, extra ...string) error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
 	// One byte more than the excerpt's window tells it the body goes on.
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, errorReadBytes+1))
-	extra = append(extra, secretMembers(body)...)
-	e := &APIError{
-		StatusCode:  resp.StatusCode,
-		ContentType: red.contentType(resp, extra...),
-		Body:        red.excerpt(body, extra...),
-	}
-	parseErrorBody(e, body, red, extra)
-	return e
+	return newAPIError(op, resp, body, red, extra...)
 }
 
 // secretMembers are the string values of a JSON object's members named
@@ -172,19 +266,20 @@ func secretMembers(body []byte) []string {
 // the list page's {"errors": ["..."]} or ModelState's {"title": "...",
 // "errors": {"field": ["..."]}}. Anything else leaves them empty; the excerpt
 // remains. The content type is not trusted either way: gateways label JSON
-// as text and HTML as JSON.
-func parseErrorBody(e *APIError, body []byte, red *redactor, extra []string) {
+// as text and HTML as JSON. It returns a ModelState body's traceId.
+func parseErrorBody(e *APIError, body []byte, red *redactor, extra []string) (traceID string) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return
+		return ""
 	}
 	var shape struct {
 		Errors  json.RawMessage `json:"errors"`
 		Title   string          `json:"title"`
 		Message string          `json:"message"`
+		TraceID string          `json:"traceId"`
 	}
 	if json.Unmarshal(trimmed, &shape) != nil {
-		return
+		return ""
 	}
 	clean := func(s string) string { return printable(red.redact(s, extra...), maxMessageBytes) }
 	if shape.Title != "" {
@@ -213,6 +308,7 @@ func parseErrorBody(e *APIError, body []byte, red *redactor, extra []string) {
 			e.FieldErrors[clean(f)] = out
 		}
 	}
+	return shape.TraceID
 }
 
 // readBody reads a 2xx body under the cap without ever holding more than
@@ -290,11 +386,8 @@ func isJSON(contentType string) bool {
 
 // decodeBody reads a 2xx body under the cap and hands it to decode; a
 // failure to read or decode it is a *DecodeError (or the network's error).
-func decodeBody(resp *http.Response, max int64, red *redactor, decode func([]byte) error, extra ...string) error {
-	ct := red.contentType(resp, extra...)
-	fail := func(body []byte, err error) error {
-		return &DecodeError{StatusCode: resp.StatusCode, ContentType: ct, Body: red.excerpt(body, extra...), Err: err}
-	}
+func decodeBody(op Operation, resp *http.Response, max int64, red *redactor, decode func([]byte) error, extra ...string) error {
+	fail := func(body []byte, err error) error { return newDecodeError(op, resp, body, red, err, extra...) }
 	body, err := readBody(resp, max)
 	if errors.Is(err, ErrBodyTooLarge) {
 		return fail(nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max))
@@ -312,7 +405,7 @@ func decodeBody(resp *http.Response, max int64, red *redactor, decode func([]byt
 		return fail(nil, err)
 	}
 	if !isJSON(resp.Header.Get("Content-Type")) {
-		return fail(body, fmt.Errorf("content type %q is not JSON", ct))
+		return fail(body, fmt.Errorf("content type %q is not JSON", red.contentType(resp, extra...)))
 	}
 	if err := decode(body); err != nil {
 		return fail(body, err)

@@ -26,21 +26,21 @@ func (c *Client) withTimeout(ctx context.Context) (context.Context, context.Canc
 // a 401 with the new token is final). A 401 means the server refused the
 // request, so even a call that must not be repeated may be sent again. It
 // returns the answer, whose body the caller closes, and the token sent.
-func (c *Client) authorized(ctx context.Context, what string, send sendFunc) (*http.Response, string, error) {
-	resp, tok, err := c.sendOnce(ctx, what, send)
+func (c *Client) authorized(ctx context.Context, op Operation, send sendFunc) (*http.Response, string, error) {
+	resp, tok, err := c.sendOnce(ctx, op, send)
 	if err != nil {
 		return nil, "", err
 	}
 	if resp.StatusCode == http.StatusUnauthorized && c.auth != nil && c.auth.renew(tok) {
 		drainAndClose(resp.Body)
-		return c.sendOnce(ctx, what, send)
+		return c.sendOnce(ctx, op, send)
 	}
 	return resp, tok, nil
 }
 
 // sendOnce sends one request of a call (with the retries of its policy) and
 // returns the answer and the token it was sent with.
-func (c *Client) sendOnce(ctx context.Context, what string, send sendFunc) (*http.Response, string, error) {
+func (c *Client) sendOnce(ctx context.Context, op Operation, send sendFunc) (*http.Response, string, error) {
 	var tok string
 	if c.auth != nil {
 		var err error
@@ -56,7 +56,7 @@ func (c *Client) sendOnce(ctx context.Context, what string, send sendFunc) (*htt
 	}
 	resp, err := send(ctx, bearer)
 	if err != nil {
-		return nil, "", closeOnError(resp, fmt.Errorf("flexapi: %s: %w", what, err))
+		return nil, "", closeOnError(resp, fmt.Errorf("flexapi: %s: %w", op, err))
 	}
 	return resp, tok, nil
 }

@@ -123,7 +123,7 @@ func TestListErrorAnswers(t *testing.T) {
 		{name: "ModelState 400", status: 400, contentType: "application/problem+json",
 			body: `{"status": 400, "title": "One or more validation errors occurred.", "traceId": "00-ab-01",
 				"errors": {"mid": ["The mid field is required.", "The mid is too long."], "name": ["Bad name."]}}`,
-			want: flexapi.APIError{StatusCode: 400, Messages: []string{"One or more validation errors occurred."},
+			want: flexapi.APIError{StatusCode: 400, RequestID: "00-ab-01", Messages: []string{"One or more validation errors occurred."},
 				FieldErrors: map[string][]string{"mid": {"The mid field is required.", "The mid is too long."}, "name": {"Bad name."}},
 				ContentType: "application/problem+json"},
 			wantInText: "mid: The mid field is required., The mid is too long.; name: Bad name."},
@@ -144,6 +144,7 @@ func TestListErrorAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			apiErr, err := listAPIError(t, tt.status, tt.contentType, tt.body)
 			want := tt.want
+			want.Operation = flexapi.OpListAPIKeys
 			if want.Body == "" && tt.body != "" {
 				want.Body = apiErr.Body // long bodies are checked by the redaction tests
 			}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -180,8 +181,8 @@ func (p retryPolicy) backoff(min, max time.Duration, attempt int, resp *http.Res
 	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
 
-// retryAfter parses a Retry-After header, seconds or an HTTP date, on a 429
-// or 503, capped at maxRetryWait.
+// retryAfter is the wait a 429's or 503's Retry-After header asks for,
+// capped at maxRetryWait.
 func (p retryPolicy) retryAfter(resp *http.Response) (time.Duration, bool) {
 	if resp == nil {
 		return 0, false
@@ -191,25 +192,24 @@ func (p retryPolicy) retryAfter(resp *http.Response) (time.Duration, bool) {
 	default:
 		return 0, false
 	}
-	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	var d time.Duration
+	d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), p.now())
+	return minDuration(d, p.maxRetryWait), ok
+}
+
+// parseRetryAfter parses a Retry-After value, seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
 		if secs < 0 {
 			return 0, false
 		}
-		if secs > int64(p.maxRetryWait/time.Second)+1 {
-			return p.maxRetryWait, true // avoids overflow on huge values
-		}
-		d = time.Duration(secs) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = max(t.Sub(p.now()), 0)
-	} else {
-		return 0, false
+		// Capped where a Duration would overflow.
+		return time.Duration(min(secs, math.MaxInt64/int64(time.Second))) * time.Second, true
 	}
-	return minDuration(d, p.maxRetryWait), true
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
 }
 
 func minDuration(a, b time.Duration) time.Duration {

@@ -39,14 +39,14 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 
-	resp, tok, err := c.authorized(ctx, "revoke API key", func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
+	resp, tok, err := c.authorized(ctx, OpRevokeAPIKey, func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
 		return c.api.RevokeAPIKey(ctx, id, bearer)
 	})
 	if err != nil {
 		return err
 	}
 	defer drainAndClose(resp.Body)
-	if err := checkResponse(resp, c.red, tok); err != nil {
+	if err := checkResponse(OpRevokeAPIKey, resp, c.red, tok); err != nil {
 		return err
 	}
 	if resp.StatusCode == http.StatusNoContent {
@@ -54,20 +54,17 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 	}
 	b, err := readBody(resp, c.maxBodyBytes)
 	if err != nil {
-		return fmt.Errorf("flexapi: revoke API key: %w", err)
+		return fmt.Errorf("flexapi: %s: %w", OpRevokeAPIKey, err)
 	}
 	if len(b) == 0 {
 		return nil
 	}
 	var env envelope
 	if err := json.Unmarshal(b, &env); err != nil {
-		return &DecodeError{StatusCode: resp.StatusCode, ContentType: c.red.contentType(resp, tok),
-			Body: c.red.excerpt(b, tok), Err: errors.New("not the revoke envelope")}
+		return newDecodeError(OpRevokeAPIKey, resp, b, c.red, errors.New("not the revoke envelope"), tok)
 	}
 	if failed(env.Success, env.Errors) {
-		e := &APIError{StatusCode: resp.StatusCode, ContentType: c.red.contentType(resp, tok), Body: c.red.excerpt(b, tok)}
-		parseErrorBody(e, b, c.red, []string{tok})
-		return e
+		return newAPIError(OpRevokeAPIKey, resp, b, c.red, tok)
 	}
 	return nil
 }

@@ -23,6 +23,17 @@ func IsSecretField(name string) bool {
 	return slices.Contains(secretFieldNames, NormalizeFieldName(name))
 }
 
+// idFieldNames are the JSON member names that carry a request's or a
+// trace's id (ASP.NET's traceId, a gateway's requestId), in
+// NormalizeFieldName's form. Support asks for them, so the long-run rule
+// leaves their values readable; a known secret or a credential's shape in
+// one is hidden all the same.
+var idFieldNames = []string{"traceid", "requestid", "traceparent", "correlationid"}
+
+func isIDField(name string) bool {
+	return slices.Contains(idFieldNames, NormalizeFieldName(name))
+}
+
 // NormalizeFieldName lower-cases name and drops '_' and '-', so that
 // api_key, apiKey and API-KEY compare equal.
 func NormalizeFieldName(name string) string {

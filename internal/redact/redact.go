@@ -161,10 +161,23 @@ func (r *Redactor) Redact(s string, extra ...string) string {
 		kept = r.kept
 		r.mu.RUnlock()
 	}
-	return redactShapes(s, kept)
+	return redactShapes(s, kept, false)
 }
 
-func redactShapes(s string, kept []string) string {
+// RedactID is Redact for a request's or a trace's id, such as an
+// X-Request-Id header: known secrets and credential shapes are hidden, long
+// runs of key characters, which make up most ids, are not.
+func (r *Redactor) RedactID(s string, extra ...string) string {
+	for _, sec := range r.known(extra) {
+		s = strings.ReplaceAll(s, sec, Placeholder)
+	}
+	return redactShapes(s, nil, true)
+}
+
+// redactShapes hides what is shaped like a credential. Long runs of key
+// characters are hidden unless kept, or id is set, or they stand in the
+// value of a member named for an id (idFieldNames).
+func redactShapes(s string, kept []string, id bool) string {
 	s = bearerRE.ReplaceAllString(s, "Bearer "+Placeholder)
 	s = jwtRE.ReplaceAllString(s, Placeholder)
 	s = prefixedKeyRE.ReplaceAllString(s, Placeholder)
@@ -182,12 +195,31 @@ func redactShapes(s string, kept []string) string {
 		}
 		return sub[1] + sub[2] + Placeholder
 	})
-	return keyLikeRE.ReplaceAllStringFunc(s, func(m string) string {
-		if slices.Contains(kept, m) || !mixed(m) {
-			return m
+	if id {
+		return s
+	}
+	var ids [][]int
+	for _, m := range memberRE.FindAllStringSubmatchIndex(s, -1) {
+		if isIDField(s[m[2]:m[3]]) {
+			ids = append(ids, m)
 		}
-		return Placeholder
-	})
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range keyLikeRE.FindAllStringIndex(s, -1) {
+		run := s[m[0]:m[1]]
+		if slices.Contains(kept, run) || !mixed(run) || slices.ContainsFunc(ids, func(id []int) bool { return id[0] <= m[0] && m[1] <= id[1] }) {
+			continue
+		}
+		b.WriteString(s[last:m[0]])
+		b.WriteString(Placeholder)
+		last = m[1]
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // mixed reports whether a run of key characters mixes digits with letters

@@ -187,3 +187,33 @@ func TestANilRedactorHidesTheShapes(t *testing.T) {
 		t.Errorf("a Redactor prints what it holds: %s", s)
 	}
 }
+
+// TestIDsStayReadable: a trace's or a request's id is what support asks
+// for, and is no secret, though most are long runs of key characters. In a
+// member named for an id, or through RedactID, it shows; the same value in a
+// member named for a secret, outside an id member, or an id that is a known
+// secret or shaped like a credential, is hidden.
+func TestIDsStayReadable(t *testing.T) {
+	const trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
+	r := New("known-s3cr3t")
+	for in, want := range map[string]string{
+		`{"traceId":"` + trace + `"}`:                                           `{"traceId":"` + trace + `"}`,
+		`{"request_id": "` + trace + `"}`:                                       `{"request_id": "` + trace + `"}`,
+		`{"token":"` + trace + `"}`:                                             `{"token":"` + Placeholder + `"}`,
+		`{"traceId":"` + trace + `","note":"4bf92f3577b34da6a3ce929d0e0e4736"}`: `{"traceId":"` + trace + `","note":"` + Placeholder + `"}`,
+		`{"traceId":"known-s3cr3t"}`:                                            `{"traceId":"` + Placeholder + `"}`,
+	} {
+		if got := r.Redact(in); got != want {
+			t.Errorf("Redact(%s) = %s, want %s", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"4bf92f3577b34da6a3ce929d0e0e4736":          "4bf92f3577b34da6a3ce929d0e0e4736",
+		"req-known-s3cr3t":                          "req-" + Placeholder,
+		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln": Placeholder,
+	} {
+		if got := r.RedactID(in); got != want {
+			t.Errorf("RedactID(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
