@@ -1,4 +1,4 @@
-package contract_test
+package contract
 
 import (
 	"crypto/rand"
@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 
 	. "github.com/onsi/ginkgo/v2"
-
-	"github.com/flexcontract/flexfactor-apikeys/contract"
 )
 
 // randomHex is a throwaway credential: the suite never sends a real
@@ -20,7 +18,7 @@ func randomHex(n int) string {
 
 // expectErrorsBody checks the documented error body: {"errors": [string, ...]}
 // with at least one message.
-func expectErrorsBody(ex *contract.Exchange) {
+func expectErrorsBody(ex *Exchange) {
 	GinkgoHelper()
 	var body struct {
 		Errors []string `json:"errors"`
@@ -35,22 +33,22 @@ func expectErrorsBody(ex *contract.Exchange) {
 
 var _ = Describe("Authentication", Label("auth", "live"), func() {
 	DescribeTable("a list request without a valid token answers 401 with the documented errors body", Label("D4"),
-		func(ctx SpecContext, auth func() contract.Auth) {
+		func(ctx SpecContext, auth func() Auth) {
 			ex, err := run.Wire.ListAPIKeys(ctx, cfg.MID, auth())
 			must(err, "listing without a valid token")
 			expectStatus(ex, 401)
 			expectValid(ex)
 			expectErrorsBody(ex)
 		},
-		Entry("an invalid bearer token", func() contract.Auth { return contract.Bearer("invalid." + randomHex(16)) },
+		Entry("an invalid bearer token", func() Auth { return Bearer("invalid." + randomHex(16)) },
 			SpecTimeout(cfg.RequestTimeout+requestSlack)),
-		Entry("a missing Authorization header", contract.NoAuth, SpecTimeout(cfg.RequestTimeout+requestSlack)),
+		Entry("a missing Authorization header", noAuth, SpecTimeout(cfg.RequestTimeout+requestSlack)),
 	)
 
 	When("the run exchanges app credentials", func() {
 		BeforeEach(func() {
-			if !cfg.UsesAppCredentials() && cfg.Mode == contract.ModeLive {
-				Skip("the run uses a static " + contract.EnvToken + ": the token call is not part of this target's test")
+			if !cfg.UsesAppCredentials() && cfg.Mode == modeLive {
+				Skip("the run uses a static " + EnvToken + ": the token call is not part of this target's test")
 			}
 		})
 

@@ -12,11 +12,11 @@ import (
 	"time"
 )
 
-// A TargetError is a broken target: the run could not get a token or the
+// A targetError is a broken target: the run could not get a token or the
 // shared listing, so no check of the contract can say anything. It is the
 // run's one cause, said once: the verdict is BROKEN TARGET: <Cause>, and
 // every spec that needs the target is marked not run because of it.
-type TargetError struct {
+type targetError struct {
 	// Cause is one sentence, such as "target unreachable: 127.0.0.1:1
 	// refused the connection" or "token rejected: the listing answered 401".
 	Cause string
@@ -24,7 +24,7 @@ type TargetError struct {
 	Hint string
 }
 
-func (e *TargetError) Error() string {
+func (e *targetError) Error() string {
 	if e.Hint == "" {
 		return e.Cause
 	}
@@ -41,7 +41,7 @@ type step struct {
 // transportCause turns an error from the wire client into a cause that
 // says, in words, what happened: unreachable, timed out, TLS, or the
 // error's own message; never a dump of the error's fields.
-func transportCause(s step, host string, timeout time.Duration, err error) *TargetError {
+func transportCause(s step, host string, timeout time.Duration, err error) *targetError {
 	var (
 		dnsErr  *net.DNSError
 		opErr   *net.OpError
@@ -51,21 +51,21 @@ func transportCause(s step, host string, timeout time.Duration, err error) *Targ
 		recErr  tls.RecordHeaderError
 	)
 	switch {
-	case errors.Is(err, ErrBudgetExceeded):
-		return &TargetError{Cause: s.name + " was not sent: the run's request budget is used up", Hint: "raise " + EnvMaxRequests}
-	case errors.Is(err, ErrBodyTooLarge):
-		return &TargetError{Cause: fmt.Sprintf("%s answered a body larger than %d bytes", s.name, MaxBody),
-			Hint: fmt.Sprintf("the suite reads at most %d bytes of a response; is %s FlexFactor's API?", MaxBody, EnvBaseURL)}
+	case errors.Is(err, errBudgetExceeded):
+		return &targetError{Cause: s.name + " was not sent: the run's request budget is used up", Hint: "raise " + EnvMaxRequests}
+	case errors.Is(err, errBodyTooLarge):
+		return &targetError{Cause: fmt.Sprintf("%s answered a body larger than %d bytes", s.name, maxBody),
+			Hint: fmt.Sprintf("the suite reads at most %d bytes of a response; is %s FlexFactor's API?", maxBody, EnvBaseURL)}
 	case errors.As(err, &dnsErr):
-		return &TargetError{Cause: fmt.Sprintf("target unreachable: the host %s was not found", host), Hint: "check " + EnvBaseURL}
+		return &targetError{Cause: fmt.Sprintf("target unreachable: the host %s was not found", host), Hint: "check " + EnvBaseURL}
 	case isTimeout(err):
-		return &TargetError{Cause: fmt.Sprintf("%s timed out after %s", s.name, timeout), Hint: "the target at " + host + " is too slow or stalled; " + EnvRequestTimeout + " sets the limit"}
+		return &targetError{Cause: fmt.Sprintf("%s timed out after %s", s.name, timeout), Hint: "the target at " + host + " is too slow or stalled; " + EnvRequestTimeout + " sets the limit"}
 	case errors.As(err, &certErr), errors.As(err, &unknown), errors.As(err, &hostErr), errors.As(err, &recErr):
-		return &TargetError{Cause: fmt.Sprintf("TLS with %s failed: %s", host, rootMessage(err)), Hint: "check that " + EnvBaseURL + " names an https server with a valid certificate"}
+		return &targetError{Cause: fmt.Sprintf("TLS with %s failed: %s", host, rootMessage(err)), Hint: "check that " + EnvBaseURL + " names an https server with a valid certificate"}
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return &TargetError{Cause: fmt.Sprintf("target unreachable: %s: %s", host, rootMessage(err)), Hint: "is the server running, and is " + EnvBaseURL + " right?"}
+		return &targetError{Cause: fmt.Sprintf("target unreachable: %s: %s", host, rootMessage(err)), Hint: "is the server running, and is " + EnvBaseURL + " right?"}
 	}
-	return &TargetError{Cause: fmt.Sprintf("%s failed: %s", s.name, rootMessage(err))}
+	return &targetError{Cause: fmt.Sprintf("%s failed: %s", s.name, rootMessage(err))}
 }
 
 func isTimeout(err error) bool {
@@ -93,26 +93,26 @@ func rootMessage(err error) string {
 // responseCause says why a response makes the target unusable for the
 // rest of the run, or returns nil when it does not: any status but 200,
 // and a 200 whose body is not JSON.
-func responseCause(s step, ex *Exchange, base string) *TargetError {
+func responseCause(s step, ex *Exchange, base string) *targetError {
 	what := fmt.Sprintf("%s answered %d %s", s.name, ex.Status, printableMediaType(ex.MediaType()))
 	switch {
 	case ex.Status == 401 || ex.Status == 403:
-		return &TargetError{Cause: "token rejected: " + what, Hint: "check " + s.credentials + ": wrong, expired, or for another environment?"}
+		return &targetError{Cause: "token rejected: " + what, Hint: "check " + s.credentials + ": wrong, expired, or for another environment?"}
 	case ex.Status == 404:
 		if hint := v1Hint(base); hint != "" {
-			return &TargetError{Cause: "not found: " + what, Hint: hint}
+			return &targetError{Cause: "not found: " + what, Hint: hint}
 		}
 		if s.name == listingStep.name {
-			return &TargetError{Cause: "not found: " + what, Hint: "check " + EnvMID + ": this target may hold no such merchant"}
+			return &targetError{Cause: "not found: " + what, Hint: "check " + EnvMID + ": this target may hold no such merchant"}
 		}
-		return &TargetError{Cause: "not found: " + what, Hint: "check " + EnvBaseURL}
+		return &targetError{Cause: "not found: " + what, Hint: "check " + EnvBaseURL}
 	case ex.Status >= 500:
-		return &TargetError{Cause: "the target is failing: " + what, Hint: "a server or gateway error; try again later"}
+		return &targetError{Cause: "the target is failing: " + what, Hint: "a server or gateway error; try again later"}
 	case ex.Status != 200:
-		return &TargetError{Cause: what + ", not 200"}
+		return &targetError{Cause: what + ", not 200"}
 	}
 	if f, ok := checkJSON(ex.Body); !ok {
-		return &TargetError{Cause: what + ", but " + strings.TrimPrefix(f.Reason, "the body is "), Hint: "the body is not JSON; is " + EnvBaseURL + " FlexFactor's API?"}
+		return &targetError{Cause: what + ", but " + strings.TrimPrefix(f.Reason, "the body is "), Hint: "the body is not JSON; is " + EnvBaseURL + " FlexFactor's API?"}
 	}
 	return nil
 }

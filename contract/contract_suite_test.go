@@ -1,4 +1,4 @@
-package contract_test
+package contract
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
-	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // emptyMIDOfTheDouble is a merchant the double holds no keys for: every
@@ -28,29 +28,29 @@ const targetLabel = "target"
 
 var (
 	// cfg is the target, read from the environment before the specs run.
-	cfg    contract.Config
+	cfg    config
 	cfgErr error
 	// run is the contract run; nil when the suite could not set it up.
-	run *contract.Run
+	run *suiteRun
 	// double is the in-process double, nil against a live target.
 	double *flexapitest.Server
 	// configRedactor knows the configuration's secrets; once the run
 	// exists, its redactor (which also learns from responses) takes over.
-	configRedactor *contract.Redactor
+	configRedactor *Redactor
 	// junitPath is where the suite writes junit.xml itself, through the
 	// redactor; Ginkgo is asked for none.
 	junitPath string
 )
 
 // readEnv is the opt-in to the FLEXFACTOR_* environment (see
-// contract.FlagReadEnv); lookupEnv reads it, or nothing without the flag.
+// FlagReadEnv); lookupEnv reads it, or nothing without the flag.
 var (
-	readEnv   = flag.Bool(contract.FlagReadEnv, false, "read the target from the FLEXFACTOR_* environment (make contract sets it)")
-	lookupEnv = contract.NoEnv
+	readEnv   = flag.Bool(FlagReadEnv, false, "read the target from the FLEXFACTOR_* environment (make contract sets it)")
+	lookupEnv = noEnv
 )
 
 // redactor is the run's one redactor.
-func redactor() *contract.Redactor {
+func redactor() *Redactor {
 	if run != nil {
 		return run.Redactor
 	}
@@ -78,8 +78,8 @@ func TestContract(t *testing.T) {
 	if *readEnv {
 		lookupEnv = os.LookupEnv
 	}
-	cfg, cfgErr = contract.ConfigFromEnv(lookupEnv)
-	configRedactor = contract.NewRedactor(cfg.Secrets()...)
+	cfg, cfgErr = configFromEnv(lookupEnv)
+	configRedactor = NewRedactor(cfg.Secrets()...)
 	// Every failure message, Gomega's included, passes through the
 	// redactor before Ginkgo prints or records it.
 	gomega.RegisterFailHandler(func(message string, callerSkip ...int) {
@@ -91,7 +91,7 @@ func TestContract(t *testing.T) {
 	})
 	suiteConfig, reporterConfig := GinkgoConfiguration()
 	junitPath, reporterConfig.JUnitReport = reporterConfig.JUnitReport, ""
-	if !contract.ColorWanted(os.Stdout) {
+	if !colorWanted(os.Stdout) {
 		reporterConfig.NoColor = true
 	}
 	if cfgErr == nil {
@@ -114,7 +114,7 @@ var _ = BeforeSuite(func(sctx SpecContext) {
 	}
 	ctx, cancel := context.WithTimeout(sctx, cfg.SetupTimeout())
 	defer cancel()
-	if cfg.Mode == contract.ModeDouble {
+	if cfg.Mode == modeDouble {
 		double = flexapitest.NewServer()
 		DeferCleanup(double.Close)
 		cfg.BaseURL = double.URL
@@ -123,7 +123,7 @@ var _ = BeforeSuite(func(sctx SpecContext) {
 		cfg.EmptyMID = emptyMIDOfTheDouble
 	}
 	var err error
-	run, err = contract.NewRun(cfg)
+	run, err = newRun(cfg)
 	must(err, "preparing the run")
 	DeferCleanup(run.Wire.Close)
 	entry("target", cfg.String())
@@ -131,7 +131,7 @@ var _ = BeforeSuite(func(sctx SpecContext) {
 	// The token and the shared listing, once, before any spec: a broken
 	// target is said here, once, and its specs are then not run.
 	if broken := run.Preflight(ctx); broken != nil {
-		fmt.Fprintf(os.Stderr, "contract: %s: %s\n", contract.VerdictBroken, redactor().Redact(broken.Error()))
+		fmt.Fprintf(os.Stderr, "contract: %s: %s\n", report.VerdictBroken, redactor().Redact(broken.Error()))
 		return
 	}
 	if cfg.Lifecycle {
@@ -140,7 +140,7 @@ var _ = BeforeSuite(func(sctx SpecContext) {
 		// joins them, for the cleanup the lifecycle registered.
 		probeResults = run.SendProbes(ctx)
 	}
-}, NodeTimeout(contract.MaxSetupTimeout))
+}, NodeTimeout(maxSetupTimeout))
 
 // Every spec but the target's own needs a working target: when it is
 // broken, they are marked not run because of it.
@@ -149,16 +149,16 @@ var _ = BeforeEach(func() {
 	if run == nil || run.Broken() == nil || slices.Contains(CurrentSpecReport().Labels(), targetLabel) {
 		return
 	}
-	Skip(contract.NotRunPrefix + "the target is broken (see the check \"The target\")")
+	Skip(report.NotRunPrefix + "the target is broken (see the check \"The target\")")
 })
 
 // judged are the exchanges the running spec judged (judge): when it fails,
 // its report carries a curl command for each, which sends the request
 // again with $FLEXFACTOR_TOKEN for the token. Specs run one at a time.
-var judged []*contract.Exchange
+var judged []*Exchange
 
 // judge records exchanges the running spec judges.
-func judge(exs ...*contract.Exchange) { judged = append(judged, exs...) }
+func judge(exs ...*Exchange) { judged = append(judged, exs...) }
 
 // A failed spec says how to see it fail again: the requests it judged, as
 // curl commands through the redactor (the report adds the ginkgo line that
@@ -167,71 +167,19 @@ var _ = AfterEach(func() {
 	if !CurrentSpecReport().Failed() || run == nil {
 		return
 	}
-	for _, c := range contract.ReproduceEntries(judged, run.Token(), cfg.AppKey, redactor()) {
-		AddReportEntry(contract.EntryReproduce, c, ReportEntryVisibilityNever)
+	for _, c := range reproduceEntries(judged, run.Token(), cfg.AppKey, redactor()) {
+		AddReportEntry(report.EntryReproduce, c, ReportEntryVisibilityNever)
 	}
 })
 
 // The reports are written after every run, green or red: the verdict on
 // the console, contract-report.md beside the JUnit report (or in
 // FLEXFACTOR_REPORT_DIR), and junit.xml where Ginkgo was asked for it.
-var _ = ReportAfterSuite("contract reports", func(report Report) {
-	red := redactor()
-	data := contract.ReportData{
-		Target: cfg.String(), Host: cfg.Host(), Strict: cfg.Strict, Notes: cfg.Notes,
-		Stats: contract.Stats{Budget: cfg.MaxRequests},
-	}
-	var broken *contract.TargetError
-	if run != nil {
-		data = run.ReportData()
-		broken = run.Broken()
-	}
-	data.SpecVersion = contract.EmbeddedSpecVersion()
-	if run != nil {
-		data.Lifecycle = run.LifecycleReport()
-	}
-	checks := contract.Checks(report)
-	data.Verdict = contract.Decide(checks, cfgErr, broken, report.SpecialSuiteFailureReasons)
-	discrepancies, err := contract.Discrepancies()
-	must(err, "reading the discrepancies of openapi.yaml")
-	data.Ledger = contract.BuildLedger(discrepancies, checks, data.Observed, data.ContactedHost())
-	var previous *contract.Observations
-	if cfg.PreviousObservations != "" {
-		p, err := contract.ReadObservations(cfg.PreviousObservations)
-		if err != nil {
-			data.Notes = append(data.Notes, "the previous observations could not be read: "+err.Error())
-		} else {
-			previous = &p
-		}
-	}
-	contract.CarrySince(data.Ledger, previous, report.StartTime.UTC().Format(time.RFC3339))
-	observations := contract.BuildObservations(data, cfg.Mode, cfg.Environment, data.Ledger, report.StartTime)
-	if previous != nil {
-		data.Since = &contract.SinceSection{PreviousTime: previous.Time, Changes: contract.Diff(*previous, observations)}
-	}
-	fmt.Fprintf(os.Stderr, "contract verdict: %s\ncontract read first: %s\n", red.Redact(data.Verdict.Line()), red.Redact(data.Verdict.ReadFirst))
-
-	// A run that proved nothing is not green, though no spec failed.
-	inconclusive := data.Verdict.Kind != contract.VerdictPassed && report.SuiteSucceeded
+var _ = ReportAfterSuite("contract reports", func(gr Report) {
+	verdict, inconclusive, err := writeReports(gr, cfg, cfgErr, run, redactor(), reportDir(junitPath, lookupEnv), junitPath, os.Stderr)
+	must(err, "writing the reports")
 	if inconclusive {
-		report.SpecReports = append(report.SpecReports, types.SpecReport{
-			LeafNodeType: types.NodeTypeReportAfterSuite, LeafNodeText: "verdict",
-			State: types.SpecStateFailed, Failure: types.Failure{Message: data.Verdict.Line()},
-		})
-	}
-	if dir := contract.ReportDir(junitPath, lookupEnv); dir != "" {
-		path, err := contract.WriteReportFile(dir, report, data, red)
-		must(err, "writing the report")
-		fmt.Fprintf(os.Stderr, "contract report: %s\n", path)
-		path, err = contract.WriteObservationsFile(dir, observations, red)
-		must(err, "writing the observations")
-		fmt.Fprintf(os.Stderr, "contract observations: %s\n", path)
-	}
-	if junitPath != "" {
-		must(contract.WriteJUnit(junitPath, report, red), "writing junit.xml")
-	}
-	if inconclusive {
-		Fail(red.Redact(data.Verdict.Line()))
+		Fail(redactor().Redact(verdict.Line()))
 	}
 })
 
@@ -252,18 +200,18 @@ func entry(name string, value any) {
 // check it on. The run's verdict is INCONCLUSIVE unless something failed.
 func inconclusive(why string) {
 	GinkgoHelper()
-	AddReportEntry(contract.EntryInconclusive, redactor().Redact(why))
+	AddReportEntry(report.EntryInconclusive, redactor().Redact(why))
 	Skip(redactor().Redact(why))
 }
 
 // recorded marks a spec that records what it saw without holding the
 // target to it: the report says "recorded", not "passed".
 func recorded(what string) {
-	AddReportEntry(contract.EntryRecorded, redactor().Redact(what))
+	AddReportEntry(report.EntryRecorded, redactor().Redact(what))
 }
 
 // expectStatus fails when ex's status is not want, in words.
-func expectStatus(ex *contract.Exchange, want int) {
+func expectStatus(ex *Exchange, want int) {
 	GinkgoHelper()
 	judge(ex)
 	if ex.Status != want {
@@ -273,7 +221,7 @@ func expectStatus(ex *contract.Exchange, want int) {
 
 // listing returns the run's one listing of the mid. Preflight made it:
 // a spec that gets here has a 200 JSON listing.
-func listing(ctx context.Context) *contract.Exchange {
+func listing(ctx context.Context) *Exchange {
 	GinkgoHelper()
 	ex, err := run.Listing(ctx)
 	must(err, "listing the keys of "+cfg.MID)
@@ -293,17 +241,17 @@ func listedKeys(ctx context.Context) []map[string]any {
 }
 
 // perKeyListing is listedKeys with the listing its keys come from.
-func perKeyListing(ctx context.Context) (*contract.Exchange, []map[string]any) {
+func perKeyListing(ctx context.Context) (*Exchange, []map[string]any) {
 	GinkgoHelper()
 	ex := listing(ctx)
 	expectStatus(ex, 200)
-	keys, err := contract.DecodeKeys(ex.Body)
+	keys, err := decodeKeys(ex.Body)
 	must(err, "the listing")
 	if len(keys) > 0 {
 		return ex, keys
 	}
 	if lc := run.Lifecycle(); lc != nil && lc.Listing != nil && lc.Listing.Status == 200 {
-		if created, err := contract.DecodeKeys(lc.Listing.Body); err == nil && len(created) > 0 {
+		if created, err := decodeKeys(lc.Listing.Body); err == nil && len(created) > 0 {
 			judge(lc.Listing)
 			entry("keys checked", fmt.Sprintf("mid %s listed no keys before this run: checked on the %d keys listed after the lifecycle's creates", cfg.MID, len(created)))
 			return lc.Listing, created
@@ -311,7 +259,7 @@ func perKeyListing(ctx context.Context) (*contract.Exchange, []map[string]any) {
 	}
 	why := "the lifecycle made none"
 	if !cfg.Lifecycle {
-		why = "the lifecycle is off (" + contract.EnvLifecycle + "=1 makes keys to check)"
+		why = "the lifecycle is off (" + EnvLifecycle + "=1 makes keys to check)"
 	}
 	inconclusive(fmt.Sprintf("mid %s has no keys and %s: nothing to check per key", cfg.MID, why))
 	return nil, nil
@@ -319,7 +267,7 @@ func perKeyListing(ctx context.Context) (*contract.Exchange, []map[string]any) {
 
 // failuresText renders failures for a message: pointers and reasons,
 // never values.
-func failuresText(failures []contract.Failure) string {
+func failuresText(failures []Failure) string {
 	var b strings.Builder
 	for _, f := range failures {
 		b.WriteString("\n  " + f.String())
@@ -328,7 +276,7 @@ func failuresText(failures []contract.Failure) string {
 }
 
 // expectNoFailures fails with what, followed by each failure.
-func expectNoFailures(failures []contract.Failure, what string) {
+func expectNoFailures(failures []Failure, what string) {
 	GinkgoHelper()
 	if len(failures) > 0 {
 		Fail(what + ":" + failuresText(failures))
@@ -336,7 +284,7 @@ func expectNoFailures(failures []contract.Failure, what string) {
 }
 
 // expectValid fails the spec when the wire validation finds anything.
-func expectValid(ex *contract.Exchange) {
+func expectValid(ex *Exchange) {
 	GinkgoHelper()
 	judge(ex)
 	expectNoFailures(run.Check(ex), ex.Summary()+" does not match openapi.yaml")
@@ -349,7 +297,7 @@ var _ = Describe("The target", Label(targetLabel, "live"), func() {
 	It("gives the run a token and a JSON listing of the merchant, which every other check needs", func() {
 		judge(run.TokenExchange(), run.SharedListing())
 		if broken := run.Broken(); broken != nil {
-			Fail(redactor().Redact(contract.VerdictBroken + ": " + broken.Error()))
+			Fail(redactor().Redact(report.VerdictBroken + ": " + broken.Error()))
 		}
 	})
 })

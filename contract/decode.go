@@ -28,14 +28,14 @@ func DecodingLosses(ex *Exchange) []Failure {
 	resp := &http.Response{StatusCode: ex.Status, Header: ex.Header.Clone(), Body: io.NopCloser(bytes.NewReader(ex.Body))}
 	parsed, err := oapi.ParseListAPIKeysResponse(resp)
 	if err != nil {
-		return []Failure{{Where: WhereBody, Reason: "the generated client cannot decode the body"}}
+		return []Failure{{Where: whereBody, Reason: "the generated client cannot decode the body"}}
 	}
 	if parsed.JSON200 == nil {
-		return []Failure{{Where: WhereBody, Reason: "the generated client decoded no APIKeyList (JSON200 is nil)"}}
+		return []Failure{{Where: whereBody, Reason: "the generated client decoded no APIKeyList (JSON200 is nil)"}}
 	}
-	raw, err := DecodeKeys(ex.Body)
+	raw, err := decodeKeys(ex.Body)
 	if err != nil {
-		return []Failure{{Where: WhereBody, Reason: err.Error()}}
+		return []Failure{{Where: whereBody, Reason: err.Error()}}
 	}
 	out := keyLosses("the generated client", raw, parsed.JSON200.Keys)
 	if list, err := flexapi.DecodeAPIKeyList(ex.Body); err == nil {
@@ -52,12 +52,12 @@ func DecodingLosses(ex *Exchange) []Failure {
 // by name, so a change to the spec reaches it through go generate alone.
 func keyLosses(who string, raw []map[string]any, typed []oapi.APIKey) []Failure {
 	if len(typed) != len(raw) {
-		return []Failure{{Where: WhereBody, Pointer: "/keys", Reason: fmt.Sprintf("%s decoded %d keys of %d", who, len(typed), len(raw))}}
+		return []Failure{{Where: whereBody, Pointer: "/keys", Reason: fmt.Sprintf("%s decoded %d keys of %d", who, len(typed), len(raw))}}
 	}
 	var out []Failure
 	for i, k := range raw {
 		lost := func(field, why string) {
-			out = append(out, Failure{Where: WhereBody, Pointer: "/keys/" + strconv.Itoa(i) + "/" + field, Reason: who + " " + why})
+			out = append(out, Failure{Where: whereBody, Pointer: "/keys/" + strconv.Itoa(i) + "/" + field, Reason: who + " " + why})
 		}
 		got, err := jsonObject(typed[i])
 		if err != nil {

@@ -9,8 +9,10 @@
 // (wireclient.go), the validator (wire.go), what the run observed
 // (observe.go), the keys a run makes and revokes (lifecycle.go), the
 // requests create and revoke must refuse (negative.go), the commands that
-// reproduce a failed check (reproduce.go) and the report writer
-// (report.go).
+// reproduce a failed check (reproduce.go) and what the run hands to
+// package report after its specs (reports.go). The suite's specs are in
+// this package too: it exports only what the self-test, the tools and
+// the drills use.
 //
 // Without environment variables the suite runs against the in-process
 // flexapitest double; docs/contract.md describes live targets.

@@ -1,9 +1,8 @@
-package contract_test
+package contract
 
 import (
 	. "github.com/onsi/ginkgo/v2"
 
-	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
 )
 
@@ -16,10 +15,10 @@ var _ = Describe("Server errors", Label("errors"), func() {
 		DeferCleanup(double.ClearFaults, flexapitest.RouteList)
 		// A wire client of its own: the 500 is the suite's doing, not an
 		// observation of the target, and stays out of observations.json.
-		wire := contract.NewWireClient(cfg.BaseURL, cfg.RequestTimeout, 1)
+		wire := NewWireClient(cfg.BaseURL, cfg.RequestTimeout, 1)
 		DeferCleanup(wire.Close)
-		wire.OnResponse(func(ex *contract.Exchange) { run.Redactor.LearnBody(ex.Body) })
-		ex, err := wire.ListAPIKeys(ctx, cfg.MID, contract.Bearer(run.Token()))
+		wire.OnResponse(func(ex *Exchange) { run.Redactor.LearnBody(ex.Body) })
+		ex, err := wire.ListAPIKeys(ctx, cfg.MID, Bearer(run.Token()))
 		must(err, "listing while the double fails")
 		expectStatus(ex, 500)
 		expectValid(ex)

@@ -26,7 +26,7 @@ type keyIdentity struct {
 
 // noteIdentity records from the create exchange ex the names k may be
 // listed under and whether it is the run merchant's key.
-func (r *Run) noteIdentity(k *LifecycleKey, ex *Exchange) {
+func (r *suiteRun) noteIdentity(k *createdKey, ex *Exchange) {
 	var sent, answered struct {
 		MID  *string `json:"mid"`
 		Name *string `json:"name"`
@@ -49,8 +49,8 @@ func (r *Run) noteIdentity(k *LifecycleKey, ex *Exchange) {
 // key with one of its names, its id, or (a name the target changed without
 // saying so) its last four with a created_at no older than the run, or
 // none that can be read.
-func (lc *Lifecycle) shownBy(ex *Exchange, k *LifecycleKey) bool {
-	keys, err := DecodeKeys(ex.Body)
+func (lc *keyLifecycle) shownBy(ex *Exchange, k *createdKey) bool {
+	keys, err := decodeKeys(ex.Body)
 	if err != nil {
 		return true
 	}
@@ -68,7 +68,7 @@ func (lc *Lifecycle) shownBy(ex *Exchange, k *LifecycleKey) bool {
 		case k.LastFour() != "" && lastFour == k.LastFour():
 			created, _ := listed["created_at"].(string)
 			t, err := time.Parse(time.RFC3339Nano, created)
-			if err != nil || !t.Before(lc.Start.Add(-ClockSkew)) {
+			if err != nil || !t.Before(lc.Start.Add(-clockSkew)) {
 				return true
 			}
 		}

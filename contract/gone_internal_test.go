@@ -14,8 +14,8 @@ import (
 // the last four is another key.
 func TestAKeyIsShownByAnyMarkOfItsIdentity(t *testing.T) {
 	start := time.Date(2026, 12, 4, 3, 0, 0, 0, time.UTC)
-	lc := &Lifecycle{Start: start}
-	k := &LifecycleKey{Name: "contract-x-probe-<name>", ID: "key_1", value: redact.NewKeyValue("sk_test_0123456789wxyz")}
+	lc := &keyLifecycle{Start: start}
+	k := &createdKey{Name: "contract-x-probe-<name>", ID: "key_1", value: redact.NewKeyValue("sk_test_0123456789wxyz")}
 	k.identity.names = []string{k.Name, "contract-x-probe-name"}
 	listing := func(member string) *Exchange {
 		return &Exchange{Status: 200, Body: []byte(`{"keys": [` + member + `]}`)}

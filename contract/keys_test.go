@@ -1,4 +1,4 @@
-package contract_test
+package contract
 
 import (
 	"fmt"
@@ -9,8 +9,6 @@ import (
 	"unicode/utf8"
 
 	. "github.com/onsi/ginkgo/v2"
-
-	"github.com/flexcontract/flexfactor-apikeys/contract"
 )
 
 // rfc3339 is RFC 3339's date-time production (section 5.6): Go's
@@ -92,14 +90,14 @@ var _ = Describe("Each listed key", Label("live"), func() {
 		if nulls == 0 {
 			Skip("no key with a null last_used was listed: the null case was not observed")
 		}
-		expectNoFailures(contract.DecodingLosses(ex), "decoding lost")
+		expectNoFailures(DecodingLosses(ex), "decoding lost")
 	})
 
 	// The page's Key Security note: "the full key value for secret keys is
 	// not returned". KeySecurityProblems documents exactly what is checked.
 	It("carries no full key value (the page's Key Security note)", Label("security"), func(ctx SpecContext) {
 		keys := listedKeys(ctx)
-		expectNoFailures(contract.KeySecurityProblems(keys), "key values may be exposed")
+		expectNoFailures(keySecurityProblems(keys), "key values may be exposed")
 	})
 
 	// The page says "use last_four and name to identify keys" but does not

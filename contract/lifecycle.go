@@ -16,45 +16,47 @@ import (
 	"time"
 
 	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
-// LifecycleRequests is what the lifecycle adds to a run: two creates, a
+// lifecycleRequests is what the lifecycle adds to a run: two creates, a
 // listing, two revokes and a listing after them. A run with the lifecycle
 // on gets that much more budget unless FLEXFACTOR_MAX_REQUESTS is set.
-const LifecycleRequests = 6
+const lifecycleRequests = 6
 
-// ClockSkew is how far a created key's created_at may fall outside the
+// clockSkew is how far a created key's created_at may fall outside the
 // run's window (from just before the create to the listing after it): the
 // server's clock and ours may disagree by that much.
-const ClockSkew = 2 * time.Minute
+const clockSkew = 2 * time.Minute
 
-// LifecycleTypes are the types the run creates, in order: one the Key
+// createdTypes are the types the run creates, in order: one the Key
 // Security note does not cover, then one it covers, as openapi.yaml names
 // them (see lifecycleTypes).
-var LifecycleTypes = lifecycleTypes(specFacts)
+var createdTypes = lifecycleTypes(specFacts)
 
 // lifecycleName matches the name of a key a run created:
 // contract-<run id>-<type>, the run id a UTC time and four hex digits.
 // A negative probe's key, should a target wrongly make it, is named
 // contract-<run id>-probe-<what>.
-var lifecycleName = regexp.MustCompile(`^contract-(\d{8}T\d{6}Z-[0-9a-f]{4})-(` + typeAlternation(LifecycleTypes) + `|probe-.+)$`)
+var lifecycleName = regexp.MustCompile(`^contract-(\d{8}T\d{6}Z-[0-9a-f]{4})-(` + typeAlternation(createdTypes) + `|probe-.+)$`)
 
-// NewRunID names a run: its start, in UTC, and four random hex digits, so
+// newRunID names a run: its start, in UTC, and four random hex digits, so
 // that two runs in the same second still differ.
-func NewRunID(now time.Time) string {
+func newRunID(now time.Time) string {
 	b := make([]byte, 2)
 	_, _ = rand.Read(b)
 	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
 }
 
-// LifecycleKeyName is the name a run gives the key of type typ, by which a
+// lifecycleKeyName is the name a run gives the key of type typ, by which a
 // leftover is recognised.
-func LifecycleKeyName(runID, typ string) string { return "contract-" + runID + "-" + typ }
+func lifecycleKeyName(runID, typ string) string { return "contract-" + runID + "-" + typ }
 
-// A LifecycleKey is a key the run created: what it asked for, what the
+// A createdKey is a key the run created: what it asked for, what the
 // create call answered, and what became of it. It never holds the value in
 // a form that prints.
-type LifecycleKey struct {
+type createdKey struct {
 	Type string // the type asked for
 	Name string
 	// ID is the id the create call answered, "" when it gave none.
@@ -94,7 +96,7 @@ const StillListedProblem = "the revoke call answered success, but the key is sti
 
 // LastFour is the value's last four characters, or "" before the create
 // call answered one.
-func (k *LifecycleKey) LastFour() string {
+func (k *createdKey) LastFour() string {
 	v := k.value.Reveal()
 	if len(v) < 4 {
 		return ""
@@ -103,21 +105,21 @@ func (k *LifecycleKey) LastFour() string {
 }
 
 // Label names the key in a report: its name and, when known, its id.
-func (k *LifecycleKey) Label() string {
+func (k *createdKey) Label() string {
 	if k.ID == "" {
 		return k.Name + " (no id)"
 	}
 	return k.Name + " (id " + k.ID + ")"
 }
 
-// Lifecycle is the keys a run creates and what the target showed of them.
+// keyLifecycle is the keys a run creates and what the target showed of them.
 // It is safe for concurrent use.
-type Lifecycle struct {
+type keyLifecycle struct {
 	RunID string
 	// Start and End bound the run's window for created_at: from just
 	// before the first create to just after the listing that follows.
 	Start, End time.Time
-	Keys       []*LifecycleKey
+	Keys       []*createdKey
 	// Creates are the create exchanges, in the order of Keys (nil when the
 	// request failed); Listing is the listing after them; AfterRevoke the
 	// listing after the revokes.
@@ -128,7 +130,7 @@ type Lifecycle struct {
 	Problem string
 	// Strays are the keys negative probes made although the target should
 	// have refused them: revoked at once, and reported like Keys.
-	Strays []*LifecycleKey
+	Strays []*createdKey
 	// afterRevokeSent is set once the listing after the revokes was sent.
 	afterRevokeSent bool
 	// Leftovers are the names of keys of earlier runs the listing showed;
@@ -143,20 +145,20 @@ type Lifecycle struct {
 // reads what it recorded. Failures are recorded, not returned: each check
 // says what it could not prove and why. It reserves the budget for the
 // revokes before it creates anything.
-func (r *Run) StartLifecycle(ctx context.Context, now func() time.Time) *Lifecycle {
-	lc := &Lifecycle{RunID: NewRunID(now())}
+func (r *suiteRun) StartLifecycle(ctx context.Context, now func() time.Time) *keyLifecycle {
+	lc := &keyLifecycle{RunID: newRunID(now())}
 	r.lifecycle = lc
 	lc.Start = now()
-	r.Wire.Reserve(len(LifecycleTypes))
-	for _, typ := range LifecycleTypes {
-		k := &LifecycleKey{Type: typ, Name: LifecycleKeyName(lc.RunID, typ)}
+	r.Wire.Reserve(len(createdTypes))
+	for _, typ := range createdTypes {
+		k := &createdKey{Type: typ, Name: lifecycleKeyName(lc.RunID, typ)}
 		lc.Keys = append(lc.Keys, k)
 		ex, err := r.Wire.CreateAPIKey(ctx, r.Config.MID, k.Name, typ, Bearer(r.token))
 		lc.Creates = append(lc.Creates, ex)
 		if err != nil {
 			k.CreateProblem = "the create call failed: " + rootMessage(err)
 			// A request that was sent may have made the key.
-			k.Uncertain = !errors.Is(err, ErrBudgetExceeded)
+			k.Uncertain = !errors.Is(err, errBudgetExceeded)
 			continue
 		}
 		r.Check(ex)
@@ -178,7 +180,7 @@ func (r *Run) StartLifecycle(ctx context.Context, now func() time.Time) *Lifecyc
 
 // recordCreated reads a create answer into k: id, value, and why it is not
 // a complete key. The value is registered with the redactor first.
-func (r *Run) recordCreated(k *LifecycleKey, ex *Exchange) {
+func (r *suiteRun) recordCreated(k *createdKey, ex *Exchange) {
 	r.noteIdentity(k, ex)
 	var body struct {
 		ID      *string         `json:"id"`
@@ -228,15 +230,15 @@ func emptyJSON(raw json.RawMessage) bool {
 }
 
 // Lifecycle is the run's lifecycle, nil when it did not start.
-func (r *Run) Lifecycle() *Lifecycle { return r.lifecycle }
+func (r *suiteRun) Lifecycle() *keyLifecycle { return r.lifecycle }
 
-// Listed returns the keys of a listing named name: the key the run made
+// listedNamed returns the keys of a listing named name: the key the run made
 // must be listed exactly once.
-func Listed(ex *Exchange, name string) []map[string]any {
+func listedNamed(ex *Exchange, name string) []map[string]any {
 	if ex == nil || ex.Status != 200 {
 		return nil
 	}
-	keys, err := DecodeKeys(ex.Body)
+	keys, err := decodeKeys(ex.Body)
 	if err != nil {
 		return nil
 	}
@@ -250,14 +252,14 @@ func Listed(ex *Exchange, name string) []map[string]any {
 }
 
 // ListedOnce returns the one listed key of k, or why there is not one.
-func (lc *Lifecycle) ListedOnce(k *LifecycleKey) (map[string]any, string) {
+func (lc *keyLifecycle) ListedOnce(k *createdKey) (map[string]any, string) {
 	if !k.Created {
 		return nil, "the key was not created: " + k.CreateProblem
 	}
 	if lc.Listing == nil || lc.Listing.Status != 200 {
 		return nil, lc.Problem
 	}
-	found := Listed(lc.Listing, k.Name)
+	found := listedNamed(lc.Listing, k.Name)
 	switch len(found) {
 	case 0:
 		return nil, k.Name + " is not in the listing after its creation"
@@ -267,9 +269,9 @@ func (lc *Lifecycle) ListedOnce(k *LifecycleKey) (map[string]any, string) {
 	return nil, fmt.Sprintf("%s is listed %d times", k.Name, len(found))
 }
 
-// LastFourProblem says how the listed last_four differs from the created
+// lastFourProblem says how the listed last_four differs from the created
 // value's last four, or "".
-func LastFourProblem(listed map[string]any, k *LifecycleKey) string {
+func lastFourProblem(listed map[string]any, k *createdKey) string {
 	got, _ := listed["last_four"].(string)
 	switch {
 	case k.LastFour() == "":
@@ -282,22 +284,22 @@ func LastFourProblem(listed map[string]any, k *LifecycleKey) string {
 
 // CreatedAtProblem says how the listed created_at falls outside the run's
 // window, widened by ClockSkew on each side, or "".
-func (lc *Lifecycle) CreatedAtProblem(listed map[string]any, k *LifecycleKey) string {
+func (lc *keyLifecycle) CreatedAtProblem(listed map[string]any, k *createdKey) string {
 	s, _ := listed["created_at"].(string)
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return k.Name + ": created_at is not an RFC 3339 date-time"
 	}
-	from, to := lc.Start.Add(-ClockSkew), lc.End.Add(ClockSkew)
+	from, to := lc.Start.Add(-clockSkew), lc.End.Add(clockSkew)
 	if t.Before(from) || t.After(to) {
 		return fmt.Sprintf("%s: created_at %s is outside the run's window %s to %s (%s of clock skew allowed)",
-			k.Name, t.UTC().Format(time.RFC3339), lc.Start.UTC().Format(time.RFC3339), lc.End.UTC().Format(time.RFC3339), ClockSkew)
+			k.Name, t.UTC().Format(time.RFC3339), lc.Start.UTC().Format(time.RFC3339), lc.End.UTC().Format(time.RFC3339), clockSkew)
 	}
 	return ""
 }
 
-// LastUsedProblem says why a never-used key's last_used is not null, or "".
-func LastUsedProblem(listed map[string]any, k *LifecycleKey) string {
+// lastUsedProblem says why a never-used key's last_used is not null, or "".
+func lastUsedProblem(listed map[string]any, k *createdKey) string {
 	v, present := listed["last_used"]
 	switch {
 	case !present:
@@ -308,10 +310,10 @@ func LastUsedProblem(listed map[string]any, k *LifecycleKey) string {
 	return ""
 }
 
-// ValueIn returns the JSON pointers of the places in a listing whose member
+// valueIn returns the JSON pointers of the places in a listing whose member
 // name or string value holds the key's full value ("/" when only the raw
 // bytes do, as an escaped form would).
-func ValueIn(ex *Exchange, k *LifecycleKey) []string {
+func valueIn(ex *Exchange, k *createdKey) []string {
 	value := k.value.Reveal()
 	if ex == nil || value == "" {
 		return nil
@@ -362,7 +364,7 @@ func escapePointer(s string) string {
 // that failed is not sent again (by the suite-level cleanup, say): nothing
 // is retried, so the report's retry count stays true. A key the create
 // call answered without an id cannot be revoked through the API.
-func (r *Run) Revoke(ctx context.Context, k *LifecycleKey) {
+func (r *suiteRun) Revoke(ctx context.Context, k *createdKey) {
 	r.lifecycle.mu.Lock()
 	defer r.lifecycle.mu.Unlock()
 	switch {
@@ -396,7 +398,7 @@ func (r *Run) Revoke(ctx context.Context, k *LifecycleKey) {
 // lists the merchant once more: a key whose revoke answered success is
 // revoked (Gone) only when that listing no longer shows it. It is safe to
 // call again: no revoke and no listing is sent twice.
-func (r *Run) FinishLifecycle(ctx context.Context) {
+func (r *suiteRun) FinishLifecycle(ctx context.Context) {
 	lc := r.lifecycle
 	if lc == nil {
 		return
@@ -425,7 +427,7 @@ func (r *Run) FinishLifecycle(ctx context.Context) {
 	if ex.Status != 200 {
 		return
 	}
-	if _, err := DecodeKeys(ex.Body); err != nil {
+	if _, err := decodeKeys(ex.Body); err != nil {
 		return
 	}
 	for _, k := range lc.allLocked() {
@@ -444,20 +446,20 @@ func (r *Run) FinishLifecycle(ctx context.Context) {
 }
 
 // all is the keys the run made: its own, then the probes' strays.
-func (lc *Lifecycle) all() []*LifecycleKey {
+func (lc *keyLifecycle) all() []*createdKey {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	return lc.allLocked()
 }
 
 // allLocked is all with lc.mu held.
-func (lc *Lifecycle) allLocked() []*LifecycleKey {
+func (lc *keyLifecycle) allLocked() []*createdKey {
 	return append(slices.Clip(lc.Keys), lc.Strays...)
 }
 
 // NotRevoked lists the keys the run made that are still on the target, as
 // far as it knows, each with why: a report names them and the run fails.
-func (lc *Lifecycle) NotRevoked() []string {
+func (lc *keyLifecycle) NotRevoked() []string {
 	var out []string
 	for _, l := range lc.left() {
 		out = append(out, l.label+": "+l.Reason)
@@ -467,12 +469,12 @@ func (lc *Lifecycle) NotRevoked() []string {
 
 // keyLeft is a KeyLeft with the key's label, for the report.
 type keyLeft struct {
-	KeyLeft
+	report.KeyLeft
 	label string
 }
 
 // left is every key the run made that may still be on the target, with why.
-func (lc *Lifecycle) left() []keyLeft {
+func (lc *keyLifecycle) left() []keyLeft {
 	if lc == nil {
 		return nil
 	}
@@ -483,7 +485,7 @@ func (lc *Lifecycle) left() []keyLeft {
 		why := ""
 		switch {
 		case k.Uncertain:
-			out = append(out, keyLeft{KeyLeft{Asked: k.Type, Probe: k.Probe, Reason: "the create call got no usable answer, so the key may exist; look for its name"}, k.Name})
+			out = append(out, keyLeft{report.KeyLeft{Asked: k.Type, Probe: k.Probe, Reason: "the create call got no usable answer, so the key may exist; look for its name"}, k.Name})
 			continue
 		case !k.Created || k.Gone:
 			continue
@@ -494,7 +496,7 @@ func (lc *Lifecycle) left() []keyLeft {
 		default:
 			why = "not revoked"
 		}
-		out = append(out, keyLeft{KeyLeft{Asked: k.Type, Probe: k.Probe, ID: k.ID, Reason: why}, k.Label()})
+		out = append(out, keyLeft{report.KeyLeft{Asked: k.Type, Probe: k.Probe, ID: k.ID, Reason: why}, k.Label()})
 	}
 	return out
 }
@@ -502,11 +504,11 @@ func (lc *Lifecycle) left() []keyLeft {
 // FindLeftovers records the keys of a listing that earlier runs made
 // (named contract-<run id>-<type> with another run id) and returns them
 // with their id where the listing shows one (an undocumented field).
-func (lc *Lifecycle) FindLeftovers(ex *Exchange) map[string]string {
+func (lc *keyLifecycle) FindLeftovers(ex *Exchange) map[string]string {
 	if ex == nil || ex.Status != 200 {
 		return nil
 	}
-	keys, err := DecodeKeys(ex.Body)
+	keys, err := decodeKeys(ex.Body)
 	if err != nil {
 		return nil
 	}
@@ -526,7 +528,7 @@ func (lc *Lifecycle) FindLeftovers(ex *Exchange) map[string]string {
 
 // Sweep revokes the leftovers whose id the listing shows; the others can
 // only be removed by hand. It returns what it could not revoke, and why.
-func (r *Run) Sweep(ctx context.Context, leftovers map[string]string) []string {
+func (r *suiteRun) Sweep(ctx context.Context, leftovers map[string]string) []string {
 	var left []string
 	for _, name := range slices.Sorted(maps.Keys(leftovers)) {
 		id := leftovers[name]

@@ -17,11 +17,11 @@ func TestLifecycleConfig(t *testing.T) {
 		budget    int
 		wantErr   string
 	}{
-		{name: "the double: on", lifecycle: true, budget: DefaultMaxRequests + LifecycleRequests + NegativeRequests},
-		{name: "the double, turned off", env: []string{EnvLifecycle, "0"}, budget: DefaultMaxRequests},
-		{name: "live: off by default", env: append([]string{EnvBaseURL, "http://127.0.0.1:8080/v1"}, live...), budget: DefaultMaxRequests},
+		{name: "the double: on", lifecycle: true, budget: defaultMaxRequests + lifecycleRequests + negativeRequests},
+		{name: "the double, turned off", env: []string{EnvLifecycle, "0"}, budget: defaultMaxRequests},
+		{name: "live: off by default", env: append([]string{EnvBaseURL, "http://127.0.0.1:8080/v1"}, live...), budget: defaultMaxRequests},
 		{name: "live, asked for", env: append([]string{EnvBaseURL, "http://127.0.0.1:8080/v1", EnvLifecycle, "1"}, live...),
-			lifecycle: true, budget: DefaultMaxRequests + LifecycleRequests + NegativeRequests},
+			lifecycle: true, budget: defaultMaxRequests + lifecycleRequests + negativeRequests},
 		{name: "live, asked for, with a budget set", env: append([]string{EnvBaseURL, "http://127.0.0.1:8080/v1", EnvLifecycle, "1", EnvMaxRequests, "40"}, live...),
 			lifecycle: true, budget: 40},
 		{name: "production", env: append([]string{EnvEnvironment, "production", EnvLifecycle, "1"}, live...), wantErr: "refused there"},
@@ -39,7 +39,7 @@ func TestLifecycleConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := ConfigFromEnv(envOf(tt.env...))
+			cfg, err := configFromEnv(envOf(tt.env...))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one saying %q", err, tt.wantErr)

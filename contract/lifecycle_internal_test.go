@@ -39,7 +39,7 @@ func TestLeftoversAreFoundAndSweptWhereTheListingShowsAnID(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	r, err := NewRun(Config{Mode: ModeLive, BaseURL: srv.URL + "/v1", Token: "token_for_the_test", MID: "m", MaxRequests: 5, RequestTimeout: 5 * time.Second})
+	r, err := newRun(config{Mode: modeLive, BaseURL: srv.URL + "/v1", Token: "token_for_the_test", MID: "m", MaxRequests: 5, RequestTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestLeftoversAreFoundAndSweptWhereTheListingShowsAnID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.lifecycle = &Lifecycle{RunID: ours}
+	r.lifecycle = &keyLifecycle{RunID: ours}
 	found := r.lifecycle.FindLeftovers(ex)
 	want := []string{"contract-20261125T031700Z-1a2b-public", "contract-20261125T031700Z-1a2b-secret"}
 	if !slices.Equal(r.lifecycle.Leftovers, want) {
@@ -71,7 +71,7 @@ func TestLeftoversAreFoundAndSweptWhereTheListingShowsAnID(t *testing.T) {
 // walk as a string).
 func TestValueInFindsTheValueWhereverTheListingHidesIt(t *testing.T) {
 	v := "20261126070000"
-	k := &LifecycleKey{Name: "n", value: redact.NewKeyValue(v)}
+	k := &createdKey{Name: "n", value: redact.NewKeyValue(v)}
 	for body, want := range map[string]string{
 		`{"keys":[{"name":"n","note":"copy ` + v + `"}]}`:     "/keys/0/note",
 		`{"keys":[{"name":"n","k` + v + `":true}]}`:           "/keys/0/k" + v + " (a member name)",
@@ -79,7 +79,7 @@ func TestValueInFindsTheValueWhereverTheListingHidesIt(t *testing.T) {
 		`{"keys":[{"name":"n","last_four":"0000"}]}`:          "",
 		`{"keys":[{"name":"n","note":"copy ` + v[1:] + `"}]}`: "",
 	} {
-		got := strings.Join(ValueIn(&Exchange{Status: 200, Body: []byte(body)}, k), ", ")
+		got := strings.Join(valueIn(&Exchange{Status: 200, Body: []byte(body)}, k), ", ")
 		if got != want {
 			t.Errorf("ValueIn(%s) = %q, want %q", body, got, want)
 		}

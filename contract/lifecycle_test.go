@@ -1,4 +1,4 @@
-package contract_test
+package contract
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
-	"github.com/flexcontract/flexfactor-apikeys/contract"
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // startLifecycle creates the run's keys before any spec (the specs only
@@ -40,7 +40,7 @@ func startLifecycle(ctx context.Context) {
 }
 
 // lifecycleKey returns the run's key of type typ.
-func lifecycleKey(typ string) *contract.LifecycleKey {
+func lifecycleKey(typ string) *createdKey {
 	GinkgoHelper()
 	for _, k := range run.Lifecycle().Keys {
 		if k.Type == typ {
@@ -62,15 +62,15 @@ const (
 // listedOnce returns the one listed key of type typ. A key that was not
 // created, or a listing that failed, leaves the spec not run, pointing at
 // the check that says why; a key not listed once fails it.
-func listedOnce(typ string) (*contract.LifecycleKey, map[string]any) {
+func listedOnce(typ string) (*createdKey, map[string]any) {
 	GinkgoHelper()
 	k := lifecycleKey(typ)
 	lc := run.Lifecycle()
 	switch {
 	case !k.Created:
-		Skip(contract.NotRunPrefix + "the " + typ + " key was not created (see the check \"" + createdCheck + "\")")
+		Skip(report.NotRunPrefix + "the " + typ + " key was not created (see the check \"" + createdCheck + "\")")
 	case lc.Listing == nil || lc.Listing.Status != 200:
-		Skip(contract.NotRunPrefix + "the listing after the creates failed (see the check \"" + listedCheck + "\")")
+		Skip(report.NotRunPrefix + "the listing after the creates failed (see the check \"" + listedCheck + "\")")
 	}
 	judge(lc.Listing)
 	listed, problem := lc.ListedOnce(k)
@@ -80,15 +80,15 @@ func listedOnce(typ string) (*contract.LifecycleKey, map[string]any) {
 	return k, listed
 }
 
-var lifecycleTypes = []TableEntry{Entry("the public key", "public"), Entry("the secret key", "secret")}
+var lifecycleEntries = []TableEntry{Entry("the public key", "public"), Entry("the secret key", "secret")}
 
 var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("lifecycle", "live"), func() {
 	BeforeAll(func() {
 		if run == nil || run.Broken() != nil {
-			Skip(contract.NotRunPrefix + "the target is broken (see the check \"The target\")")
+			Skip(report.NotRunPrefix + "the target is broken (see the check \"The target\")")
 		}
 		if !cfg.Lifecycle {
-			Skip("the lifecycle is off: " + contract.EnvLifecycle + "=1 makes a live run create a public and a secret key and revoke them")
+			Skip("the lifecycle is off: " + EnvLifecycle + "=1 makes a live run create a public and a secret key and revoke them")
 		}
 		if run.Lifecycle() == nil {
 			Fail("the lifecycle did not start")
@@ -122,31 +122,31 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 			}
 			expectValid(lc.Listing)
 			listedOnce(typ)
-		}, lifecycleTypes)
+		}, lifecycleEntries)
 
 	DescribeTable("is listed with last_four the last four characters of its value",
 		func(typ string) {
 			k, listed := listedOnce(typ)
-			if p := contract.LastFourProblem(listed, k); p != "" {
+			if p := lastFourProblem(listed, k); p != "" {
 				Fail(p)
 			}
-		}, Label("D10"), lifecycleTypes)
+		}, Label("D10"), lifecycleEntries)
 
-	DescribeTable(fmt.Sprintf("is listed with created_at inside the run's window, give or take %s of clock skew", contract.ClockSkew),
+	DescribeTable(fmt.Sprintf("is listed with created_at inside the run's window, give or take %s of clock skew", clockSkew),
 		func(typ string) {
 			k, listed := listedOnce(typ)
 			if p := run.Lifecycle().CreatedAtProblem(listed, k); p != "" {
 				Fail(p)
 			}
-		}, lifecycleTypes)
+		}, lifecycleEntries)
 
 	DescribeTable("is listed with a null last_used, never having been used",
 		func(typ string) {
 			k, listed := listedOnce(typ)
-			if p := contract.LastUsedProblem(listed, k); p != "" {
+			if p := lastUsedProblem(listed, k); p != "" {
 				Fail(p)
 			}
-		}, Label("D3"), lifecycleTypes)
+		}, Label("D3"), lifecycleEntries)
 
 	It("is listed as secret when created secret", func() {
 		_, listed := listedOnce("secret")
@@ -171,14 +171,14 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 
 	It("has its full value nowhere in the listing when secret (the page's Key Security note)", Label("security"), func() {
 		k, _ := listedOnce("secret")
-		if where := contract.ValueIn(run.Lifecycle().Listing, k); len(where) > 0 {
+		if where := valueIn(run.Lifecycle().Listing, k); len(where) > 0 {
 			Fail(fmt.Sprintf("the listing holds the full value of %s at %s", k.Name, strings.Join(where, ", ")))
 		}
 	})
 
 	It("records whether the listing shows a public key's full value, which the page does not forbid", func() {
 		k, _ := listedOnce("public")
-		where := contract.ValueIn(run.Lifecycle().Listing, k)
+		where := valueIn(run.Lifecycle().Listing, k)
 		if len(where) == 0 {
 			recorded("the listing does not show the public key's full value")
 			return
@@ -207,7 +207,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 			}
 		}
 		if sent == 0 {
-			Skip(contract.NotRunPrefix + "no revoke could be sent: no key was created with an id (see the check \"" + createdCheck + "\")")
+			Skip(report.NotRunPrefix + "no revoke could be sent: no key was created with an id (see the check \"" + createdCheck + "\")")
 		}
 		judge(lc.AfterRevoke)
 		if lc.AfterRevoke == nil {
@@ -229,6 +229,6 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 			return
 		}
 		recorded(fmt.Sprintf("%d leftovers of earlier runs: %s (%s=1 revokes those the listing shows an id for)",
-			len(lc.Leftovers), strings.Join(lc.Leftovers, ", "), contract.EnvSweep))
+			len(lc.Leftovers), strings.Join(lc.Leftovers, ", "), EnvSweep))
 	})
 })

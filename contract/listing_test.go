@@ -1,11 +1,9 @@
-package contract_test
+package contract
 
 import (
 	"fmt"
 
 	. "github.com/onsi/ginkgo/v2"
-
-	"github.com/flexcontract/flexfactor-apikeys/contract"
 )
 
 var _ = Describe("Listing a merchant's keys", Label("live"), func() {
@@ -30,7 +28,7 @@ var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 
 	It("accepts the bearer scheme in the page's lower case", Label("auth", "D5"), func(ctx SpecContext) {
-		ex, err := run.Wire.ListAPIKeys(ctx, cfg.MID, contract.Auth{Header: "bearer " + run.Token()})
+		ex, err := run.Wire.ListAPIKeys(ctx, cfg.MID, Auth{Header: "bearer " + run.Token()})
 		must(err, "listing with a lower-case bearer scheme")
 		expectStatus(ex, 200)
 		expectValid(ex)
@@ -38,26 +36,26 @@ var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 
 	It(`answers {"keys": []} for a merchant with no keys`, func(ctx SpecContext) {
 		if cfg.EmptyMID == "" {
-			Skip(contract.EnvEmptyMID + " is not set: no merchant without keys is known on this target")
+			Skip(EnvEmptyMID + " is not set: no merchant without keys is known on this target")
 		}
-		ex, err := run.Wire.ListAPIKeys(ctx, cfg.EmptyMID, contract.Bearer(run.Token()))
+		ex, err := run.Wire.ListAPIKeys(ctx, cfg.EmptyMID, Bearer(run.Token()))
 		must(err, "listing the merchant without keys")
 		expectStatus(ex, 200)
 		expectValid(ex)
 		// Pointers and counts only: the keys a broken server lists here
 		// are real keys, and their values must not reach a report.
-		keys, err := contract.DecodeKeys(ex.Body)
+		keys, err := decodeKeys(ex.Body)
 		must(err, ex.Summary())
 		if len(keys) > 0 {
 			Fail(fmt.Sprintf("%s: /keys holds %d keys for %s, which names a merchant without keys; expected an empty array",
-				ex.Summary(), len(keys), contract.EnvEmptyMID))
+				ex.Summary(), len(keys), EnvEmptyMID))
 		}
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 
 	It("decodes with the generated client, losing nothing but undocumented fields", func(ctx SpecContext) {
 		ex := listing(ctx)
 		expectStatus(ex, 200)
-		expectNoFailures(contract.DecodingLosses(ex), "the generated client lost")
+		expectNoFailures(DecodingLosses(ex), "the generated client lost")
 		entry("dropped by the generated client (undocumented)", run.Undocumented(ex))
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 })

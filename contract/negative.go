@@ -12,14 +12,16 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
-// A Probe is a request openapi.yaml says the target must refuse: a create
+// A negativeProbe is a request openapi.yaml says the target must refuse: a create
 // or revoke without a token, or with a body or an id the spec does not
 // allow. Each is checked invalid against the spec before it is sent
 // (Validator.RequestProblem), so that a probe never sends a request the
 // spec allows; the one exception says so (WellFormed).
-type Probe struct {
+type negativeProbe struct {
 	// Key names the probe in the suite's table.
 	Key string
 	// Operation is the operationId the request is for.
@@ -60,10 +62,10 @@ const (
 	ProbeRevokeNoSuchID = "a revoke of an id that does not exist"
 )
 
-// NegativeRequests is what the probes add to a run's requests: one each.
+// negativeRequests is what the probes add to a run's requests: one each.
 // A target that wrongly creates a key costs one revoke more per key, from
 // a request of the budget reserved before each create probe.
-const NegativeRequests = 6
+const negativeRequests = 6
 
 // probeCreates is the most keys the probes can make on a target that
 // accepts every create it should refuse.
@@ -72,20 +74,20 @@ const probeCreates = 4
 // unlistedType is a key type the create page does not list.
 const unlistedType = "admin"
 
-// ProbeKeyName is the name a create probe gives its key: a leftover is
+// probeKeyName is the name a create probe gives its key: a leftover is
 // recognisable as the run's, what follows "-probe-" says which probe.
-func ProbeKeyName(runID, what string) string { return "contract-" + runID + "-probe-" + what }
+func probeKeyName(runID, what string) string { return "contract-" + runID + "-probe-" + what }
 
-// NoSuchKeyID is the id a run revokes to see it refused: no key has it,
+// noSuchKeyID is the id a run revokes to see it refused: no key has it,
 // made of the run id as it is.
-func NoSuchKeyID(runID string) string { return "contract-" + runID + "-no-such-key" }
+func noSuchKeyID(runID string) string { return "contract-" + runID + "-no-such-key" }
 
-// Probes are the negative and missing-auth probes of a run whose id is
+// probesOf are the negative and missing-auth probes of a run whose id is
 // runID, for the merchant mid, in the order they are sent.
-func Probes(runID, mid string) []Probe {
+func probesOf(runID, mid string) []negativeProbe {
 	createMethod, createPath := builtPath(oapi.NewCreateAPIKeyRequestWithBody(builderServer, "application/json", nil))
-	revokeMethod, revokePath := builtPath(oapi.NewRevokeAPIKeyRequest(builderServer, NoSuchKeyID(runID)))
-	create := func(key string, body map[string]string, token bool, want int, sends string) Probe {
+	revokeMethod, revokePath := builtPath(oapi.NewRevokeAPIKeyRequest(builderServer, noSuchKeyID(runID)))
+	create := func(key string, body map[string]string, token bool, want int, sends string) negativeProbe {
 		// Not json.Marshal: it would send the name's < as \u003c, which a
 		// person reading the reproduction should not have to decode.
 		var buf bytes.Buffer
@@ -93,25 +95,25 @@ func Probes(runID, mid string) []Probe {
 		enc.SetEscapeHTML(false)
 		_ = enc.Encode(body)
 		b := bytes.TrimSpace(buf.Bytes())
-		return Probe{Key: key, Operation: OpCreateAPIKey, Method: createMethod, Path: createPath,
+		return negativeProbe{Key: key, Operation: report.OpCreateAPIKey, Method: createMethod, Path: createPath,
 			Body: b, Token: token, Want: want, Creates: true, Name: body["name"], Sends: sends}
 	}
-	return []Probe{
+	return []negativeProbe{
 		create(ProbeCreateNoToken,
-			map[string]string{"mid": mid, "name": ProbeKeyName(runID, "no-token"), "type": "public"}, false, http.StatusUnauthorized,
+			map[string]string{"mid": mid, "name": probeKeyName(runID, "no-token"), "type": "public"}, false, http.StatusUnauthorized,
 			"a valid body (a public key) and no Authorization header"),
 		create(ProbeCreateBadName,
-			map[string]string{"mid": mid, "name": ProbeKeyName(runID, "<name>"), "type": "public"}, true, http.StatusBadRequest,
+			map[string]string{"mid": mid, "name": probeKeyName(runID, "<name>"), "type": "public"}, true, http.StatusBadRequest,
 			"the run's token and a public key named with < and >"),
 		create(ProbeCreateBadType,
-			map[string]string{"mid": mid, "name": ProbeKeyName(runID, "unlisted-type"), "type": unlistedType}, true, http.StatusBadRequest,
+			map[string]string{"mid": mid, "name": probeKeyName(runID, "unlisted-type"), "type": unlistedType}, true, http.StatusBadRequest,
 			`the run's token and the type "`+unlistedType+`"`),
 		create(ProbeCreateNoMID,
-			map[string]string{"name": ProbeKeyName(runID, "no-mid"), "type": "public"}, true, http.StatusBadRequest,
+			map[string]string{"name": probeKeyName(runID, "no-mid"), "type": "public"}, true, http.StatusBadRequest,
 			"the run's token and a public key without mid"),
-		{Key: ProbeRevokeNoToken, Operation: OpRevokeAPIKey, Method: revokeMethod, Path: revokePath,
+		{Key: ProbeRevokeNoToken, Operation: report.OpRevokeAPIKey, Method: revokeMethod, Path: revokePath,
 			Want: http.StatusUnauthorized, Sends: "the id no key has (contract-<run id>-no-such-key) and no Authorization header"},
-		{Key: ProbeRevokeNoSuchID, Operation: OpRevokeAPIKey, Method: revokeMethod, Path: revokePath,
+		{Key: ProbeRevokeNoSuchID, Operation: report.OpRevokeAPIKey, Method: revokeMethod, Path: revokePath,
 			Token: true, WellFormed: true, Sends: "the run's token and the id contract-<run id>-no-such-key, which no key has"},
 	}
 }
@@ -134,9 +136,9 @@ func builtPath(req *http.Request, err error) (method, path string) {
 	return req.Method, req.URL.EscapedPath()
 }
 
-// A ProbeResult is what became of one probe.
-type ProbeResult struct {
-	Probe    Probe
+// A probeOutcome is what became of one probe.
+type probeOutcome struct {
+	Probe    negativeProbe
 	Exchange *Exchange
 	// NotSent says why the probe was not sent, "" when it was.
 	NotSent string
@@ -145,7 +147,7 @@ type ProbeResult struct {
 	Problem string
 	// Stray is the key the target made although it should have refused
 	// the create, nil when it made none.
-	Stray *LifecycleKey
+	Stray *createdKey
 }
 
 // SendProbes sends every probe of the run, one after another, checks
@@ -153,21 +155,21 @@ type ProbeResult struct {
 // against it after; a key a create probe wrongly made is revoked at once
 // and joins the lifecycle's strays, for the cleanup and the report. It
 // needs the lifecycle (for the run id and the strays).
-func (r *Run) SendProbes(ctx context.Context) []*ProbeResult {
-	return r.sendProbes(ctx, Probes(r.lifecycle.RunID, r.Config.MID))
+func (r *suiteRun) SendProbes(ctx context.Context) []*probeOutcome {
+	return r.sendProbes(ctx, probesOf(r.lifecycle.RunID, r.Config.MID))
 }
 
 // sendProbes is SendProbes of the given probes.
-func (r *Run) sendProbes(ctx context.Context, probes []Probe) []*ProbeResult {
-	var out []*ProbeResult
+func (r *suiteRun) sendProbes(ctx context.Context, probes []negativeProbe) []*probeOutcome {
+	var out []*probeOutcome
 	for _, p := range probes {
-		res := &ProbeResult{Probe: p}
+		res := &probeOutcome{Probe: p}
 		out = append(out, res)
 		if problem := r.Validator.RequestProblem(ctx, r.Wire.base, p); problem != "" {
 			res.NotSent = problem
 			continue
 		}
-		auth := NoAuth()
+		auth := noAuth()
 		if p.Token {
 			auth = Bearer(r.token)
 		}
@@ -180,7 +182,7 @@ func (r *Run) sendProbes(ctx context.Context, probes []Probe) []*ProbeResult {
 			res.Problem = "the request failed: " + rootMessage(err)
 			if p.Creates {
 				r.Wire.Unreserve(1)
-				if !errors.Is(err, ErrBudgetExceeded) {
+				if !errors.Is(err, errBudgetExceeded) {
 					res.Stray = r.stray(p, nil)
 				}
 			}
@@ -208,12 +210,12 @@ func refused(ex *Exchange) bool { return ex.Status >= 400 && ex.Status < 500 }
 
 // stray records a key a create probe may have made: from its answer, or
 // (ex nil: no answer) as uncertain.
-func (r *Run) stray(p Probe, ex *Exchange) *LifecycleKey {
+func (r *suiteRun) stray(p negativeProbe, ex *Exchange) *createdKey {
 	var asked struct {
 		Type string `json:"type"`
 	}
 	_ = json.Unmarshal(p.Body, &asked)
-	k := &LifecycleKey{Type: asked.Type, Name: p.Name, Probe: p.Key}
+	k := &createdKey{Type: asked.Type, Name: p.Name, Probe: p.Key}
 	if ex == nil {
 		k.CreateProblem, k.Uncertain = "the create probe got no answer, so the key may exist", true
 	} else {
@@ -231,7 +233,7 @@ func (r *Run) stray(p Probe, ex *Exchange) *LifecycleKey {
 
 // judgeProbe says how the answer to p fails what the spec documents for
 // it, or "".
-func (r *Run) judgeProbe(p Probe, ex *Exchange) string {
+func (r *suiteRun) judgeProbe(p negativeProbe, ex *Exchange) string {
 	var problems []string
 	switch {
 	case p.Want != 0 && ex.Status != p.Want:
@@ -261,7 +263,7 @@ func succeeded(ex *Exchange) bool {
 // invalid (the probe's point) or when it is WellFormed and the spec finds
 // it valid. The token is checked present, not valid: a request without
 // one is invalid by the operation's security.
-func (v *Validator) RequestProblem(ctx context.Context, base string, p Probe) string {
+func (v *Validator) RequestProblem(ctx context.Context, base string, p negativeProbe) string {
 	if p.Method == "" || p.Path == "" {
 		return "the probe's request cannot be built from openapi.yaml's path"
 	}

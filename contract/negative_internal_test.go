@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // TestEveryProbeIsInvalidAgainstTheSpec: each probe's request is one
@@ -24,9 +26,9 @@ func TestEveryProbeIsInvalidAgainstTheSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	probes := Probes("20261126T031700Z-3f9a", "mid_123456")
-	if len(probes) != NegativeRequests {
-		t.Fatalf("%d probes, NegativeRequests says %d", len(probes), NegativeRequests)
+	probes := probesOf("20261126T031700Z-3f9a", "mid_123456")
+	if len(probes) != negativeRequests {
+		t.Fatalf("%d probes, NegativeRequests says %d", len(probes), negativeRequests)
 	}
 	for _, p := range probes {
 		if problem := v.RequestProblem(ctx, base, p); problem != "" {
@@ -62,9 +64,9 @@ func TestAProbeTheSpecAllowsIsNotSent(t *testing.T) {
 	}))
 	defer srv.Close()
 	r := probeRun(t, srv.URL)
-	p := Probes(r.lifecycle.RunID, "m")[1]
+	p := probesOf(r.lifecycle.RunID, "m")[1]
 	p.Body = []byte(`{"mid":"m","name":"contract-valid","type":"public"}`)
-	res := r.sendProbes(context.Background(), []Probe{p})
+	res := r.sendProbes(context.Background(), []negativeProbe{p})
 	if got.Load() != 0 || res[0].Exchange != nil || !strings.Contains(res[0].NotSent, "out of date with the spec") {
 		t.Errorf("%d requests reached the target; not sent: %q", got.Load(), res[0].NotSent)
 	}
@@ -90,8 +92,8 @@ func TestAKeyAProbeMadeIsRevokedAtOnce(t *testing.T) {
 	}))
 	defer srv.Close()
 	r := probeRun(t, srv.URL)
-	probes := Probes(r.lifecycle.RunID, "m")
-	res := r.sendProbes(context.Background(), []Probe{probes[1], probes[4]})
+	probes := probesOf(r.lifecycle.RunID, "m")
+	res := r.sendProbes(context.Background(), []negativeProbe{probes[1], probes[4]})
 	if k := res[0].Stray; k == nil || !k.RevokeSent || !k.Revoked {
 		t.Fatalf("the key the probe made was not revoked at once: %+v", k)
 	}
@@ -110,14 +112,14 @@ func TestAKeyAProbeMadeIsRevokedAtOnce(t *testing.T) {
 func TestProbesSendTheGeneratedBuildersRequestLines(t *testing.T) {
 	const base = "http://127.0.0.1:1/v1"
 	const runID = "20261126T031700Z-3f9a"
-	for _, p := range Probes(runID, "mid_123456") {
+	for _, p := range probesOf(runID, "mid_123456") {
 		var want *http.Request
 		var err error
 		switch p.Operation {
-		case OpCreateAPIKey:
+		case report.OpCreateAPIKey:
 			want, err = oapi.NewCreateAPIKeyRequestWithBody(base+"/", "application/json", nil)
-		case OpRevokeAPIKey:
-			want, err = oapi.NewRevokeAPIKeyRequest(base+"/", NoSuchKeyID(runID))
+		case report.OpRevokeAPIKey:
+			want, err = oapi.NewRevokeAPIKeyRequest(base+"/", noSuchKeyID(runID))
 		default:
 			t.Fatalf("%s: operation %s", p.Key, p.Operation)
 		}
@@ -132,7 +134,7 @@ func TestProbesSendTheGeneratedBuildersRequestLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := Probes(runID, "m")[0]
+	p := probesOf(runID, "m")[0]
 	p.Method, p.Path = builtPath(nil, errors.New("no path"))
 	if got := v.RequestProblem(context.Background(), base, p); !strings.Contains(got, "cannot be built") {
 		t.Errorf("a probe without a request line: RequestProblem says %q", got)
@@ -141,13 +143,13 @@ func TestProbesSendTheGeneratedBuildersRequestLines(t *testing.T) {
 
 // probeRun is a live run against the test server at url, for merchant "m",
 // with its lifecycle started, as the probes expect.
-func probeRun(t *testing.T, url string) *Run {
+func probeRun(t *testing.T, url string) *suiteRun {
 	t.Helper()
-	r, err := NewRun(Config{Mode: ModeLive, BaseURL: url + "/v1", Token: "token_for_the_test", MID: "m", MaxRequests: 10, RequestTimeout: 5 * time.Second})
+	r, err := newRun(config{Mode: modeLive, BaseURL: url + "/v1", Token: "token_for_the_test", MID: "m", MaxRequests: 10, RequestTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.Wire.Close)
-	r.lifecycle = &Lifecycle{RunID: "20261204T000000Z-abcd"}
+	r.lifecycle = &keyLifecycle{RunID: "20261204T000000Z-abcd"}
 	return r
 }

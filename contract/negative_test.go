@@ -1,19 +1,17 @@
-package contract_test
+package contract
 
 import (
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
-
-	"github.com/flexcontract/flexfactor-apikeys/contract"
 )
 
 // probeResults are the negative probes' results, by the setup; nil when
 // the lifecycle is off.
-var probeResults []*contract.ProbeResult
+var probeResults []*probeOutcome
 
 // probeResult returns the result of the probe named key.
-func probeResult(key string) *contract.ProbeResult {
+func probeResult(key string) *probeOutcome {
 	GinkgoHelper()
 	for _, res := range probeResults {
 		if res.Probe.Key == key {
@@ -27,7 +25,7 @@ func probeResult(key string) *contract.ProbeResult {
 var _ = Describe("A request openapi.yaml says the target must refuse", Label("negative", "live"), func() {
 	BeforeEach(func() {
 		if !cfg.Lifecycle {
-			Skip("the lifecycle is off: " + contract.EnvLifecycle + "=1 makes a live run send the negative probes too")
+			Skip("the lifecycle is off: " + EnvLifecycle + "=1 makes a live run send the negative probes too")
 		}
 	})
 
@@ -52,17 +50,17 @@ var _ = Describe("A request openapi.yaml says the target must refuse", Label("ne
 				Fail(strings.Join(problems, "\n"))
 			}
 		},
-		Entry(contract.ProbeCreateNoToken, contract.ProbeCreateNoToken, Label("auth")),
-		Entry(contract.ProbeCreateBadName, contract.ProbeCreateBadName),
-		Entry(contract.ProbeCreateBadType, contract.ProbeCreateBadType),
-		Entry(contract.ProbeCreateNoMID, contract.ProbeCreateNoMID),
-		Entry(contract.ProbeRevokeNoToken, contract.ProbeRevokeNoToken, Label("auth")),
-		Entry(contract.ProbeRevokeNoSuchID, contract.ProbeRevokeNoSuchID),
+		Entry(ProbeCreateNoToken, ProbeCreateNoToken, Label("auth")),
+		Entry(ProbeCreateBadName, ProbeCreateBadName),
+		Entry(ProbeCreateBadType, ProbeCreateBadType),
+		Entry(ProbeCreateNoMID, ProbeCreateNoMID),
+		Entry(ProbeRevokeNoToken, ProbeRevokeNoToken, Label("auth")),
+		Entry(ProbeRevokeNoSuchID, ProbeRevokeNoSuchID),
 	)
 })
 
 // strayText names a key a probe wrongly made and what became of it.
-func strayText(k *contract.LifecycleKey) string {
+func strayText(k *createdKey) string {
 	switch {
 	case k.Uncertain:
 		return "the target may have made the key " + k.Name + " (" + k.CreateProblem + "); look for its name and remove it by hand"

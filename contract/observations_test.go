@@ -7,26 +7,28 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
-func sampleObservations(t *testing.T) Observations {
+func sampleObservations(t *testing.T) report.Observations {
 	t.Helper()
 	ob := NewObserver()
 	ob.RecordListing([]map[string]any{{"type": "secret", "last_used": nil, "name": "n", "last_four": "abcd"}})
-	ob.RecordUndocumented(OpListAPIKeys, 200, map[string]int{"/keys/*/id": 1})
-	ds, err := Discrepancies()
+	ob.RecordUndocumented(report.OpListAPIKeys, 200, map[string]int{"/keys/*/id": 1})
+	ds, err := report.Discrepancies()
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := ReportData{Host: "127.0.0.1:1", SpecVersion: "0.2.0", Stats: Stats{Sent: 2, Budget: 20}, Observed: ob.Snapshot(),
-		Verdict: Verdict{Kind: VerdictPassed}}
-	checks := []CheckResult{{Name: "x", Labels: []string{"D1"}, Outcome: OutcomePassed}}
-	return BuildObservations(d, ModeLive, "sandbox", BuildLedger(ds, checks, d.Observed, d.ContactedHost()), time.Date(2026, 11, 26, 3, 17, 0, 0, time.UTC))
+	d := report.ReportData{Host: "127.0.0.1:1", SpecVersion: "0.2.0", Stats: report.Requests{Sent: 2, Budget: 20}, Observed: ob.Snapshot(),
+		Verdict: report.Verdict{Kind: report.VerdictPassed}}
+	checks := []report.CheckResult{{Name: "x", Labels: []string{"D1"}, Outcome: report.OutcomePassed}}
+	return report.BuildObservations(d, report.TargetLive, "sandbox", report.BuildLedger(ds, checks, d.Observed, d.ContactedHost()), time.Date(2026, 11, 26, 3, 17, 0, 0, time.UTC))
 }
 
 func TestObservationsMatchTheirSchema(t *testing.T) {
 	dir := t.TempDir()
-	path, err := WriteObservationsFile(dir, sampleObservations(t), NewRedactor())
+	path, err := report.WriteObservationsFile(dir, sampleObservations(t), NewRedactor())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,17 +36,17 @@ func TestObservationsMatchTheirSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ValidateObservations(b); err != nil {
+	if err := report.ValidateObservations(b); err != nil {
 		t.Fatalf("a written file fails its schema: %v", err)
 	}
-	if _, err := ReadObservations(path); err != nil {
+	if _, err := report.ReadObservations(path); err != nil {
 		t.Fatal(err)
 	}
 	// A run that listed nothing has a null listing, and no host.
-	empty := BuildObservations(ReportData{SpecVersion: "0.2.0", Stats: Stats{Budget: 20}, Observed: NewObserver().Snapshot(),
-		Verdict: Verdict{Kind: VerdictInconclusive, Why: "misconfigured"}}, ModeLive, "", nil, time.Now())
+	empty := report.BuildObservations(report.ReportData{SpecVersion: "0.2.0", Stats: report.Requests{Budget: 20}, Observed: NewObserver().Snapshot(),
+		Verdict: report.Verdict{Kind: report.VerdictInconclusive, Why: "misconfigured"}}, report.TargetLive, "", nil, time.Now())
 	eb, _ := json.Marshal(empty)
-	if err := ValidateObservations(eb); err != nil {
+	if err := report.ValidateObservations(eb); err != nil {
 		t.Fatalf("an empty run's file fails its schema: %v", err)
 	}
 }
@@ -65,7 +67,7 @@ func TestTheSchemaRejectsWhatIsNotAnObservationsFile(t *testing.T) {
 		}
 		edit(m)
 		b, _ := json.Marshal(m)
-		if err := ValidateObservations(b); err == nil {
+		if err := report.ValidateObservations(b); err == nil {
 			t.Errorf("%s: the schema accepts it", name)
 		} else if strings.Contains(err.Error(), "sk_live_x") {
 			t.Errorf("%s: the error quotes the value: %v", name, err)
@@ -77,7 +79,7 @@ func TestObservationsGoThroughTheRedactor(t *testing.T) {
 	obs := sampleObservations(t)
 	obs.GroundTruth["created key"] = "CANARYgt12345"
 	red := NewRedactor("CANARYgt12345")
-	path, err := WriteObservationsFile(t.TempDir(), obs, red)
+	path, err := report.WriteObservationsFile(t.TempDir(), obs, red)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,19 +96,19 @@ func TestBodyShapeKeepsStructureNotValues(t *testing.T) {
 		`<html>502</html>`: "not JSON",
 		``:                 "empty",
 	} {
-		if got := BodyShape([]byte(body)); got != want {
+		if got := bodyShape([]byte(body)); got != want {
 			t.Errorf("BodyShape(%s) = %s, want %s", body, got, want)
 		}
 	}
 }
 
 func TestTheLifecyclesGroundTruthIsObservedByTypeAskedFor(t *testing.T) {
-	d := ReportData{SpecVersion: "0.2.0", Observed: NewObserver().Snapshot(), Verdict: Verdict{Kind: VerdictPassed},
-		Lifecycle: &LifecycleReport{Rows: []GroundTruth{
+	d := report.ReportData{SpecVersion: "0.2.0", Observed: NewObserver().Snapshot(), Verdict: report.Verdict{Kind: report.VerdictPassed},
+		Lifecycle: &report.LifecycleReport{Rows: []report.GroundTruth{
 			{Name: "contract-run-abc public", Asked: "public", Listed: "publishable", LastUsed: "null", LastFour: "yes", ValueAbsent: "yes", Revoked: "yes"},
 			{Name: "contract-run-abc secret", Asked: "secret", Listed: "secret", LastUsed: "null", LastFour: "yes", ValueAbsent: "yes", Revoked: "yes"},
 		}}}
-	obs := BuildObservations(d, ModeLive, "sandbox", nil, time.Now())
+	obs := report.BuildObservations(d, report.TargetLive, "sandbox", nil, time.Now())
 	if got := obs.GroundTruth["key created public: listed as"]; got != "publishable" {
 		t.Errorf("the public key's listed type is %q", got)
 	}
@@ -115,7 +117,7 @@ func TestTheLifecyclesGroundTruthIsObservedByTypeAskedFor(t *testing.T) {
 			t.Errorf("a fact is keyed by the key's name, which changes every run: %q", k)
 		}
 	}
-	if f := Facts(obs)["ground truth: key created public: listed as"]; f.Ledger != "D1" || !f.Matters {
+	if f := report.Facts(obs)["ground truth: key created public: listed as"]; f.Ledger != "D1" || !f.Matters {
 		t.Errorf("the listed-as fact is %+v, want D1, mattering", f)
 	}
 }

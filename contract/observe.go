@@ -14,58 +14,24 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	apikeys "github.com/flexcontract/flexfactor-apikeys"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
-// TableTypes are the key types the list page's field table documents, as
-// openapi.yaml's ListedAPIKeyType gives them (x-field-table-values); the
-// spec accepts more, because the same page's example and other pages use
-// more.
-var TableTypes = specFacts.table
-
-// Observed is what the run saw of the server, beyond pass and fail: the
-// "documented vs observed" table of the report.
-type Observed struct {
-	// ListingSeen is set once a 200 listing was observed.
-	ListingSeen bool
-	Keys        int
-	// Types counts the keys of each type value.
-	Types map[string]int
-	// NullLastUsed counts keys whose last_used is null.
-	NullLastUsed int
-	// Undocumented counts each undocumented field, as
-	// "listApiKeys 200 /keys/*/id".
-	Undocumented map[string]int
-	// DuplicatePairs counts (name, last_four) pairs held by more than one key.
-	DuplicatePairs int
-	// MediaTypes counts the media types of all responses.
-	MediaTypes map[string]int
-	// Checked counts the responses validated, whose fields were looked at.
-	Checked int
-	// Responses counts every response by "operation status media-type",
-	// as "listApiKeys 200 application/json".
-	Responses map[string]int
-	// ErrorShapes is the shape (BodyShape) of the body of each error
-	// status, by "operation status".
-	ErrorShapes map[string]string
-	// GroundTruth is what the run proved by making the data itself (a key
-	// it created, then revoked), by fact.
-	GroundTruth map[string]string
-}
-
-// Observer collects Observed during a run; it is safe for concurrent use.
-type Observer struct {
+// observer collects Observed during a run; it is safe for concurrent use.
+type observer struct {
 	mu sync.Mutex
-	o  Observed
+	o  report.Observed
 }
 
 // NewObserver returns an observer that has seen nothing.
-func NewObserver() *Observer {
-	return &Observer{o: Observed{Types: map[string]int{}, Undocumented: map[string]int{}, MediaTypes: map[string]int{},
+func NewObserver() *observer {
+	return &observer{o: report.Observed{Types: map[string]int{}, Undocumented: map[string]int{}, MediaTypes: map[string]int{},
 		Responses: map[string]int{}, ErrorShapes: map[string]string{}, GroundTruth: map[string]string{}}}
 }
 
 // Snapshot is a copy of what was observed, for the report.
-func (ob *Observer) Snapshot() Observed {
+func (ob *observer) Snapshot() report.Observed {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	o := ob.o
@@ -84,7 +50,7 @@ func clone[V any](m map[string]V) map[string]V {
 
 // RecordListing adds the raw key objects of a 200 listing. Call it once
 // per merchant listed.
-func (ob *Observer) RecordListing(keys []map[string]any) {
+func (ob *observer) RecordListing(keys []map[string]any) {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	o := &ob.o
@@ -112,7 +78,7 @@ func (ob *Observer) RecordListing(keys []map[string]any) {
 }
 
 // RecordUndocumented adds the undocumented fields of one response.
-func (ob *Observer) RecordUndocumented(op string, status int, fields map[string]int) {
+func (ob *observer) RecordUndocumented(op string, status int, fields map[string]int) {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	for f, n := range fields {
@@ -122,36 +88,36 @@ func (ob *Observer) RecordUndocumented(op string, status int, fields map[string]
 
 // RecordResponse counts a response by operation, status and media type,
 // and keeps the shape of an error body (never its values).
-func (ob *Observer) RecordResponse(ex *Exchange) {
+func (ob *observer) RecordResponse(ex *Exchange) {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	ob.o.Responses[fmt.Sprintf("%s %d %s", ex.Operation, ex.Status, printableMediaType(ex.MediaType()))]++
 	if ex.Status >= 400 {
-		ob.o.ErrorShapes[fmt.Sprintf("%s %d", ex.Operation, ex.Status)] = BodyShape(ex.Body)
+		ob.o.ErrorShapes[fmt.Sprintf("%s %d", ex.Operation, ex.Status)] = bodyShape(ex.Body)
 	}
 }
 
 // RecordGroundTruth records a fact the run proved on data it made itself,
 // such as "created public key listed as" = "publishable".
-func (ob *Observer) RecordGroundTruth(fact, value string) {
+func (ob *observer) RecordGroundTruth(fact, value string) {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	ob.o.GroundTruth[fact] = value
 }
 
 // RecordMediaType counts a response's media type.
-func (ob *Observer) RecordMediaType(mt string) {
+func (ob *observer) RecordMediaType(mt string) {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	ob.o.MediaTypes[printableMediaType(mt)]++
 	ob.o.Checked++
 }
 
-// DecodeKeys decodes a listing body into its raw key objects, keeping
+// decodeKeys decodes a listing body into its raw key objects, keeping
 // every field as sent (numbers as json.Number). It fails when the body has
 // no array of objects under the member openapi.yaml's listing holds its
 // keys in.
-func DecodeKeys(body []byte) ([]map[string]any, error) {
+func decodeKeys(body []byte) ([]map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var top map[string]any
@@ -225,7 +191,7 @@ func UndocumentedFields(schema *openapi3.Schema, value any) map[string]int {
 	return out
 }
 
-// KeySecurityProblems checks the page's Key Security note on each raw key
+// keySecurityProblems checks the page's Key Security note on each raw key
 // object: "the full key value for secret keys is not returned". Exactly:
 //
 //  1. no member, at any depth, is named like a key value (value, key,
@@ -241,7 +207,7 @@ func UndocumentedFields(schema *openapi3.Schema, value any) map[string]int {
 // value a listing may show (the lifecycle records whether it does). A key
 // of an unknown or missing type is checked. The failures name pointers,
 // never values.
-func KeySecurityProblems(keys []map[string]any) []Failure {
+func keySecurityProblems(keys []map[string]any) []Failure {
 	return keyValueSuspects(keys, false)
 }
 
@@ -260,7 +226,7 @@ func keyValueSuspects(keys []map[string]any, all bool) []Failure {
 		base := "/keys/" + strconv.Itoa(i)
 		four, _ := k["last_four"].(string)
 		if utf8.RuneCountInString(four) > 4 {
-			out = append(out, Failure{Where: WhereBody, Pointer: base + "/last_four", Reason: "last_four is longer than four characters: it may carry the key"})
+			out = append(out, Failure{Where: whereBody, Pointer: base + "/last_four", Reason: "last_four is longer than four characters: it may carry the key"})
 		}
 		var walk func(v any, path string, top bool)
 		walk = func(v any, path string, top bool) {
@@ -271,7 +237,7 @@ func keyValueSuspects(keys []map[string]any, all bool) []Failure {
 				for _, name := range names {
 					p := path + "/" + name
 					if apikeys.IsKeyValueField(name) {
-						out = append(out, Failure{Where: WhereBody, Pointer: p, Reason: fmt.Sprintf("a key object carries a member named %q, which may hold the full key value", name)})
+						out = append(out, Failure{Where: whereBody, Pointer: p, Reason: fmt.Sprintf("a key object carries a member named %q, which may hold the full key value", name)})
 						continue
 					}
 					if top && name == "last_four" {
@@ -285,7 +251,7 @@ func keyValueSuspects(keys []map[string]any, all bool) []Failure {
 				}
 			case string:
 				if len(four) == 4 && looksLikeKey(v) && strings.HasSuffix(v, four) {
-					out = append(out, Failure{Where: WhereBody, Pointer: path, Reason: "a string that looks like a key ends with the key's last_four: it may be the full key value"})
+					out = append(out, Failure{Where: whereBody, Pointer: path, Reason: "a string that looks like a key ends with the key's last_four: it may be the full key value"})
 				}
 			}
 		}
@@ -298,10 +264,10 @@ func looksLikeKey(s string) bool {
 	return utf8.RuneCountInString(s) >= 16 && !strings.ContainsFunc(s, unicode.IsSpace)
 }
 
-// BodyShape describes a JSON body by its structure alone: member names and
+// bodyShape describes a JSON body by its structure alone: member names and
 // value types, never values: {"errors":[string]}. An array shows its
 // items' shapes, each once. A body that is not JSON is "not JSON".
-func BodyShape(body []byte) string {
+func bodyShape(body []byte) string {
 	v, err := DecodeJSON(body)
 	if err != nil {
 		if len(bytes.TrimSpace(body)) == 0 {

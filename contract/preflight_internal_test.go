@@ -15,15 +15,15 @@ import (
 
 // preflightAgainst runs Preflight against a base URL with cfg's
 // credentials and a short timeout.
-func preflightAgainst(t *testing.T, cfg Config) *TargetError {
+func preflightAgainst(t *testing.T, cfg config) *targetError {
 	t.Helper()
-	cfg.Mode = ModeLive
+	cfg.Mode = modeLive
 	if cfg.MID == "" {
 		cfg.MID = flexapitest.DefaultMID
 	}
 	// Long enough for a TLS handshake under -race on a busy machine.
 	cfg.MaxRequests, cfg.RequestTimeout = 5, 2*time.Second
-	r, err := NewRun(cfg)
+	r, err := newRun(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,40 +34,40 @@ func preflightAgainst(t *testing.T, cfg Config) *TargetError {
 func TestPreflightSaysOneCauseInWords(t *testing.T) {
 	tests := []struct {
 		name   string
-		setup  func(*flexapitest.Server, *Config)
+		setup  func(*flexapitest.Server, *config)
 		cause  string // the cause starts with it
 		hint   string // the hint contains it
 		noCode bool   // neither fails: no cause
 	}{
-		{name: "a faithful target", setup: func(*flexapitest.Server, *Config) {}, noCode: true},
-		{name: "a dead port", setup: func(_ *flexapitest.Server, c *Config) { c.BaseURL = "http://127.0.0.1:1/v1" },
+		{name: "a faithful target", setup: func(*flexapitest.Server, *config) {}, noCode: true},
+		{name: "a dead port", setup: func(_ *flexapitest.Server, c *config) { c.BaseURL = "http://127.0.0.1:1/v1" },
 			cause: "target unreachable: 127.0.0.1:", hint: "is the server running"},
-		{name: "a wrong token", setup: func(_ *flexapitest.Server, c *Config) { c.AppKey, c.AppSecret, c.Token = "", "", "wrong-token-123" },
+		{name: "a wrong token", setup: func(_ *flexapitest.Server, c *config) { c.AppKey, c.AppSecret, c.Token = "", "", "wrong-token-123" },
 			cause: "token rejected: the listing answered 401 application/json", hint: EnvToken},
-		{name: "a wrong AppSecret", setup: func(_ *flexapitest.Server, c *Config) { c.AppSecret = "wrong-secret-123" },
+		{name: "a wrong AppSecret", setup: func(_ *flexapitest.Server, c *config) { c.AppSecret = "wrong-secret-123" },
 			cause: "token rejected: the token call answered 401 application/json", hint: EnvAppSecret},
-		{name: "a base URL without /v1", setup: func(_ *flexapitest.Server, c *Config) { c.BaseURL = strings.TrimSuffix(c.BaseURL, "/v1") },
+		{name: "a base URL without /v1", setup: func(_ *flexapitest.Server, c *config) { c.BaseURL = strings.TrimSuffix(c.BaseURL, "/v1") },
 			cause: "not found: the token call answered 404", hint: "did you mean http://127.0.0.1:"},
-		{name: "a slow listing", setup: func(s *flexapitest.Server, _ *Config) {
+		{name: "a slow listing", setup: func(s *flexapitest.Server, _ *config) {
 			s.Inject(flexapitest.RouteList, flexapitest.Latency(20*time.Second).Always())
 		}, cause: "the listing timed out after 2s", hint: EnvRequestTimeout},
-		{name: "an HTML 502 listing", setup: func(s *flexapitest.Server, _ *Config) {
+		{name: "an HTML 502 listing", setup: func(s *flexapitest.Server, _ *config) {
 			s.Inject(flexapitest.RouteList, flexapitest.GatewayPage(502).Always())
 		}, cause: "the target is failing: the listing answered 502 text/html"},
-		{name: "a 200 listing that is not JSON", setup: func(s *flexapitest.Server, _ *Config) {
+		{name: "a 200 listing that is not JSON", setup: func(s *flexapitest.Server, _ *config) {
 			s.Inject(flexapitest.RouteList, flexapitest.TruncatedBody().Always())
 		}, cause: "the listing answered 200 application/json, but"},
-		{name: "a TLS server whose certificate is not trusted", setup: func(_ *flexapitest.Server, c *Config) {
+		{name: "a TLS server whose certificate is not trusted", setup: func(_ *flexapitest.Server, c *config) {
 			tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
 			tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is the point
 			tlsSrv.StartTLS()
 			t.Cleanup(tlsSrv.Close)
 			c.BaseURL = tlsSrv.URL + "/v1"
 		}, cause: "TLS with 127.0.0.1:", hint: "valid certificate"},
-		{name: "a listing larger than the suite reads", setup: func(s *flexapitest.Server, _ *Config) {
-			s.Inject(flexapitest.RouteList, flexapitest.OversizedBody(MaxBody+10).Always())
+		{name: "a listing larger than the suite reads", setup: func(s *flexapitest.Server, _ *config) {
+			s.Inject(flexapitest.RouteList, flexapitest.OversizedBody(maxBody+10).Always())
 		}, cause: "the listing answered a body larger than 1048576 bytes", hint: "at most"},
-		{name: "an unknown merchant", setup: func(s *flexapitest.Server, c *Config) {
+		{name: "an unknown merchant", setup: func(s *flexapitest.Server, c *config) {
 			s.Inject(flexapitest.RouteList, flexapitest.Status(404).Always())
 		}, cause: "not found: the listing answered 404", hint: EnvMID},
 	}
@@ -75,7 +75,7 @@ func TestPreflightSaysOneCauseInWords(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := flexapitest.NewServer()
 			defer srv.Close()
-			cfg := Config{BaseURL: srv.URL, AppKey: srv.AppKey, AppSecret: srv.AppSecret}
+			cfg := config{BaseURL: srv.URL, AppKey: srv.AppKey, AppSecret: srv.AppSecret}
 			tt.setup(srv, &cfg)
 			got := preflightAgainst(t, cfg)
 			if tt.noCode {

@@ -29,8 +29,8 @@ type Redactor struct {
 	redact.Redactor
 }
 
-// Redacted is what a secret is replaced with.
-const Redacted = redact.Placeholder
+// redacted is what a secret is replaced with.
+const redacted = redact.Placeholder
 
 // minSecretLen keeps short values (a "1", a "key") from turning every
 // occurrence of a common word into [REDACTED].
@@ -55,12 +55,12 @@ func (r *Redactor) Redact(s string) string {
 // AddURL registers the secrets a URL may carry: its userinfo (user and
 // password) and every query value.
 func (r *Redactor) AddURL(raw string) {
-	r.Add(URLSecrets(raw)...)
+	r.Add(urlSecrets(raw)...)
 }
 
-// URLSecrets are the userinfo and query values of raw, also when raw does
+// urlSecrets are the userinfo and query values of raw, also when raw does
 // not parse as a whole.
-func URLSecrets(raw string) []string {
+func urlSecrets(raw string) []string {
 	var out []string
 	if u, err := url.Parse(raw); err == nil {
 		if u.User != nil {
@@ -122,7 +122,7 @@ func (r *Redactor) LearnBody(body []byte) {
 		}
 	}
 	walk(v)
-	if keys, err := DecodeKeys(body); err == nil {
+	if keys, err := decodeKeys(body); err == nil {
 		for _, f := range keyValueSuspects(keys, true) {
 			if s, ok := pointerValue(v, f.Pointer).(string); ok {
 				learnt = append(learnt, s)

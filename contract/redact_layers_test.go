@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // The redactor is layered: the suite never prints a value, the run teaches
@@ -30,14 +32,14 @@ func hides(t *testing.T, red *Redactor, where string, canaries ...string) {
 }
 
 func TestConfigSecretsNameEverySecretOfTheConfiguration(t *testing.T) {
-	cfg := Config{Token: "CANARYtoken001", AppKey: "CANARYappkey01", AppSecret: "CANARYsecret01",
+	cfg := config{Token: "CANARYtoken001", AppKey: "CANARYappkey01", AppSecret: "CANARYsecret01",
 		BaseURL: "https://CANARYuser01:CANARYpass01@host.test/v1?api_key=CANARYquery01"}
 	hides(t, NewRedactor(cfg.Secrets()...), "Config.Secrets",
 		"CANARYtoken001", "CANARYappkey01", "CANARYsecret01", "CANARYuser01", "CANARYpass01", "CANARYquery01")
 }
 
 func TestConfigStringShowsNoSecretWithoutTheRedactor(t *testing.T) {
-	cfg := Config{Mode: ModeLive, AppKey: "CANARYappkey01", AppSecret: "CANARYsecret01", MID: "m",
+	cfg := config{Mode: modeLive, AppKey: "CANARYappkey01", AppSecret: "CANARYsecret01", MID: "m",
 		BaseURL: "https://CANARYuser01:CANARYpass01@host.test/v1?api_key=CANARYquery01#CANARYfrag01"}
 	s := cfg.String()
 	for _, c := range []string{"CANARYappkey01", "CANARYa", "CANARYsecret01", "CANARYuser01", "CANARYpass01", "CANARYquery01", "CANARYfrag01"} {
@@ -67,8 +69,8 @@ func TestACreateAnswersValueIsLearnt(t *testing.T) {
 	hides(t, red, "LearnBody of a create answer", "CANARYcreated001")
 
 	// The lifecycle registers it too, whoever else did.
-	r := &Run{Redactor: NewRedactor()}
-	r.recordCreated(&LifecycleKey{Type: "secret", Name: "n"}, &Exchange{Operation: OpCreateAPIKey, Status: 201, Body: body})
+	r := &suiteRun{Redactor: NewRedactor()}
+	r.recordCreated(&createdKey{Type: "secret", Name: "n"}, &Exchange{Operation: report.OpCreateAPIKey, Status: 201, Body: body})
 	hides(t, r.Redactor, "recordCreated", "CANARYcreated001")
 }
 
@@ -91,7 +93,7 @@ func tokenServer(t *testing.T) *httptest.Server {
 func TestAuthenticateTeachesTheRedactorTheTokens(t *testing.T) {
 	srv := tokenServer(t)
 	// No OnResponse: Authenticate's own registration alone.
-	r := &Run{Config: Config{BaseURL: srv.URL + "/v1", AppKey: "k", AppSecret: "s"},
+	r := &suiteRun{Config: config{BaseURL: srv.URL + "/v1", AppKey: "k", AppSecret: "s"},
 		Wire: NewWireClient(srv.URL+"/v1", 5*time.Second, 5), Redactor: NewRedactor()}
 	if err := r.Authenticate(context.Background()); err != nil {
 		t.Fatal(err)
@@ -101,7 +103,7 @@ func TestAuthenticateTeachesTheRedactorTheTokens(t *testing.T) {
 
 func TestARunsRedactorLearnsFromEveryResponse(t *testing.T) {
 	srv := tokenServer(t)
-	r, err := NewRun(Config{BaseURL: srv.URL + "/v1", RequestTimeout: 5 * time.Second, MaxRequests: 5})
+	r, err := newRun(config{BaseURL: srv.URL + "/v1", RequestTimeout: 5 * time.Second, MaxRequests: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,16 +123,16 @@ func failedReport() types.Report {
 
 func TestTheJUnitFileGoesThroughTheRedactor(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "junit.xml")
-	if err := WriteJUnit(path, failedReport(), NewRedactor("CANARYinmessage01")); err != nil {
+	if err := report.WriteJUnit(path, failedReport(), NewRedactor("CANARYinmessage01")); err != nil {
 		t.Fatal(err)
 	}
 	fileHidesTheCanary(t, path)
 }
 
 func TestTheMarkdownReportGoesThroughTheRedactor(t *testing.T) {
-	d := ReportData{SpecVersion: "0.2.0", Observed: NewObserver().Snapshot(),
-		Verdict: Verdict{Kind: VerdictFailed, Why: "1 check", ReadFirst: "A thing › a check: leaked CANARYinmessage01"}}
-	path, err := WriteReportFile(t.TempDir(), failedReport(), d, NewRedactor("CANARYinmessage01"))
+	d := report.ReportData{SpecVersion: "0.2.0", Observed: NewObserver().Snapshot(),
+		Verdict: report.Verdict{Kind: report.VerdictFailed, Why: "1 check", ReadFirst: "A thing › a check: leaked CANARYinmessage01"}}
+	path, err := report.WriteReportFile(t.TempDir(), failedReport(), d, NewRedactor("CANARYinmessage01"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +147,7 @@ func fileHidesTheCanary(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(b, []byte("CANARYinmessage01")) || !bytes.Contains(b, []byte(Redacted)) {
+	if bytes.Contains(b, []byte("CANARYinmessage01")) || !bytes.Contains(b, []byte(redacted)) {
 		t.Errorf("%s carries a secret the redactor knows:\n%s", filepath.Base(path), b)
 	}
 }
@@ -161,17 +163,17 @@ func TestAReproductionEntryGoesThroughTheRedactor(t *testing.T) {
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Content-Type", "application/json")
-	ex := &Exchange{Operation: OpRevokeAPIKey, Request: req, RequestBody: []byte(`{"name":"` + canary + `"}`)}
+	ex := &Exchange{Operation: report.OpRevokeAPIKey, Request: req, RequestBody: []byte(`{"name":"` + canary + `"}`)}
 	// Curl itself keeps the canary, in both places: only the redactor
 	// hides it.
-	if c := Curl(ex, "tok", "app"); strings.Count(c, canary) != 2 {
+	if c := curl(ex, "tok", "app"); strings.Count(c, canary) != 2 {
 		t.Fatalf("the command does not carry the request's canary twice, so the test proves nothing: %s", c)
 	}
-	entries := ReproduceEntries([]*Exchange{ex, ex}, "tok", "app", NewRedactor(canary))
+	entries := reproduceEntries([]*Exchange{ex, ex}, "tok", "app", NewRedactor(canary))
 	if len(entries) != 1 {
 		t.Fatalf("%d entries for one exchange judged twice: %q", len(entries), entries)
 	}
-	if strings.Contains(entries[0], canary) || !strings.Contains(entries[0], Redacted) {
+	if strings.Contains(entries[0], canary) || !strings.Contains(entries[0], redacted) {
 		t.Errorf("the reproduction entry carries a secret the redactor knows: %s", entries[0])
 	}
 }

@@ -19,7 +19,7 @@ func TestRedactorHidesKnownAndSecretShapedValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got := r.Redact(tt.in)
-		if strings.Contains(got, tt.mustHide) || !strings.Contains(got, Redacted) {
+		if strings.Contains(got, tt.mustHide) || !strings.Contains(got, redacted) {
 			t.Errorf("Redact(%q) = %q", tt.in, got)
 		}
 	}
@@ -54,7 +54,7 @@ func TestRedactorLearnsKeyValuesFromBodies(t *testing.T) {
 }
 
 func TestURLSecretsOfAnUnparsableURL(t *testing.T) {
-	got := URLSecrets("http://us%zzer:CANARYpass@host/v1?k=CANARYquery")
+	got := urlSecrets("http://us%zzer:CANARYpass@host/v1?k=CANARYquery")
 	joined := strings.Join(got, " ")
 	for _, want := range []string{"CANARYpass", "CANARYquery"} {
 		if !strings.Contains(joined, want) {

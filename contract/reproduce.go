@@ -9,17 +9,15 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
-)
 
-// EntryReproduce is the report entry of a failed check that holds a curl
-// command reproducing one request the check judged.
-const EntryReproduce = "reproduce"
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
+)
 
 // The shell variables a reproduction names instead of a credential: a
 // person sets them; the command carries no value.
 const (
 	ShellToken     = "$" + EnvToken
-	ShellAppKey    = "$" + EnvAppKey
+	shellAppKey    = "$" + EnvAppKey
 	ShellAppSecret = "$" + EnvAppSecret
 )
 
@@ -40,11 +38,11 @@ func tokenRequestBody(appKey string) []byte {
 	return b
 }
 
-// Curl is a curl command that sends ex's request again: method, URL,
+// curl is a curl command that sends ex's request again: method, URL,
 // headers that matter and the body sent. The run's token is
 // $FLEXFACTOR_TOKEN, the run's app key and any AppSecret their variables;
 // no credential's value is in it. token and appKey are the run's.
-func Curl(ex *Exchange, token, appKey string) string {
+func curl(ex *Exchange, token, appKey string) string {
 	if ex == nil || ex.Request == nil || ex.Request.URL == nil {
 		return ""
 	}
@@ -83,7 +81,7 @@ func bodyWord(body []byte, appKey string) string {
 		quoted, _ := json.Marshal(appKey)
 		if q := string(quoted); strings.Contains(s, q) {
 			s = strings.ReplaceAll(s, q, `"`+"\x00app-key\x00"+`"`)
-			marks["\x00app-key\x00"] = ShellAppKey
+			marks["\x00app-key\x00"] = shellAppKey
 		}
 	}
 	// encoding/json escapes the marks' NUL bytes.
@@ -107,77 +105,42 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// FocusCommand is the command that runs the one check s of the suite
+// focusCommand is the command that runs the one check s of the suite
 // named suite alone, against the target the FLEXFACTOR_* variables name,
 // as make contract runs it. Ginkgo matches --focus against the suite's
 // description and the spec's full text, joined by a space: the anchored
 // pattern matches that check and no other.
-func FocusCommand(suite string, s types.SpecReport) string {
-	return "go run github.com/onsi/ginkgo/v2/ginkgo --focus " + shellQuote(FocusPattern(suite, s)) +
+func focusCommand(suite string, s types.SpecReport) string {
+	return "go run github.com/onsi/ginkgo/v2/ginkgo --focus " + shellQuote(focusPattern(suite, s)) +
 		" ./contract -- -" + FlagReadEnv
 }
 
-// FocusPattern is the --focus pattern of FocusCommand.
-func FocusPattern(suite string, s types.SpecReport) string {
+// focusPattern is the --focus pattern of FocusCommand.
+func focusPattern(suite string, s types.SpecReport) string {
 	return "^" + regexp.QuoteMeta(suite+" "+s.FullText()) + "$"
 }
 
-// A Reproduction is how a person sees a failed check fail again: the curl
-// commands of the requests it judged, and the command that runs it alone.
-type Reproduction struct {
-	Check string
-	Curls []string
-	Focus string
-}
-
-// Reproductions lists a reproduction per failed check of the report, in
+// reproductions lists a reproduction per failed check of the report, in
 // the order of Checks; a check that failed in the suite's setup has no
 // focus command (the setup runs with every check).
-func Reproductions(r types.Report) []Reproduction {
-	var out []Reproduction
+func reproductions(r types.Report) []report.Reproduction {
+	var out []report.Reproduction
 	for _, s := range r.SpecReports {
 		if !s.State.Is(types.SpecStateFailureStates) {
 			continue
 		}
-		rep := Reproduction{Check: CheckName(s)}
+		rep := report.Reproduction{Check: report.CheckName(s)}
 		if s.LeafNodeType == types.NodeTypeIt {
-			rep.Focus = FocusCommand(r.SuiteDescription, s)
+			rep.Focus = focusCommand(r.SuiteDescription, s)
 		}
 		for _, e := range s.ReportEntries {
-			if e.Name == EntryReproduce {
+			if e.Name == report.EntryReproduce {
 				rep.Curls = append(rep.Curls, e.StringRepresentation())
 			}
 		}
 		out = append(out, rep)
 	}
 	return out
-}
-
-// ReproduceHeading is the report's section of reproductions, which
-// nightlyalert copies into the alert issue.
-const ReproduceHeading = "## Reproduce the failures"
-
-// writeReproductions renders the reproductions of the failed checks, or
-// nothing when none failed.
-func writeReproductions(p func(string, ...any), reps []Reproduction) {
-	if len(reps) == 0 {
-		return
-	}
-	p("\n%s\n\n", ReproduceHeading)
-	p("Set `%s` to a bearer token for the target (with app credentials: the `accessToken` of the token call, whose reproduction uses `%s` and `%s`), and the `FLEXFACTOR_*` variables of the run for the `ginkgo` line.\n", EnvToken, EnvAppKey, EnvAppSecret)
-	for _, rep := range reps {
-		p("\n**%s**\n\n```sh\n", oneLine(rep.Check))
-		for _, c := range rep.Curls {
-			p("%s\n", oneLine(c))
-		}
-		if rep.Focus != "" {
-			p("%s\n", rep.Focus)
-		}
-		if len(rep.Curls) == 0 && rep.Focus == "" {
-			p("# the suite's setup failed: make contract runs it again\n")
-		}
-		p("```\n")
-	}
 }
 
 // dedupe keeps the first of each exchange.
@@ -200,25 +163,25 @@ func containsExchange(exs []*Exchange, ex *Exchange) bool {
 	return false
 }
 
-// ReproduceEntries are the values of a failed check's EntryReproduce
+// reproduceEntries are the values of a failed check's EntryReproduce
 // report entries: CurlsOf the exchanges it judged, each through red. Curl
 // names the run's credentials by their variables, but a request may carry
 // any other value the run learnt (a key's value in a URL or a body), and a
 // Ginkgo report (--json-report) records an entry as it is given, through
 // no writer of the suite.
-func ReproduceEntries(exs []*Exchange, token, appKey string, red *Redactor) []string {
-	curls := CurlsOf(exs, token, appKey)
+func reproduceEntries(exs []*Exchange, token, appKey string, red *Redactor) []string {
+	curls := curlsOf(exs, token, appKey)
 	for i, c := range curls {
 		curls[i] = red.Redact(c)
 	}
 	return curls
 }
 
-// CurlsOf are the curl commands of the exchanges a check judged, each once.
-func CurlsOf(exs []*Exchange, token, appKey string) []string {
+// curlsOf are the curl commands of the exchanges a check judged, each once.
+func curlsOf(exs []*Exchange, token, appKey string) []string {
 	var out []string
 	for _, ex := range dedupe(exs) {
-		if c := Curl(ex, token, appKey); c != "" && !bytes.Contains([]byte(c), []byte("\n")) {
+		if c := curl(ex, token, appKey); c != "" && !bytes.Contains([]byte(c), []byte("\n")) {
 			out = append(out, c)
 		}
 	}

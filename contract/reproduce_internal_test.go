@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // TestCurlSendsTheRequestAgainWithoutAValue: the shell reads each curl
@@ -33,17 +35,17 @@ func TestCurlSendsTheRequestAgainWithoutAValue(t *testing.T) {
 		// body and auth are what the shell must hand curl.
 		body, auth string
 	}{
-		{"a create", exchange(http.MethodPost, OpCreateAPIKey, "Bearer "+token, []byte(`{"mid":"m","name":"it's <x>","type":"public"}`)),
+		{"a create", exchange(http.MethodPost, report.OpCreateAPIKey, "Bearer "+token, []byte(`{"mid":"m","name":"it's <x>","type":"public"}`)),
 			`{"mid":"m","name":"it's <x>","type":"public"}`, "Authorization: Bearer " + token},
-		{"the page's lower-case scheme", exchange(http.MethodGet, OpListAPIKeys, "bearer "+token, nil), "", "Authorization: bearer " + token},
-		{"a made-up token", exchange(http.MethodGet, OpListAPIKeys, "Bearer invalid.00ff", nil), "", "Authorization: Bearer " + MadeUpToken},
-		{"the run's token call", exchange(http.MethodPost, OpCreateToken, "", tokenRequestBody(appKey)),
+		{"the page's lower-case scheme", exchange(http.MethodGet, report.OpListAPIKeys, "bearer "+token, nil), "", "Authorization: bearer " + token},
+		{"a made-up token", exchange(http.MethodGet, report.OpListAPIKeys, "Bearer invalid.00ff", nil), "", "Authorization: Bearer " + MadeUpToken},
+		{"the run's token call", exchange(http.MethodPost, report.OpCreateToken, "", tokenRequestBody(appKey)),
 			`{"AppKey":"` + appKey + `","AppSecret":"` + secret + `"}`, ""},
-		{"an unknown app's token call", exchange(http.MethodPost, OpCreateToken, "", tokenRequestBody("app_$unknown`1")),
+		{"an unknown app's token call", exchange(http.MethodPost, report.OpCreateToken, "", tokenRequestBody("app_$unknown`1")),
 			`{"AppKey":"app_$unknown` + "`" + `1","AppSecret":"` + secret + `"}`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := Curl(tc.ex, token, appKey)
+			c := curl(tc.ex, token, appKey)
 			for _, v := range []string{token, appKey, secret} {
 				if strings.Contains(c, v) {
 					t.Errorf("the command carries a value: %s", c)

@@ -8,20 +8,22 @@ import (
 	"time"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
-// Run is one contract run against one target: its wire client, validator,
+// suiteRun is one contract run against one target: its wire client, validator,
 // token and observations. The suite makes one per process.
-type Run struct {
-	Config    Config
+type suiteRun struct {
+	Config    config
 	Wire      *WireClient
 	Validator *Validator
-	Observer  *Observer
+	Observer  *observer
 	Redactor  *Redactor
 
 	token         string
 	tokenExchange *Exchange
-	broken        *TargetError
+	broken        *targetError
 
 	listingOnce sync.Once
 	listing     *Exchange
@@ -31,18 +33,18 @@ type Run struct {
 	checked   map[*Exchange][]Failure
 
 	// lifecycle is the keys the run made, nil when it made none.
-	lifecycle *Lifecycle
+	lifecycle *keyLifecycle
 }
 
-// NewRun prepares a run against cfg.BaseURL; it sends nothing yet. The
+// newRun prepares a run against cfg.BaseURL; it sends nothing yet. The
 // run's redactor knows cfg's secrets and learns the values in every
 // response body the wire client receives.
-func NewRun(cfg Config) (*Run, error) {
+func newRun(cfg config) (*suiteRun, error) {
 	v, err := NewValidator(cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
-	r := &Run{
+	r := &suiteRun{
 		Config:    cfg,
 		Wire:      NewWireClient(cfg.BaseURL, cfg.RequestTimeout, cfg.MaxRequests),
 		Validator: v,
@@ -61,7 +63,7 @@ func NewRun(cfg Config) (*Run, error) {
 // body that is not JSON) it returns the one cause, also kept as Broken, so
 // that the specs that need the target are marked not run because of it
 // instead of failing one by one.
-func (r *Run) Preflight(ctx context.Context) *TargetError {
+func (r *suiteRun) Preflight(ctx context.Context) *targetError {
 	if err := r.Authenticate(ctx); err != nil {
 		r.broken = asTargetError(tokenStep, r, err)
 		return r.broken
@@ -80,8 +82,8 @@ func (r *Run) Preflight(ctx context.Context) *TargetError {
 	return r.broken
 }
 
-func asTargetError(s step, r *Run, err error) *TargetError {
-	var te *TargetError
+func asTargetError(s step, r *suiteRun, err error) *targetError {
+	var te *targetError
 	if errors.As(err, &te) {
 		return te
 	}
@@ -92,7 +94,7 @@ func asTargetError(s step, r *Run, err error) *TargetError {
 // another: the token, the listing, and with the lifecycle a create per type,
 // a listing, the negative probes and the revoke of each key a create probe
 // may wrongly make.
-var setupRequests = 2 + len(LifecycleTypes) + 1 + NegativeRequests + probeCreates
+var setupRequests = 2 + len(createdTypes) + 1 + negativeRequests + probeCreates
 
 // setupSlack is what the setup may take beyond its requests' timeouts.
 const setupSlack = 10 * time.Second
@@ -100,22 +102,22 @@ const setupSlack = 10 * time.Second
 // SetupTimeout bounds the suite's setup (Preflight and the lifecycle's
 // start): each of its requests may take the whole request timeout, the
 // token call included, whatever FLEXFACTOR_REQUEST_TIMEOUT says.
-func (c Config) SetupTimeout() time.Duration {
+func (c config) SetupTimeout() time.Duration {
 	return time.Duration(setupRequests)*c.RequestTimeout + setupSlack
 }
 
-// MaxSetupTimeout is SetupTimeout at MaxRequestTimeout: a bound a Ginkgo
+// maxSetupTimeout is SetupTimeout at MaxRequestTimeout: a bound a Ginkgo
 // node can be declared with before the configuration is read.
-var MaxSetupTimeout = Config{RequestTimeout: MaxRequestTimeout}.SetupTimeout()
+var maxSetupTimeout = config{RequestTimeout: maxRequestTimeout}.SetupTimeout()
 
 // Broken is the cause Preflight found, or nil when the target answered.
-func (r *Run) Broken() *TargetError { return r.broken }
+func (r *suiteRun) Broken() *targetError { return r.broken }
 
 // Authenticate gets the run's bearer token: the static one, or one
 // exchanged for the app's credentials (one request, kept for the token
 // specs to check). It fails with a *TargetError when the exchange yields
 // no token, and with the wire client's error when it could not be made.
-func (r *Run) Authenticate(ctx context.Context) error {
+func (r *suiteRun) Authenticate(ctx context.Context) error {
 	if !r.Config.UsesAppCredentials() {
 		r.token = r.Config.Token
 		return nil
@@ -134,7 +136,7 @@ func (r *Run) Authenticate(ctx context.Context) error {
 	var body oapi.TokenResponse
 	_ = json.Unmarshal(ex.Body, &body)
 	if body.AccessToken == "" {
-		return &TargetError{Cause: "the token call answered 200 without an accessToken", Hint: "see the token checks below"}
+		return &targetError{Cause: "the token call answered 200 without an accessToken", Hint: "see the token checks below"}
 	}
 	r.token = body.AccessToken
 	r.Redactor.Add(body.AccessToken)
@@ -145,17 +147,17 @@ func (r *Run) Authenticate(ctx context.Context) error {
 }
 
 // Token is the run's bearer token. Never print it.
-func (r *Run) Token() string { return r.token }
+func (r *suiteRun) Token() string { return r.token }
 
 // TokenExchange is the token call of Authenticate, or nil when the run
 // uses a static token.
-func (r *Run) TokenExchange() *Exchange { return r.tokenExchange }
+func (r *suiteRun) TokenExchange() *Exchange { return r.tokenExchange }
 
 // Listing lists the run's mid once, with the run's token, and returns the
 // same exchange to every caller: the specs that look at the listing share
 // one request. The first successful 200 listing is recorded in the
 // observations.
-func (r *Run) Listing(ctx context.Context) (*Exchange, error) {
+func (r *suiteRun) Listing(ctx context.Context) (*Exchange, error) {
 	r.listingOnce.Do(func() {
 		r.listing, r.listingErr = r.Wire.ListAPIKeys(ctx, r.Config.MID, Bearer(r.token))
 		if r.listingErr != nil {
@@ -163,7 +165,7 @@ func (r *Run) Listing(ctx context.Context) (*Exchange, error) {
 		}
 		r.Check(r.listing)
 		if r.listing.Status == 200 {
-			if keys, err := DecodeKeys(r.listing.Body); err == nil {
+			if keys, err := decodeKeys(r.listing.Body); err == nil {
 				r.Observer.RecordListing(keys)
 			}
 		}
@@ -175,14 +177,14 @@ func (r *Run) Listing(ctx context.Context) (*Exchange, error) {
 }
 
 // SharedListing is the exchange Listing made, or nil before it.
-func (r *Run) SharedListing() *Exchange { return r.listing }
+func (r *suiteRun) SharedListing() *Exchange { return r.listing }
 
 // Check validates ex against openapi.yaml and records its media type and
 // undocumented fields. Validation is memoised per exchange, so that specs
 // sharing the listing do not count its fields twice.
-func (r *Run) Check(ex *Exchange) []Failure {
+func (r *suiteRun) Check(ex *Exchange) []Failure {
 	if ex == nil {
-		return []Failure{{Where: WhereRequest, Reason: "no response"}}
+		return []Failure{{Where: whereRequest, Reason: "no response"}}
 	}
 	r.checkedMu.Lock()
 	defer r.checkedMu.Unlock()
@@ -204,7 +206,7 @@ func (r *Run) Check(ex *Exchange) []Failure {
 }
 
 // Undocumented returns the undocumented fields of ex, by pointer.
-func (r *Run) Undocumented(ex *Exchange) map[string]int {
+func (r *suiteRun) Undocumented(ex *Exchange) map[string]int {
 	schema := r.Validator.ResponseSchema(ex.Operation, ex.Status)
 	v, err := DecodeJSON(ex.Body)
 	if schema == nil || err != nil {
@@ -214,8 +216,8 @@ func (r *Run) Undocumented(ex *Exchange) map[string]int {
 }
 
 // ReportData gathers what the Markdown report shows beyond the specs.
-func (r *Run) ReportData() ReportData {
-	return ReportData{
+func (r *suiteRun) ReportData() report.ReportData {
+	return report.ReportData{
 		Target:      r.Config.String(),
 		Host:        r.Config.Host(),
 		SpecVersion: r.Validator.SpecVersion(),
@@ -223,6 +225,7 @@ func (r *Run) ReportData() ReportData {
 		Stats:       r.Wire.Stats(),
 		Observed:    r.Observer.Snapshot(),
 		SpecTypes:   r.Validator.EnumValues("APIKeyType"),
+		TableTypes:  specFacts.table,
 		Notes:       r.Config.Notes,
 	}
 }

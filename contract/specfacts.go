@@ -10,6 +10,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	apikeys "github.com/flexcontract/flexfactor-apikeys"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // What the suite reads from openapi.yaml beyond validating a response:
@@ -78,7 +80,7 @@ func readFacts() (facts, error) {
 	}
 	// The listing's keys are its one array member, as the client reads them.
 	for _, item := range doc.Paths.Map() {
-		if op := item.Get; op != nil && op.OperationID == OpListAPIKeys {
+		if op := item.Get; op != nil && op.OperationID == report.OpListAPIKeys {
 			if r := op.Responses.Status(200); r != nil && r.Value != nil {
 				if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
 					for name, p := range mt.Schema.Value.Properties {
@@ -92,7 +94,7 @@ func readFacts() (facts, error) {
 	}
 	switch {
 	case f.keysMember == "":
-		return facts{}, fmt.Errorf("openapi.yaml's %s has no JSON 200 answer with an array of keys", OpListAPIKeys)
+		return facts{}, fmt.Errorf("openapi.yaml's %s has no JSON 200 answer with an array of keys", report.OpListAPIKeys)
 	case len(f.known) == 0 || len(f.creatable) == 0:
 		return facts{}, fmt.Errorf("openapi.yaml's %s or %s has no enum", knownRef, newTypeSchema)
 	case len(f.table) == 0:

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // The environment variables that choose and configure the target.
@@ -36,32 +38,32 @@ const (
 
 // Defaults of a run.
 const (
-	DefaultMaxRequests    = 20
-	DefaultRequestTimeout = 15 * time.Second
-	// MaxRequestTimeout is the longest FLEXFACTOR_REQUEST_TIMEOUT accepted.
-	MaxRequestTimeout = 5 * time.Minute
+	defaultMaxRequests    = 20
+	defaultRequestTimeout = 15 * time.Second
+	// maxRequestTimeout is the longest FLEXFACTOR_REQUEST_TIMEOUT accepted.
+	maxRequestTimeout = 5 * time.Minute
 )
 
-// Mode says whether a run talks to the embedded double or a live server.
-type Mode int
+// targetMode says whether a run talks to the embedded double or a live server.
+type targetMode int
 
 const (
-	// ModeDouble is the in-process flexapitest double, the default.
-	ModeDouble Mode = iota
-	// ModeLive is any server reached over the network, loopback included.
-	ModeLive
+	// modeDouble is the in-process flexapitest double, the default.
+	modeDouble targetMode = iota
+	// modeLive is any server reached over the network, loopback included.
+	modeLive
 )
 
-func (m Mode) String() string {
-	if m == ModeLive {
-		return "live"
+func (m targetMode) String() string {
+	if m == modeLive {
+		return report.TargetLive
 	}
-	return "double"
+	return report.TargetDouble
 }
 
-// Config is a run's target, read from the environment by ConfigFromEnv.
-type Config struct {
-	Mode Mode
+// config is a run's target, read from the environment by ConfigFromEnv.
+type config struct {
+	Mode targetMode
 	// Environment is "sandbox", "production" or "" for a base URL given
 	// as is (and for the double).
 	Environment string
@@ -94,19 +96,19 @@ type Config struct {
 
 // UsesAppCredentials reports whether the run exchanges AppKey and
 // AppSecret for its token.
-func (c Config) UsesAppCredentials() bool { return c.AppKey != "" && c.AppSecret != "" }
+func (c config) UsesAppCredentials() bool { return c.AppKey != "" && c.AppSecret != "" }
 
 // Secrets are the values of the configuration that must never appear in
 // output: the token, the AppSecret, the AppKey (String shows only its
 // first characters), and the userinfo and query values of the base URL.
-func (c Config) Secrets() []string {
+func (c config) Secrets() []string {
 	var s []string
 	for _, v := range []string{c.Token, c.AppSecret, c.AppKey} {
 		if v != "" {
 			s = append(s, v)
 		}
 	}
-	return append(s, URLSecrets(c.BaseURL)...)
+	return append(s, urlSecrets(c.BaseURL)...)
 }
 
 // displayURL is a URL as it may be printed: without userinfo, query or
@@ -121,7 +123,7 @@ func displayURL(raw string) string {
 }
 
 // Host is the target's host, or "in-process double" before it starts.
-func (c Config) Host() string {
+func (c config) Host() string {
 	if u, err := url.Parse(c.BaseURL); err == nil && u.Host != "" {
 		return u.Host // Host never holds the userinfo
 	}
@@ -130,10 +132,10 @@ func (c Config) Host() string {
 
 // String describes the target with every secret redacted, as printed at
 // the start of a run and in the report.
-func (c Config) String() string {
+func (c config) String() string {
 	var b strings.Builder
 	switch {
-	case c.Mode == ModeDouble:
+	case c.Mode == modeDouble:
 		b.WriteString("in-process flexapitest double (no FLEXFACTOR_BASE_URL or FLEXFACTOR_ENV set)")
 		if c.BaseURL != "" {
 			b.WriteString(" at " + displayURL(c.BaseURL))
@@ -177,15 +179,15 @@ func redactKeep(s string) string {
 	return s[:4] + "…[redacted]"
 }
 
-// A ConfigError names what is wrong with the environment. A live target
+// A configError names what is wrong with the environment. A live target
 // missing its credentials or mid is one: the run fails at once, never
 // skips.
-type ConfigError struct {
+type configError struct {
 	Missing []string
 	Problem string
 }
 
-func (e *ConfigError) Error() string {
+func (e *configError) Error() string {
 	var parts []string
 	if len(e.Missing) > 0 {
 		parts = append(parts, "missing "+strings.Join(e.Missing, ", "))
@@ -204,19 +206,19 @@ func (e *ConfigError) Error() string {
 // it on behind a unit-test run's back.
 const FlagReadEnv = "contract.env"
 
-// NoEnv is the lookup of a run without FlagReadEnv: it finds nothing.
-func NoEnv(string) (string, bool) { return "", false }
+// noEnv is the lookup of a run without FlagReadEnv: it finds nothing.
+func noEnv(string) (string, bool) { return "", false }
 
-// ConfigFromEnv reads the target from the environment through lookup
+// configFromEnv reads the target from the environment through lookup
 // (os.LookupEnv in a run). With neither FLEXFACTOR_BASE_URL nor
 // FLEXFACTOR_ENV set the target is the embedded double; otherwise it is a
 // live server and needs a mid and credentials.
-func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
+func configFromEnv(lookup func(string) (string, bool)) (config, error) {
 	get := func(name string) string {
 		v, _ := lookup(name)
 		return strings.TrimSpace(v)
 	}
-	cfg := Config{
+	cfg := config{
 		Token:     get(EnvToken),
 		AppKey:    get(EnvAppKey),
 		AppSecret: get(EnvAppSecret),
@@ -225,7 +227,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 
 		PreviousObservations: get(EnvPreviousObservations),
 	}
-	cerr := &ConfigError{}
+	cerr := &configError{}
 	var problems []string
 
 	strict, err := parseBool(EnvStrictDocs, get(EnvStrictDocs))
@@ -241,7 +243,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if err != nil {
 		problems = append(problems, err.Error())
 	}
-	cfg.MaxRequests = DefaultMaxRequests
+	cfg.MaxRequests = defaultMaxRequests
 	if v := get(EnvMaxRequests); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
@@ -250,10 +252,10 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 			cfg.MaxRequests = n
 		}
 	}
-	cfg.RequestTimeout = DefaultRequestTimeout
+	cfg.RequestTimeout = defaultRequestTimeout
 	if v := get(EnvRequestTimeout); v != "" {
 		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 || d > MaxRequestTimeout {
+		if err != nil || d <= 0 || d > maxRequestTimeout {
 			problems = append(problems, fmt.Sprintf(`%s=%s must be a duration such as "15s", at most 5m`, EnvRequestTimeout, quoteValue(v)))
 		} else {
 			cfg.RequestTimeout = d
@@ -267,7 +269,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	}
 	switch {
 	case base == "" && env == "":
-		cfg.Mode = ModeDouble
+		cfg.Mode = modeDouble
 		// Credentials without a target would silently test the double.
 		var stray []string
 		for _, name := range []string{EnvToken, EnvAppKey, EnvAppSecret, EnvMID, EnvEmptyMID} {
@@ -282,7 +284,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	case base != "" && env != "":
 		problems = append(problems, "set one of "+EnvBaseURL+" and "+EnvEnvironment+", not both")
 	case env != "":
-		cfg.Mode = ModeLive
+		cfg.Mode = modeLive
 		cfg.Environment = env
 		switch env {
 		case "sandbox":
@@ -293,32 +295,32 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 			problems = append(problems, fmt.Sprintf(`%s=%s must be "sandbox" or "production"`, EnvEnvironment, quoteValue(env)))
 		}
 	default:
-		cfg.Mode = ModeLive
+		cfg.Mode = modeLive
 		if err := checkBaseURL(base); err != nil {
 			problems = append(problems, err.Error())
 		}
 		cfg.BaseURL = strings.TrimSuffix(base, "/")
 	}
-	if cfg.Mode == ModeLive && isProduction(cfg.BaseURL) && !allowProduction {
+	if cfg.Mode == modeLive && isProduction(cfg.BaseURL) && !allowProduction {
 		problems = append(problems, "the target is FlexFactor's production: set "+EnvAllowProduction+"=1 to allow it")
 	}
 
 	// The lifecycle is on by default against the double (FLEXFACTOR_LIFECYCLE=0
 	// turns it off there) and off against a live target unless asked for.
-	cfg.Lifecycle = lifecycle || (cfg.Mode == ModeDouble && get(EnvLifecycle) == "")
+	cfg.Lifecycle = lifecycle || (cfg.Mode == modeDouble && get(EnvLifecycle) == "")
 	cfg.Sweep = sweep
 	switch {
-	case cfg.Mode == ModeLive && (cfg.Lifecycle || cfg.Sweep) && isProduction(cfg.BaseURL):
+	case cfg.Mode == modeLive && (cfg.Lifecycle || cfg.Sweep) && isProduction(cfg.BaseURL):
 		problems = append(problems, "the target is FlexFactor's production: "+EnvLifecycle+" and "+EnvSweep+
 			" create and revoke keys and are refused there, whatever "+EnvAllowProduction+" says")
 	case cfg.Sweep && !cfg.Lifecycle:
 		problems = append(problems, EnvSweep+"=1 needs "+EnvLifecycle+"=1")
 	}
 	if cfg.Lifecycle && get(EnvMaxRequests) == "" {
-		cfg.MaxRequests += LifecycleRequests + NegativeRequests
+		cfg.MaxRequests += lifecycleRequests + negativeRequests
 	}
 
-	if cfg.Mode == ModeLive {
+	if cfg.Mode == modeLive {
 		if cfg.MID == "" {
 			cerr.Missing = append(cerr.Missing, EnvMID)
 		}

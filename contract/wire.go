@@ -22,20 +22,12 @@ import (
 	apikeys "github.com/flexcontract/flexfactor-apikeys"
 )
 
-// The operations of openapi.yaml, by operationId.
-const (
-	OpListAPIKeys  = "listApiKeys"
-	OpCreateToken  = "createToken"
-	OpCreateAPIKey = "createApiKey"
-	OpRevokeAPIKey = "revokeApiKey"
-)
-
 // Where a Failure was found.
 const (
-	WhereRequest     = "request"
-	WhereStatus      = "status"
-	WhereContentType = "Content-Type"
-	WhereBody        = "body"
+	whereRequest     = "request"
+	whereStatus      = "status"
+	whereContentType = "Content-Type"
+	whereBody        = "body"
 )
 
 // A Failure is one way a response breaks openapi.yaml: where (status,
@@ -92,11 +84,11 @@ func (v *Validator) SpecVersion() string { return v.doc.Info.Version }
 func (v *Validator) Validate(ctx context.Context, ex *Exchange) []Failure {
 	route, params, err := v.router.FindRoute(ex.Request)
 	if err != nil {
-		return []Failure{{Where: WhereRequest, Reason: "the request matches no operation of openapi.yaml"}}
+		return []Failure{{Where: whereRequest, Reason: "the request matches no operation of openapi.yaml"}}
 	}
 	op := route.Operation
 	if op.Responses.Status(ex.Status) == nil && op.Responses.Default() == nil {
-		return []Failure{{Where: WhereStatus, Reason: fmt.Sprintf(
+		return []Failure{{Where: whereStatus, Reason: fmt.Sprintf(
 			"status %d is not documented for %s (documented: %s)",
 			ex.Status, op.OperationID, strings.Join(documentedStatuses(op), ", "))}}
 	}
@@ -107,7 +99,7 @@ func (v *Validator) Validate(ctx context.Context, ex *Exchange) []Failure {
 	if content := response.Value.Content; len(content) > 0 {
 		mediaType := ex.MediaType()
 		if content.Get(mediaType) == nil {
-			return []Failure{{Where: WhereContentType, Reason: fmt.Sprintf(
+			return []Failure{{Where: whereContentType, Reason: fmt.Sprintf(
 				"media type %s is not documented for %s %d (documented: %s)",
 				printableMediaType(mediaType), op.OperationID, ex.Status, strings.Join(sortedKeys(content), ", "))}}
 		}
@@ -213,19 +205,19 @@ func printableMediaType(mt string) string {
 // byte offset of the problem but none of the body.
 func checkJSON(body []byte) (Failure, bool) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return Failure{Where: WhereBody, Reason: "the body is empty, not JSON"}, false
+		return Failure{Where: whereBody, Reason: "the body is empty, not JSON"}, false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
-			return Failure{Where: WhereBody, Reason: fmt.Sprintf("the body is not valid JSON (syntax error at byte %d)", syntax.Offset)}, false
+			return Failure{Where: whereBody, Reason: fmt.Sprintf("the body is not valid JSON (syntax error at byte %d)", syntax.Offset)}, false
 		}
-		return Failure{Where: WhereBody, Reason: "the body is not valid JSON (it ends too early)"}, false
+		return Failure{Where: whereBody, Reason: "the body is not valid JSON (it ends too early)"}, false
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return Failure{Where: WhereBody, Reason: "the body holds more than one JSON value"}, false
+		return Failure{Where: whereBody, Reason: "the body holds more than one JSON value"}, false
 	}
 	return Failure{}, true
 }
@@ -259,7 +251,7 @@ func failuresOf(err error) []Failure {
 		switch e := err.(type) {
 		case nil:
 		case *openapi3.SchemaError:
-			out = append(out, Failure{Where: WhereBody, Pointer: jsonPointer(e.JSONPointer()), Reason: schemaReason(e)})
+			out = append(out, Failure{Where: whereBody, Pointer: jsonPointer(e.JSONPointer()), Reason: schemaReason(e)})
 		case openapi3.MultiError:
 			for _, inner := range e {
 				walk(inner)
@@ -268,7 +260,7 @@ func failuresOf(err error) []Failure {
 			before := len(out)
 			walk(e.Err)
 			if len(out) == before {
-				out = append(out, Failure{Where: WhereBody, Reason: responseReason(e)})
+				out = append(out, Failure{Where: whereBody, Reason: responseReason(e)})
 			}
 		case interface{ Unwrap() []error }:
 			for _, inner := range e.Unwrap() {
@@ -278,10 +270,10 @@ func failuresOf(err error) []Failure {
 			before := len(out)
 			walk(e.Unwrap())
 			if len(out) == before {
-				out = append(out, Failure{Where: WhereBody, Reason: "the response does not match openapi.yaml"})
+				out = append(out, Failure{Where: whereBody, Reason: "the response does not match openapi.yaml"})
 			}
 		default:
-			out = append(out, Failure{Where: WhereBody, Reason: "the response does not match openapi.yaml"})
+			out = append(out, Failure{Where: whereBody, Reason: "the response does not match openapi.yaml"})
 		}
 	}
 	walk(err)

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 const testBase = "http://127.0.0.1:9/v1"
@@ -23,7 +25,7 @@ func listExchange(t *testing.T, status int, contentType, body string) *Exchange 
 	if contentType != "" {
 		h.Set("Content-Type", contentType)
 	}
-	return &Exchange{Operation: OpListAPIKeys, Request: req, Status: status, Header: h, Body: []byte(body)}
+	return &Exchange{Operation: report.OpListAPIKeys, Request: req, Status: status, Header: h, Body: []byte(body)}
 }
 
 func tokenExchange(t *testing.T, body string) *Exchange {
@@ -33,7 +35,7 @@ func tokenExchange(t *testing.T, body string) *Exchange {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	return &Exchange{Operation: OpCreateToken, Request: req, Status: http.StatusOK,
+	return &Exchange{Operation: report.OpCreateToken, Request: req, Status: http.StatusOK,
 		Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body)}
 }
 
@@ -74,25 +76,25 @@ func TestValidateFindsEachBreak(t *testing.T) {
 	}{
 		{"required field missing", listExchange(t, 200, "application/json",
 			`{"keys":[{"name":"a","type":"secret","created_at":"2024-11-16T12:00:00Z","last_four":"7dc0"}]}`),
-			WhereBody, "/keys/0/last_used", `"last_used" is missing`},
+			whereBody, "/keys/0/last_used", `"last_used" is missing`},
 		{"wrong date-time", listExchange(t, 200, "application/json", strings.Replace(twoKeys, "2024-11-16T12:00:00Z", "16/11/2024", 1)),
-			WhereBody, "/keys/0/created_at", "RFC 3339"},
+			whereBody, "/keys/0/created_at", "RFC 3339"},
 		{"date-time without zone", listExchange(t, 200, "application/json", strings.Replace(twoKeys, "2024-11-16T12:00:00Z", "2024-11-16T12:00:00", 1)),
-			WhereBody, "/keys/0/created_at", "RFC 3339"},
+			whereBody, "/keys/0/created_at", "RFC 3339"},
 		// An unknown type string is valid since 0.3.0 (D1); a number is not.
 		{"a type that is not a string", listExchange(t, 200, "application/json", strings.Replace(twoKeys, `"publishable"`, `7`, 1)),
-			WhereBody, "/keys/1/type", "string"},
+			whereBody, "/keys/1/type", "string"},
 		{"last_four too long", listExchange(t, 200, "application/json", strings.Replace(twoKeys, `"3abc"`, `"3abcd"`, 1)),
-			WhereBody, "/keys/1/last_four", "maximum string length"},
-		{"wrong content type", listExchange(t, 200, "text/html", twoKeys), WhereContentType, "", "text/html"},
-		{"no content type", listExchange(t, 200, "", twoKeys), WhereContentType, "", "(none)"},
-		{"undocumented status", listExchange(t, 503, "application/json", `{"errors":["busy"]}`), WhereStatus, "", "503"},
+			whereBody, "/keys/1/last_four", "maximum string length"},
+		{"wrong content type", listExchange(t, 200, "text/html", twoKeys), whereContentType, "", "text/html"},
+		{"no content type", listExchange(t, 200, "", twoKeys), whereContentType, "", "(none)"},
+		{"undocumented status", listExchange(t, 503, "application/json", `{"errors":["busy"]}`), whereStatus, "", "503"},
 		{"ModelState body on 401", listExchange(t, 401, "application/json", `{"status":401,"errors":{"token":["bad"]}}`),
-			WhereBody, "/errors", "must be an array"},
-		{"empty errors", listExchange(t, 500, "application/json", `{"errors":[]}`), WhereBody, "/errors", "minimum number of items"},
-		{"truncated body", listExchange(t, 200, "application/json", twoKeys[:40]), WhereBody, "", "not valid JSON"},
+			whereBody, "/errors", "must be an array"},
+		{"empty errors", listExchange(t, 500, "application/json", `{"errors":[]}`), whereBody, "/errors", "minimum number of items"},
+		{"truncated body", listExchange(t, 200, "application/json", twoKeys[:40]), whereBody, "", "not valid JSON"},
 		{"expires in seconds", tokenExchange(t, `{"accessToken":"a","refreshToken":"r","expires":1732017600}`),
-			WhereBody, "/expires", "at least"},
+			whereBody, "/expires", "at least"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,11 +161,11 @@ func TestValidationErrorsCarryNoValues(t *testing.T) {
 }
 
 func TestKeySecurityProblems(t *testing.T) {
-	keys, err := DecodeKeys([]byte(twoKeys))
+	keys, err := decodeKeys([]byte(twoKeys))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := KeySecurityProblems(keys); len(got) != 0 {
+	if got := keySecurityProblems(keys); len(got) != 0 {
 		t.Fatalf("the page's example: %v, want none", got)
 	}
 	tests := map[string]struct {
@@ -177,11 +179,11 @@ func TestKeySecurityProblems(t *testing.T) {
 		"key in an array":  {`{"keys":[{"name":"a","last_four":"7dc0","old":["sk_test_0123456789ab7dc0"]}]}`, "/keys/0/old/0"},
 	}
 	for name, tt := range tests {
-		keys, err := DecodeKeys([]byte(tt.body))
+		keys, err := decodeKeys([]byte(tt.body))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := KeySecurityProblems(keys)
+		got := keySecurityProblems(keys)
 		found := false
 		for _, f := range got {
 			found = found || f.Pointer == tt.pointer
@@ -194,8 +196,8 @@ func TestKeySecurityProblems(t *testing.T) {
 		}
 	}
 	// A name that merely ends like last_four, with spaces, is no key.
-	keys, _ = DecodeKeys([]byte(`{"keys":[{"name":"Production key ending 7dc0","last_four":"7dc0"}]}`))
-	if got := KeySecurityProblems(keys); len(got) != 0 {
+	keys, _ = decodeKeys([]byte(`{"keys":[{"name":"Production key ending 7dc0","last_four":"7dc0"}]}`))
+	if got := keySecurityProblems(keys); len(got) != 0 {
 		t.Errorf("a human name was taken for a key: %v", got)
 	}
 }
@@ -206,7 +208,7 @@ func TestUndocumentedFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := UndocumentedFields(v.ResponseSchema(OpListAPIKeys, 200), value)
+	got := UndocumentedFields(v.ResponseSchema(report.OpListAPIKeys, 200), value)
 	want := map[string]int{"/keys/*/id": 2, "/keys/*/scopes": 1, "/total": 1}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)

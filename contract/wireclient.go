@@ -15,18 +15,20 @@ import (
 	"time"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
-// MaxBody caps how much of a response body the suite reads: the list is
+// maxBody caps how much of a response body the suite reads: the list is
 // small, and a runaway body must not exhaust memory.
-const MaxBody = 1 << 20
+const maxBody = 1 << 20
 
-// ErrBodyTooLarge is returned for a response body larger than MaxBody.
-var ErrBodyTooLarge = fmt.Errorf("the body is larger than %d bytes", MaxBody)
+// errBodyTooLarge is returned for a response body larger than MaxBody.
+var errBodyTooLarge = fmt.Errorf("the body is larger than %d bytes", maxBody)
 
-// ErrBudgetExceeded is returned instead of sending a request once the run
+// errBudgetExceeded is returned instead of sending a request once the run
 // has used its request budget.
-var ErrBudgetExceeded = errors.New("contract: the run's request budget is used up")
+var errBudgetExceeded = errors.New("contract: the run's request budget is used up")
 
 // WireClient sends the suite's requests and captures the responses' raw
 // bytes. It is polite to a shared sandbox: every request has a timeout,
@@ -85,16 +87,11 @@ func NewWireClient(base string, timeout time.Duration, budget int) *WireClient {
 	}
 }
 
-// Stats is what the client sent during the run.
-type Stats struct {
-	Sent, Budget, Refused, Retries, TransportErrors int
-}
-
 // Stats returns the counts so far.
-func (c *WireClient) Stats() Stats {
+func (c *WireClient) Stats() report.Requests {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Stats{Sent: c.sent, Budget: c.budget, Refused: c.refused, Retries: c.retries, TransportErrors: c.failures}
+	return report.Requests{Sent: c.sent, Budget: c.budget, Refused: c.refused, Retries: c.retries, TransportErrors: c.failures}
 }
 
 // OnResponse registers f to see every response the client receives, before
@@ -114,8 +111,8 @@ type Auth struct {
 // Bearer is the Authorization the flexapi client sends.
 func Bearer(token string) Auth { return Auth{Header: "Bearer " + token} }
 
-// NoAuth sends no Authorization header.
-func NoAuth() Auth { return Auth{} }
+// noAuth sends no Authorization header.
+func noAuth() Auth { return Auth{} }
 
 // ListAPIKeys sends listApiKeys for mid as the page's curl example does:
 // no body, accept: application/json, the given Authorization. Its method
@@ -125,7 +122,7 @@ func (c *WireClient) ListAPIKeys(ctx context.Context, mid string, auth Auth) (*E
 	if err != nil {
 		return nil, fmt.Errorf("contract: list request: %w", err)
 	}
-	return c.do(c.prepare(ctx, req, auth), OpListAPIKeys)
+	return c.do(c.prepare(ctx, req, auth), report.OpListAPIKeys)
 }
 
 // CreateToken sends createToken with the app's credentials, built by the
@@ -139,7 +136,7 @@ func (c *WireClient) CreateToken(ctx context.Context, appKey, appSecret string) 
 	if err != nil {
 		return nil, fmt.Errorf("contract: token request: %w", err)
 	}
-	ex, err := c.do(c.prepare(ctx, req, NoAuth()), OpCreateToken)
+	ex, err := c.do(c.prepare(ctx, req, noAuth()), report.OpCreateToken)
 	if ex != nil {
 		ex.RequestBody = tokenRequestBody(appKey)
 	}
@@ -163,7 +160,7 @@ func (c *WireClient) prepare(ctx context.Context, req *http.Request, auth Auth) 
 }
 
 func (c *WireClient) do(req *http.Request, op string) (*Exchange, error) {
-	return c.send(req, op, op == OpRevokeAPIKey)
+	return c.send(req, op, op == report.OpRevokeAPIKey)
 }
 
 // send is do; only a request that may use the reserved part of the budget
@@ -178,7 +175,7 @@ func (c *WireClient) send(req *http.Request, op string, mayUseReserved bool) (*E
 	if c.sent >= limit {
 		c.refused++
 		c.mu.Unlock()
-		return nil, fmt.Errorf("%w (%d requests)", ErrBudgetExceeded, c.budget)
+		return nil, fmt.Errorf("%w (%d requests)", errBudgetExceeded, c.budget)
 	}
 	c.sent++
 	c.mu.Unlock()
@@ -196,12 +193,12 @@ func (c *WireClient) send(req *http.Request, op string, mayUseReserved bool) (*E
 		return nil, fmt.Errorf("contract: %s %s: %w", req.Method, op, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return nil, fmt.Errorf("contract: %s %s: read body: %w", req.Method, op, err)
 	}
-	if len(body) > MaxBody {
-		return nil, fmt.Errorf("contract: %s %s: %w", req.Method, op, ErrBodyTooLarge)
+	if len(body) > maxBody {
+		return nil, fmt.Errorf("contract: %s %s: %w", req.Method, op, errBodyTooLarge)
 	}
 	// The captured request keeps no body and no trace: it is only routed.
 	captured := req.Clone(context.Background())

@@ -36,7 +36,7 @@ func TestWireClientSpeaksHTTP1OverTLS(t *testing.T) {
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool}
 	tr.ForceAttemptHTTP2 = true
 
-	ex, err := c.ListAPIKeys(context.Background(), "mid_123456", NoAuth())
+	ex, err := c.ListAPIKeys(context.Background(), "mid_123456", noAuth())
 	if err != nil {
 		t.Fatal(err)
 	}

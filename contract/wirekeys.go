@@ -9,6 +9,8 @@ import (
 	"net/http"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // CreateAPIKey sends createApiKey with a JSON body of mid, name and type,
@@ -26,7 +28,7 @@ func (c *WireClient) CreateAPIKey(ctx context.Context, mid, name, typ string, au
 	if err != nil {
 		return nil, fmt.Errorf("contract: create request: %w", err)
 	}
-	ex, err := c.do(c.prepare(ctx, req, auth), OpCreateAPIKey)
+	ex, err := c.do(c.prepare(ctx, req, auth), report.OpCreateAPIKey)
 	if ex != nil {
 		ex.RequestBody = body
 	}
@@ -40,7 +42,7 @@ func (c *WireClient) RevokeAPIKey(ctx context.Context, id string, auth Auth) (*E
 	if err != nil {
 		return nil, fmt.Errorf("contract: revoke request: %w", err)
 	}
-	return c.do(c.prepare(ctx, req, auth), OpRevokeAPIKey)
+	return c.do(c.prepare(ctx, req, auth), report.OpRevokeAPIKey)
 }
 
 // Reserve keeps n requests of the budget for revokes: no other request may

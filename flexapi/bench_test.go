@@ -18,6 +18,8 @@ import (
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // Benchmarks: the client against what a user would otherwise call, the raw
@@ -242,7 +244,7 @@ func BenchmarkWireValidation(b *testing.B) {
 				b.Fatal(err)
 			}
 			ex := &contract.Exchange{
-				Operation: contract.OpListAPIKeys,
+				Operation: report.OpListAPIKeys,
 				Request:   req,
 				Status:    http.StatusOK,
 				Header:    http.Header{"Content-Type": {"application/json; charset=utf-8"}},

@@ -21,7 +21,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/flexcontract/flexfactor-apikeys/contract"
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 func main() {
@@ -44,19 +44,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	before, err := contract.ReadObservations(fs.Arg(0))
+	before, err := report.ReadObservations(fs.Arg(0))
 	if err != nil {
 		fmt.Fprintln(stderr, "contractdiff:", err)
 		return 2
 	}
-	after, err := contract.ReadObservations(fs.Arg(1))
+	after, err := report.ReadObservations(fs.Arg(1))
 	if err != nil {
 		fmt.Fprintln(stderr, "contractdiff:", err)
 		return 2
 	}
 	if *compare {
-		changes, notes := contract.DiffTargets(before, after)
-		left, right := contract.Side(before), contract.Side(after)
+		changes, notes := report.DiffTargets(before, after)
+		left, right := report.Side(before), report.Side(after)
 		for _, n := range notes {
 			fmt.Fprintln(stdout, n)
 		}
@@ -64,25 +64,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%s and %s answer alike\n", left, right)
 			return 0
 		}
-		fmt.Fprintf(stdout, "%s between %s and %s:\n", contract.Plural(len(changes), "difference"), left, right)
+		fmt.Fprintf(stdout, "%s between %s and %s:\n", report.Plural(len(changes), "difference"), left, right)
 		for _, c := range changes {
-			fmt.Fprintln(stdout, "  "+contract.Compare(c, left, right))
+			fmt.Fprintln(stdout, "  "+report.Compare(c, left, right))
 		}
 		if *strict {
 			return 1
 		}
 		return 0
 	}
-	changes := contract.Diff(before, after)
-	n := contract.Mattering(changes)
+	changes := report.Diff(before, after)
+	n := report.Mattering(changes)
 	switch {
 	case len(changes) == 0:
 		fmt.Fprintf(stdout, "no change between %s and %s\n", before.Time, after.Time)
 		return 0
 	case n == 0:
-		fmt.Fprintf(stdout, "%s, none that matters, between %s and %s:\n", contract.Plural(len(changes), "change"), before.Time, after.Time)
+		fmt.Fprintf(stdout, "%s, none that matters, between %s and %s:\n", report.Plural(len(changes), "change"), before.Time, after.Time)
 	default:
-		fmt.Fprintf(stdout, "%s between %s and %s:\n", contract.ThatMatter(n), before.Time, after.Time)
+		fmt.Fprintf(stdout, "%s between %s and %s:\n", report.ThatMatter(n), before.Time, after.Time)
 	}
 	for _, c := range changes {
 		mark := "  "

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // night writes an observations file of a run that listed keys of the
@@ -18,7 +20,7 @@ func night(t *testing.T, kind, verdict string, types ...string) string {
 }
 
 // nightWith is night whose run also made keys (the lifecycle's rows).
-func nightWith(t *testing.T, kind, verdict string, lc *contract.LifecycleReport, types ...string) string {
+func nightWith(t *testing.T, kind, verdict string, lc *report.LifecycleReport, types ...string) string {
 	t.Helper()
 	ob := contract.NewObserver()
 	var keys []map[string]any
@@ -26,18 +28,18 @@ func nightWith(t *testing.T, kind, verdict string, lc *contract.LifecycleReport,
 		keys = append(keys, map[string]any{"type": typ, "last_used": nil})
 	}
 	ob.RecordListing(keys)
-	mode := contract.ModeLive
+	mode := report.TargetLive
 	if kind == "double" {
-		mode = contract.ModeDouble
+		mode = report.TargetDouble
 	}
-	d := contract.ReportData{Host: "127.0.0.1:9", SpecVersion: "0.2.0", Stats: contract.Stats{Sent: 3, Budget: 20},
-		Observed: ob.Snapshot(), Verdict: contract.Verdict{Kind: verdict}, Lifecycle: lc}
+	d := report.ReportData{Host: "127.0.0.1:9", SpecVersion: "0.2.0", Stats: report.Requests{Sent: 3, Budget: 20},
+		Observed: ob.Snapshot(), Verdict: report.Verdict{Kind: verdict}, Lifecycle: lc}
 	env := ""
 	if kind == "sandbox" {
 		env = "sandbox"
 	}
-	obs := contract.BuildObservations(d, mode, env, nil, time.Date(2026, 11, 26, 3, 17, 0, 0, time.UTC))
-	path, err := contract.WriteObservationsFile(t.TempDir(), obs, contract.NewRedactor())
+	obs := report.BuildObservations(d, mode, env, nil, time.Date(2026, 11, 26, 3, 17, 0, 0, time.UTC))
+	path, err := report.WriteObservationsFile(t.TempDir(), obs, contract.NewRedactor())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,12 +47,12 @@ func nightWith(t *testing.T, kind, verdict string, lc *contract.LifecycleReport,
 }
 
 func TestContractdiff(t *testing.T) {
-	green := night(t, "sandbox", contract.VerdictPassed, "secret", "public")
-	greenAgain := night(t, "sandbox", contract.VerdictPassed, "public", "secret", "secret")
-	publishable := night(t, "sandbox", contract.VerdictPassed, "secret", "publishable")
-	double := night(t, "double", contract.VerdictPassed, "secret", "publishable")
-	made := &contract.LifecycleReport{Rows: []contract.GroundTruth{{Asked: "public", Listed: "public", Revoked: "yes"}}}
-	doubleWithKeys := nightWith(t, "double", contract.VerdictPassed, made, "secret", "publishable")
+	green := night(t, "sandbox", report.VerdictPassed, "secret", "public")
+	greenAgain := night(t, "sandbox", report.VerdictPassed, "public", "secret", "secret")
+	publishable := night(t, "sandbox", report.VerdictPassed, "secret", "publishable")
+	double := night(t, "double", report.VerdictPassed, "secret", "publishable")
+	made := &report.LifecycleReport{Rows: []report.GroundTruth{{Asked: "public", Listed: "public", Revoked: "yes"}}}
+	doubleWithKeys := nightWith(t, "double", report.VerdictPassed, made, "secret", "publishable")
 	notJSON := filepath.Join(t.TempDir(), "x.json")
 	if err := os.WriteFile(notJSON, []byte(`{"format": 1}`), 0o644); err != nil {
 		t.Fatal(err)

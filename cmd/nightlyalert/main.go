@@ -28,7 +28,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flexcontract/flexfactor-apikeys/contract"
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // Label marks the one issue nightlyalert keeps.
@@ -42,7 +42,7 @@ func main() {
 type night struct {
 	verdict   string // the report's first line, without "# "
 	readFirst string
-	drift     []contract.Change // the changes that matter since the previous night
+	drift     []report.Change // the changes that matter since the previous night
 	// reproduce is the report's section of reproductions, without its
 	// heading, at most maxReproduce bytes; "" when no check failed.
 	reproduce string
@@ -55,14 +55,14 @@ const maxReproduce = 16 << 10
 
 // red says whether the night needs a person: not PASSED, or drifted.
 func (n night) red() bool {
-	return !strings.HasPrefix(n.verdict, contract.VerdictPassed) || len(n.drift) > 0
+	return !strings.HasPrefix(n.verdict, report.VerdictPassed) || len(n.drift) > 0
 }
 
 func (n night) title() string {
-	if !strings.HasPrefix(n.verdict, contract.VerdictPassed) {
+	if !strings.HasPrefix(n.verdict, report.VerdictPassed) {
 		return "Contract nightly: " + n.verdict
 	}
-	return fmt.Sprintf("Contract nightly: FlexFactor's sandbox drifted (%s)", contract.ThatMatter(len(n.drift)))
+	return fmt.Sprintf("Contract nightly: FlexFactor's sandbox drifted (%s)", report.ThatMatter(len(n.drift)))
 }
 
 func (n night) body() string {
@@ -127,7 +127,7 @@ func readNight(reportPath, previous, current string) (night, error) {
 	f, err := os.Open(reportPath)
 	if errors.Is(err, os.ErrNotExist) {
 		// The run died before it wrote a report: still a red night.
-		return night{verdict: contract.VerdictFailed + ": the contract run wrote no report", readFirst: "the job's log"}, nil
+		return night{verdict: report.VerdictFailed + ": the contract run wrote no report", readFirst: "the job's log"}, nil
 	}
 	if err != nil {
 		return night{}, err
@@ -145,7 +145,7 @@ func readNight(reportPath, previous, current string) (night, error) {
 			n.verdict = strings.TrimPrefix(line, "# ")
 		case n.readFirst == "" && strings.HasPrefix(line, "**Read first:** "):
 			n.readFirst = strings.TrimPrefix(line, "**Read first:** ")
-		case line == contract.ReproduceHeading:
+		case line == report.ReproduceHeading:
 			inReproduce = true
 		case inReproduce && strings.HasPrefix(line, "## "):
 			inReproduce = false
@@ -173,15 +173,15 @@ func readNight(reportPath, previous, current string) (night, error) {
 	if _, err := os.Stat(previous); errors.Is(err, os.ErrNotExist) {
 		return n, nil // the first night, or the previous artifact expired
 	}
-	before, err := contract.ReadObservations(previous)
+	before, err := report.ReadObservations(previous)
 	if err != nil {
 		return night{}, err
 	}
-	after, err := contract.ReadObservations(current)
+	after, err := report.ReadObservations(current)
 	if err != nil {
 		return night{}, err
 	}
-	for _, c := range contract.Diff(before, after) {
+	for _, c := range report.Diff(before, after) {
 		if c.Matters {
 			n.drift = append(n.drift, c)
 		}

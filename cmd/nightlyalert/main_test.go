@@ -18,6 +18,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 const token = "ghs_CANARYtoken0123456789"
@@ -106,9 +108,9 @@ func observations(t *testing.T, types ...string) string {
 		keys = append(keys, map[string]any{"type": typ})
 	}
 	ob.RecordListing(keys)
-	obs := contract.BuildObservations(contract.ReportData{SpecVersion: "0.2.0", Observed: ob.Snapshot(),
-		Verdict: contract.Verdict{Kind: contract.VerdictPassed}}, contract.ModeLive, "sandbox", nil, time.Now())
-	path, err := contract.WriteObservationsFile(t.TempDir(), obs, contract.NewRedactor())
+	obs := report.BuildObservations(report.ReportData{SpecVersion: "0.2.0", Observed: ob.Snapshot(),
+		Verdict: report.Verdict{Kind: report.VerdictPassed}}, report.TargetLive, "sandbox", nil, time.Now())
+	path, err := report.WriteObservationsFile(t.TempDir(), obs, contract.NewRedactor())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +119,8 @@ func observations(t *testing.T, types ...string) string {
 
 // nightArgs is one night: its report fixture and, optionally, the
 // previous and current observations.
-func nightArgs(report string, obs ...string) []string {
-	args := []string{"-report", filepath.Join("testdata", report), "-run-url", "https://github.test/o/r/actions/runs/42"}
+func nightArgs(reportFile string, obs ...string) []string {
+	args := []string{"-report", filepath.Join("testdata", reportFile), "-run-url", "https://github.test/o/r/actions/runs/42"}
 	if len(obs) == 2 {
 		args = append(args, "-previous", obs[0], "-current", obs[1])
 	}
@@ -220,23 +222,18 @@ func TestABadSetupIsOneLine(t *testing.T) {
 }
 
 // failedReport writes a report, through the suite's own writer, whose
-// checks failed with the given reproduction entries each.
+// checks failed with the given reproduction commands each.
 func failedReport(t *testing.T, checks int, curls ...string) string {
 	t.Helper()
-	r := types.Report{SuiteDescription: "FlexFactor contract", StartTime: time.Now()}
+	d := report.ReportData{Verdict: report.Verdict{Kind: report.VerdictFailed, Why: "1 check", ReadFirst: "Listing a merchant's keys"}}
 	for i := range checks {
-		s := types.SpecReport{LeafNodeType: types.NodeTypeIt, ContainerHierarchyTexts: []string{"Listing a merchant's keys"},
-			LeafNodeText: fmt.Sprintf("answers 200, case %d", i), State: types.SpecStateFailed,
-			Failure: types.Failure{Message: "GET /v1/api-keys/mid_123456 -> 500 application/json, 20 bytes; expected 200"}}
-		for _, c := range curls {
-			s.ReportEntries = append(s.ReportEntries, types.ReportEntry{Name: contract.EntryReproduce, Value: types.WrapEntryValue(c)})
-		}
-		r.SpecReports = append(r.SpecReports, s)
+		d.Reproductions = append(d.Reproductions, report.Reproduction{
+			Check: fmt.Sprintf("Listing a merchant's keys › answers 200, case %d", i), Curls: curls,
+			Focus: fmt.Sprintf(`go run github.com/onsi/ginkgo/v2/ginkgo --focus '^FlexFactor contract Listing a merchant'\''s keys answers 200, case %d$' ./contract -- -contract.env`, i)})
 	}
-	d := contract.ReportData{Verdict: contract.Verdict{Kind: contract.VerdictFailed, Why: "1 check", ReadFirst: "Listing a merchant's keys"}}
-	path := filepath.Join(t.TempDir(), contract.ReportFile)
+	path := filepath.Join(t.TempDir(), report.ReportFile)
 	var b bytes.Buffer
-	contract.WriteMarkdown(&b, r, d, contract.NewRedactor(token))
+	report.WriteMarkdown(&b, types.Report{StartTime: time.Now()}, d, contract.NewRedactor(token))
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}

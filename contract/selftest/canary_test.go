@@ -8,6 +8,8 @@ import (
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // Canaries: distinctive values seeded into every double the self-test
@@ -95,7 +97,7 @@ var curlAuth = regexp.MustCompile(`-H ["']Authorization: ([^"']*)["']`)
 // and the grep of assertClean above finds no secret or canary in them.
 func assertReproductions(t *testing.T, r run) {
 	t.Helper()
-	_, section, found := strings.Cut(r.report, contract.ReproduceHeading+"\n")
+	_, section, found := strings.Cut(r.report, report.ReproduceHeading+"\n")
 	section, _, _ = strings.Cut(section, "\n## ")
 	for _, name := range r.failed {
 		check, ok := strings.CutPrefix(name, "[It] ")
@@ -106,7 +108,7 @@ func assertReproductions(t *testing.T, r run) {
 			check = check[:i]
 		}
 		if !found {
-			t.Errorf("the report has no %q section, though %q failed", contract.ReproduceHeading, check)
+			t.Errorf("the report has no %q section, though %q failed", report.ReproduceHeading, check)
 			return
 		}
 		_, block, ok := strings.Cut(section, "**"+check+"**\n\n```sh\n")

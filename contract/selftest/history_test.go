@@ -8,11 +8,13 @@ import (
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
-func readObservations(t *testing.T, r run) contract.Observations {
+func readObservations(t *testing.T, r run) report.Observations {
 	t.Helper()
-	o, err := contract.ReadObservations(r.observationsPath)
+	o, err := report.ReadObservations(r.observationsPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +30,7 @@ func TestTwoNightsDifferByOneLedgerFact(t *testing.T) {
 	second := newCanaryDouble(t, flexapitest.WithPublicTypeListedAs("publishable"))
 	r2, secrets2 := runSuite(t, second, staticToken, lifecycleOn, contract.EnvPreviousObservations+"="+r1.observationsPath)
 
-	changes := contract.Diff(readObservations(t, r1), readObservations(t, r2))
+	changes := report.Diff(readObservations(t, r1), readObservations(t, r2))
 	if len(changes) != 1 {
 		t.Fatalf("%d changes, want 1: %v", len(changes), changes)
 	}
@@ -77,11 +79,11 @@ func TestTheDoubleComparedWithAnotherServerListsExactlyTheDifference(t *testing.
 	r, secrets := runSuite(t, live, appCredentials, lifecycleOn)
 
 	before, after := readObservations(t, double), readObservations(t, r)
-	changes := contract.Diff(before, after)
+	changes := report.Diff(before, after)
 	if len(changes) != 1 || changes[0].Fact != "key type values" || changes[0].Ledger != "D1" {
 		t.Fatalf("the comparison lists %v, want only the key type values [D1]", changes)
 	}
-	got := contract.Compare(changes[0], contract.Side(before), contract.Side(after))
+	got := report.Compare(changes[0], report.Side(before), report.Side(after))
 	if want := "key type values [D1]: the double answers publishable, secret; the live target answers public, secret"; got != want {
 		t.Errorf("Compare = %q, want %q", got, want)
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // lifecycleOn is the environment of a live run that creates and revokes
@@ -411,7 +413,7 @@ func TestARevokeTheTargetIgnoresIsNotRecordedRevoked(t *testing.T) {
 		t.Fatalf("observations.json lists %d keys left, want 2: %+v", len(obs.KeysLeft), obs.KeysLeft)
 	}
 	for _, typ := range []string{"public", "secret"} {
-		var left contract.KeyLeft
+		var left report.KeyLeft
 		for _, l := range obs.KeysLeft {
 			if l.Asked == typ {
 				left = l
@@ -437,7 +439,7 @@ func TestARevokeTheTargetIgnoresIsNotRecordedRevoked(t *testing.T) {
 			t.Errorf("%s is %q", fact, got)
 		}
 		found := false
-		for _, c := range contract.Diff(readObservations(t, faithful), obs) {
+		for _, c := range report.Diff(readObservations(t, faithful), obs) {
 			if c.Fact == fact && c.Before == "yes" && c.After == "no: "+contract.StillListedProblem && c.Matters {
 				found = true
 			}

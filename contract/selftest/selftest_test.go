@@ -26,6 +26,8 @@ import (
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // suiteBinary is the compiled contract suite, built once by TestMain.
@@ -141,19 +143,19 @@ func execSuite(t *testing.T, dir string, env []string, args ...string) run {
 		t.Fatalf("the suite wrote no JUnit report: %v\n%s", err, r.output)
 	}
 	r.junit = string(junit)
-	report, err := os.ReadFile(filepath.Join(dir, "contract-report.md"))
+	md, err := os.ReadFile(filepath.Join(dir, "contract-report.md"))
 	if err != nil {
 		t.Fatalf("the suite wrote no Markdown report: %v\n%s", err, r.output)
 	}
-	r.report = string(report)
+	r.report = string(md)
 	r.failed, r.passed = parseJUnit(t, junit)
-	r.observationsPath = filepath.Join(dir, contract.ObservationsFile)
+	r.observationsPath = filepath.Join(dir, report.ObservationsFile)
 	observations, err := os.ReadFile(r.observationsPath)
 	if err != nil {
 		t.Fatalf("the suite wrote no observations: %v\n%s", err, r.output)
 	}
 	r.observations = string(observations)
-	if err := contract.ValidateObservations(observations); err != nil {
+	if err := report.ValidateObservations(observations); err != nil {
 		t.Errorf("observations.json %v", err)
 	}
 	return r

@@ -7,6 +7,8 @@ import (
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // TestAStrayKeyTheListingCannotShowGoneIsLeft: a create probe the double
@@ -35,7 +37,7 @@ func TestAStrayKeyTheListingCannotShowGoneIsLeft(t *testing.T) {
 			if n := runKeysLeft(t, srv); n != 3 {
 				t.Fatalf("the double holds %d of the run's keys, want 3 (two of the lifecycle, the probe's)", n)
 			}
-			var stray *contract.KeyLeft
+			var stray *report.KeyLeft
 			for _, l := range readObservations(t, r).KeysLeft {
 				if l.Probe == tc.probe {
 					stray = &l

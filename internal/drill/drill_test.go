@@ -14,6 +14,8 @@ import (
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi"
 	"github.com/flexcontract/flexfactor-apikeys/internal/drill"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // listing is the suite's capture of the listing of mid at base.
@@ -85,7 +87,7 @@ func suiteAccepts(t *testing.T, k map[string]any, what string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u := contract.UndocumentedFields(v.ResponseSchema(contract.OpListAPIKeys, 200), body); len(u) > 0 {
+	if u := contract.UndocumentedFields(v.ResponseSchema(report.OpListAPIKeys, 200), body); len(u) > 0 {
 		t.Errorf("the suite counts members of a listing %s as undocumented: %v", what, u)
 	}
 	if losses := contract.DecodingLosses(ex); len(losses) > 0 {

@@ -1,4 +1,4 @@
-package contract
+package report
 
 import (
 	"errors"
@@ -48,12 +48,12 @@ func TestDecide(t *testing.T) {
 		name            string
 		checks          []CheckResult
 		cfgErr          error
-		broken          *TargetError
+		broken          *Broken
 		line, readFirst string
 	}{
 		{"misconfigured", nil, errors.New("missing FLEXFACTOR_MID"), nil,
 			"INCONCLUSIVE: the run is misconfigured, nothing was checked", "missing FLEXFACTOR_MID"},
-		{"broken target", checks(notRun, failed), nil, &TargetError{Cause: "token rejected: the listing answered 401", Hint: "check FLEXFACTOR_TOKEN"},
+		{"broken target", checks(notRun, failed), nil, &Broken{Cause: "token rejected: the listing answered 401", Hint: "check FLEXFACTOR_TOKEN"},
 			"BROKEN TARGET: token rejected: the listing answered 401", "check FLEXFACTOR_TOKEN"},
 		{"a failed check", checks(passed, failed, inc), nil, nil, "FAILED: 1 check", "B › fails: GET /v1/x -> 500; expected 200"},
 		{"a failure whose first line introduces a list", checks(spec([]string{"E"}, "keys", types.SpecStateFailed, "key values may be exposed:\n  body /keys/0/api_key: a member named api_key\n  body /keys/1/api_key: the same")), nil, nil,
@@ -74,9 +74,9 @@ func TestDecide(t *testing.T) {
 
 func TestTheReportIsHonestWhenNothingWasObserved(t *testing.T) {
 	var b strings.Builder
-	d := ReportData{Host: "127.0.0.1:1", SpecVersion: "0.1.0", Stats: Stats{Budget: 20}, Observed: NewObserver().Snapshot(),
+	d := ReportData{Host: "127.0.0.1:1", SpecVersion: "0.1.0", Stats: Requests{Budget: 20},
 		Verdict: Verdict{Kind: VerdictInconclusive, Why: "the run is misconfigured, nothing was checked", ReadFirst: "missing FLEXFACTOR_MID"}}
-	WriteMarkdown(&b, types.Report{}, d, NewRedactor())
+	WriteMarkdown(&b, types.Report{}, d, noRedaction{})
 	got := b.String()
 	for _, want := range []string{
 		"# INCONCLUSIVE: the run is misconfigured, nothing was checked\n\n**Read first:** missing FLEXFACTOR_MID\n",
@@ -90,7 +90,7 @@ func TestTheReportIsHonestWhenNothingWasObserved(t *testing.T) {
 	}
 	d.Stats.Sent, d.Stats.TransportErrors = 1, 1
 	b.Reset()
-	WriteMarkdown(&b, types.Report{}, d, NewRedactor())
+	WriteMarkdown(&b, types.Report{}, d, noRedaction{})
 	if strings.Contains(b.String(), "127.0.0.1:1") {
 		t.Errorf("the report names a host that never answered:\n%s", b.String())
 	}
@@ -105,3 +105,8 @@ func TestDecideSaysARunThatDidNotFinish(t *testing.T) {
 		t.Errorf("Decide = %q / %q", v.Line(), v.ReadFirst)
 	}
 }
+
+// noRedaction is a Redactor that hides nothing.
+type noRedaction struct{}
+
+func (noRedaction) Redact(s string) string { return s }

@@ -1,4 +1,4 @@
-package contract
+package report
 
 import (
 	"context"
@@ -22,7 +22,7 @@ var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
 // through red, check names separate their parts with NameSeparator, and no
 // colour code survives. The suite asks Ginkgo for no JUnit report of its
 // own and writes this one instead.
-func WriteJUnit(path string, r types.Report, red *Redactor) error {
+func WriteJUnit(path string, r types.Report, red Redactor) error {
 	r.SpecReports = slices.Clone(r.SpecReports)
 	for i, s := range r.SpecReports {
 		containers := slices.Clone(s.ContainerHierarchyTexts)

@@ -1,9 +1,10 @@
-package contract
+package report
 
 import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,11 +23,12 @@ type ReportData struct {
 	Host        string
 	SpecVersion string
 	Strict      bool
-	Stats       Stats
+	Stats       Requests
 	Observed    Observed
-	// SpecTypes are the type values openapi.yaml declares.
-	SpecTypes []string
-	Notes     []string
+	// SpecTypes are the type values openapi.yaml declares; TableTypes
+	// those the list page's field table documents.
+	SpecTypes, TableTypes []string
+	Notes                 []string
 	// Verdict is the run's verdict (Decide).
 	Verdict Verdict
 	// Ledger is what the run says of each discrepancy of the pages.
@@ -37,6 +39,8 @@ type ReportData struct {
 	// Lifecycle is what the keys this run created showed, nil when it
 	// created none.
 	Lifecycle *LifecycleReport
+	// Reproductions are how a person sees each failed check fail again.
+	Reproductions []Reproduction
 }
 
 // SinceSection is what changed since the previous run.
@@ -53,21 +57,8 @@ func (d ReportData) ContactedHost() string {
 	return ""
 }
 
-// ReportDir is where the reports of a run go: FLEXFACTOR_REPORT_DIR as
-// lookup finds it, else the directory of the JUnit report the ginkgo CLI was
-// asked for, else "" (a plain `go test` run writes no report).
-func ReportDir(junitReport string, lookup func(string) (string, bool)) string {
-	if d, _ := lookup(EnvReportDir); d != "" {
-		return d
-	}
-	if junitReport != "" {
-		return filepath.Dir(junitReport)
-	}
-	return ""
-}
-
 // WriteReportFile writes the report to dir/contract-report.md.
-func WriteReportFile(dir string, r types.Report, d ReportData, red *Redactor) (string, error) {
+func WriteReportFile(dir string, r types.Report, d ReportData, red Redactor) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("contract: report dir: %w", err)
 	}
@@ -88,7 +79,7 @@ func WriteReportFile(dir string, r types.Report, d ReportData, red *Redactor) (s
 // WriteMarkdown renders the report for a person. Its first line is the
 // verdict, its second the line to read first. Every string passes through
 // red.
-func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red *Redactor) {
+func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red Redactor) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, "%s", red.Redact(fmt.Sprintf(format, args...))) }
 	checks := Checks(r)
 	t := Tally(checks)
@@ -118,7 +109,7 @@ func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red *Redactor) {
 	p("\n## Since the previous run\n\n")
 	switch {
 	case d.Since == nil:
-		p("No previous observations were given (%s).\n", EnvPreviousObservations)
+		p("No previous observations were given (FLEXFACTOR_PREVIOUS_OBSERVATIONS).\n")
 	case len(d.Since.Changes) == 0:
 		p("Nothing changed since the run of %s.\n", d.Since.PreviousTime)
 	default:
@@ -137,12 +128,12 @@ func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red *Redactor) {
 		p("| %s | %s | %s | %s |\n", cell(c.Name), cell(strings.Join(c.Labels, ", ")), c.Outcome, cell(c.Detail))
 	}
 
-	writeReproductions(p, Reproductions(r))
+	writeReproductions(p, d.Reproductions)
 
 	o := d.Observed
 	p("\n## Documented vs observed\n\n| What | Documented | Observed |\n|---|---|---|\n")
 	p("| key `type` values | field table: %s; page example: secret, publishable; openapi.yaml: %s | %s |\n",
-		strings.Join(TableTypes, ", "), strings.Join(d.SpecTypes, ", "), typesObserved(o, d.SpecTypes))
+		strings.Join(d.TableTypes, ", "), strings.Join(d.SpecTypes, ", "), typesObserved(o, d))
 	p("| `last_used` null | field table: DateTime only; page example: null for a never-used key | %s |\n", nullObserved(o))
 	p("| undocumented fields | none (clients must tolerate added fields) | %s |\n", undocumentedObserved(o))
 	p("| host | endpoint tables: api-sandbox.flex-charge.com / api.flex-charge.com; curl example: api-sandbox.flexfactor.com; auth page: flexfactor.io | %s |\n", hostObserved(d))
@@ -178,7 +169,7 @@ func mediaTypesObserved(o Observed) string {
 	return countsCell(o.MediaTypes)
 }
 
-func typesObserved(o Observed, specTypes []string) string {
+func typesObserved(o Observed, d ReportData) string {
 	if !o.ListingSeen {
 		return "not observed (no listing succeeded)"
 	}
@@ -186,10 +177,10 @@ func typesObserved(o Observed, specTypes []string) string {
 		return "no keys listed"
 	}
 	s := countsCell(o.Types)
-	if outside := TypesOutside(o.Types, TableTypes); len(outside) > 0 {
+	if outside := TypesOutside(o.Types, d.TableTypes); len(outside) > 0 {
 		s += "; not in the field table: " + strings.Join(outside, ", ")
 	}
-	if undeclared := TypesOutside(o.Types, specTypes); len(undeclared) > 0 {
+	if undeclared := TypesOutside(o.Types, d.SpecTypes); len(undeclared) > 0 {
 		s += "; not in openapi.yaml: " + strings.Join(undeclared, ", ")
 	}
 	return cell(s)
@@ -242,7 +233,7 @@ func countsCell(m map[string]int) string {
 		return "none"
 	}
 	var parts []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
 	}
 	return cell(strings.Join(parts, ", "))

@@ -1,9 +1,10 @@
-package contract
+package report
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -117,7 +118,7 @@ func ledgerObserved(id string, o Observed, host string, ran, failed int) string 
 	switch id {
 	case "D1":
 		if o.ListingSeen && len(o.Types) > 0 {
-			return "type values: " + strings.Join(sortedKeys(o.Types), ", ")
+			return "type values: " + strings.Join(slices.Sorted(maps.Keys(o.Types)), ", ")
 		}
 	case "D2":
 		if host != "" {
@@ -129,7 +130,7 @@ func ledgerObserved(id string, o Observed, host string, ran, failed int) string 
 		}
 	case "D4", "D9":
 		var shapes []string
-		for _, k := range sortedKeys(o.ErrorShapes) {
+		for _, k := range slices.Sorted(maps.Keys(o.ErrorShapes)) {
 			if id == "D9" && !strings.HasPrefix(k, OpCreateToken+" 401") {
 				continue
 			}
@@ -140,7 +141,7 @@ func ledgerObserved(id string, o Observed, host string, ran, failed int) string 
 		}
 	case "D8":
 		var fields []string
-		for _, k := range sortedKeys(o.Undocumented) {
+		for _, k := range slices.Sorted(maps.Keys(o.Undocumented)) {
 			if strings.HasPrefix(k, OpCreateToken+" ") {
 				fields = append(fields, strings.TrimPrefix(k, OpCreateToken+" "))
 			}

@@ -1,4 +1,4 @@
-package contract
+package report
 
 import (
 	"fmt"
@@ -150,6 +150,12 @@ func (v Verdict) Line() string {
 	return v.Kind + ": " + v.Why
 }
 
+// Broken is a target that could not give the run a token or a listing:
+// the cause in one sentence, and what to look at, or "".
+type Broken struct {
+	Cause, Hint string
+}
+
 // Tally counts the checks by outcome.
 func Tally(checks []CheckResult) map[string]int {
 	t := map[string]int{}
@@ -164,7 +170,7 @@ func Tally(checks []CheckResult) map[string]int {
 // BROKEN TARGET with its cause; any failed check makes it FAILED; a run
 // that proved nothing, or whose specs said they could not prove what they
 // check, is INCONCLUSIVE; else PASSED.
-func Decide(checks []CheckResult, configErr error, broken *TargetError, suiteFailures []string) Verdict {
+func Decide(checks []CheckResult, configErr error, broken *Broken, suiteFailures []string) Verdict {
 	t := Tally(checks)
 	switch {
 	case configErr != nil:

@@ -1,7 +1,8 @@
-package contract
+package report
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,7 +115,7 @@ func Diff(before, after Observations) []Change {
 		names[n] = true
 	}
 	var out []Change
-	for _, n := range sortedKeys(names) {
+	for _, n := range slices.Sorted(maps.Keys(names)) {
 		fa, inA := a[n]
 		fb, inB := b[n]
 		if inA && inB && fa.Value == fb.Value {
@@ -156,7 +157,7 @@ func Mattering(changes []Change) int {
 // "the live target".
 func Side(o Observations) string {
 	switch {
-	case o.Target.Kind == ModeDouble.String():
+	case o.Target.Kind == TargetDouble:
 		return "the double"
 	case o.Target.Environment != "":
 		return "the " + o.Target.Environment
@@ -201,7 +202,7 @@ func DiffTargets(left, right Observations) (changes []Change, notes []string) {
 		name string
 	}{{left, Side(left)}, {right, Side(right)}} {
 		if len(side.o.GroundTruth) == 0 && (len(left.GroundTruth) > 0 || len(right.GroundTruth) > 0) {
-			notes = append(notes, "ground truth not compared: "+side.name+"'s run made no keys ("+EnvLifecycle+" was not set)")
+			notes = append(notes, "ground truth not compared: "+side.name+"'s run made no keys (FLEXFACTOR_LIFECYCLE was not set)")
 		}
 	}
 	for _, c := range Diff(left, right) {

@@ -1,4 +1,4 @@
-package contract
+package report
 
 import (
 	"fmt"
@@ -31,15 +31,14 @@ func TestEveryDiscrepancyOfTheSpecHasItsStableID(t *testing.T) {
 
 func TestBuildLedger(t *testing.T) {
 	ds := []Discrepancy{{ID: "D1", Title: "Key type values"}, {ID: "D3", Title: "last_used"}, {ID: "D14", Title: "Revoke's status"}}
-	o := NewObserver()
-	o.RecordListing([]map[string]any{{"type": "secret", "last_used": nil}, {"type": "publishable", "last_used": "x"}})
+	o := Observed{ListingSeen: true, Keys: 2, Types: map[string]int{"secret": 1, "publishable": 1}, NullLastUsed: 1}
 	checks := []CheckResult{
 		{Name: "a", Labels: []string{"D1"}, Outcome: OutcomePassed},
 		{Name: "b", Labels: []string{"D1"}, Outcome: OutcomeRecorded},
 		{Name: "c", Labels: []string{"D3"}, Outcome: OutcomeFailed},
 		{Name: "d", Labels: []string{"D14"}, Outcome: OutcomeNotRun},
 	}
-	got := BuildLedger(ds, checks, o.Snapshot(), "h")
+	got := BuildLedger(ds, checks, o, "h")
 	want := []struct{ verdict, observed string }{
 		{LedgerConfirmed, "type values: publishable, secret"},
 		{LedgerContradicted, "1 of 2 keys with a null last_used"},

@@ -1,9 +1,11 @@
-package contract
+package report
 
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -23,48 +25,46 @@ var ObservationsSchema []byte
 func ValidateObservations(b []byte) error {
 	var raw map[string]any
 	if err := json.Unmarshal(ObservationsSchema, &raw); err != nil {
-		return fmt.Errorf("contract: observations.schema.json: %w", err)
+		return fmt.Errorf("report: observations.schema.json: %w", err)
 	}
 	delete(raw, "$schema")
 	delete(raw, "$id")
 	clean, err := json.Marshal(raw)
 	if err != nil {
-		return fmt.Errorf("contract: observations.schema.json: %w", err)
+		return fmt.Errorf("report: observations.schema.json: %w", err)
 	}
 	var schema openapi3.Schema
 	if err := json.Unmarshal(clean, &schema); err != nil {
-		return fmt.Errorf("contract: observations.schema.json: %w", err)
+		return fmt.Errorf("report: observations.schema.json: %w", err)
 	}
-	v, err := DecodeJSON(b)
-	if err != nil {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
 		return fmt.Errorf("not JSON")
 	}
-	opts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.EnableFormatValidation()}, valueFreeSchemaErrors...)
-	if err := schema.VisitJSON(jsonNumbersToFloats(v), opts...); err != nil {
-		var msgs []string
-		for _, f := range failuresOf(err) {
-			msgs = append(msgs, f.Pointer+": "+f.Reason)
-		}
+	err = schema.VisitJSON(v, openapi3.MultiErrors(), openapi3.EnableFormatValidation(), openapi3.DisableSchemaErrorDetails())
+	var msgs []string
+	for _, e := range schemaErrors(err) {
+		msgs = append(msgs, "/"+strings.Join(e.JSONPointer(), "/")+": breaks its "+strconv.Quote(e.SchemaField))
+	}
+	if len(msgs) > 0 || err != nil {
 		return fmt.Errorf("does not match observations.schema.json: %s", strings.Join(msgs, "; "))
 	}
 	return nil
 }
 
-// jsonNumbersToFloats turns json.Number into float64, which kin-openapi's
-// VisitJSON expects.
-func jsonNumbersToFloats(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			v[k] = jsonNumbersToFloats(e)
+// schemaErrors flattens kin-openapi's error tree. Only the pointer and
+// the rule of each are printed: its reason may quote the value.
+func schemaErrors(err error) []*openapi3.SchemaError {
+	var out []*openapi3.SchemaError
+	var me openapi3.MultiError
+	var se *openapi3.SchemaError
+	switch {
+	case errors.As(err, &me):
+		for _, e := range me {
+			out = append(out, schemaErrors(e)...)
 		}
-	case []any:
-		for i, e := range v {
-			v[i] = jsonNumbersToFloats(e)
-		}
-	case json.Number:
-		f, _ := v.Float64()
-		return f
+	case errors.As(err, &se):
+		out = append(out, se)
 	}
-	return v
+	return out
 }

@@ -1,9 +1,10 @@
-package contract
+package report
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,7 +31,7 @@ type Observations struct {
 	Time         string             `json:"time"`
 	Strict       bool               `json:"strict"`
 	Verdict      ObservedVerdict    `json:"verdict"`
-	Requests     ObservedRequests   `json:"requests"`
+	Requests     Requests           `json:"requests"`
 	Listing      *ObservedListing   `json:"listing"`
 	Undocumented []ObservedField    `json:"undocumentedFields"`
 	Responses    []ObservedResponse `json:"responses"`
@@ -40,6 +41,57 @@ type Observations struct {
 	// the type asked for and the id: a person removes them by hand.
 	KeysLeft []KeyLeft     `json:"keysLeft,omitempty"`
 	Ledger   []LedgerEntry `json:"ledger"`
+}
+
+// The kinds of target an observations file names.
+const (
+	TargetDouble = "double"
+	TargetLive   = "live"
+)
+
+// The operations of openapi.yaml, by operationId, as observations name
+// them.
+const (
+	OpListAPIKeys  = "listApiKeys"
+	OpCreateToken  = "createToken"
+	OpCreateAPIKey = "createApiKey"
+	OpRevokeAPIKey = "revokeApiKey"
+)
+
+// Redactor is what every output of a run passes through (the suite's
+// redactor).
+type Redactor interface {
+	Redact(string) string
+}
+
+// Observed is what the run saw of the server, beyond pass and fail: the
+// "documented vs observed" table of the report.
+type Observed struct {
+	// ListingSeen is set once a 200 listing was observed.
+	ListingSeen bool
+	Keys        int
+	// Types counts the keys of each type value.
+	Types map[string]int
+	// NullLastUsed counts keys whose last_used is null.
+	NullLastUsed int
+	// Undocumented counts each undocumented field, as
+	// "listApiKeys 200 /keys/*/id".
+	Undocumented map[string]int
+	// DuplicatePairs counts (name, last_four) pairs held by more than one key.
+	DuplicatePairs int
+	// MediaTypes counts the media types of all responses.
+	MediaTypes map[string]int
+	// Checked counts the responses validated, whose fields were looked at.
+	Checked int
+	// Responses counts every response by "operation status media-type",
+	// as "listApiKeys 200 application/json".
+	Responses map[string]int
+	// ErrorShapes is the shape (BodyShape) of the body of each error
+	// status, by "operation status".
+	ErrorShapes map[string]string
+	// GroundTruth is what the run proved by making the data itself (a key
+	// it created, then revoked), by fact.
+	GroundTruth map[string]string
 }
 
 // ObservedTarget says what was tested: "double" or "live", and the host
@@ -56,8 +108,8 @@ type ObservedVerdict struct {
 	Line string `json:"line"`
 }
 
-// ObservedRequests are the wire client's counts.
-type ObservedRequests struct {
+// Requests are the wire client's counts.
+type Requests struct {
 	Sent            int `json:"sent"`
 	Budget          int `json:"budget"`
 	Retries         int `json:"retries"`
@@ -93,17 +145,19 @@ type ObservedResponse struct {
 }
 
 // BuildObservations gathers a run's observations. now is the run's start.
-func BuildObservations(d ReportData, mode Mode, environment string, ledger []LedgerEntry, now time.Time) Observations {
+//
+// kind is TargetDouble or TargetLive; environment is "sandbox",
+// "production" or "" (a base URL).
+func BuildObservations(d ReportData, kind, environment string, ledger []LedgerEntry, now time.Time) Observations {
 	o := d.Observed
 	obs := Observations{
-		Format:      ObservationsFormat,
-		Target:      ObservedTarget{Kind: mode.String(), Environment: environment},
-		SpecVersion: d.SpecVersion,
-		Time:        now.UTC().Format(time.RFC3339),
-		Strict:      d.Strict,
-		Verdict:     ObservedVerdict{Kind: d.Verdict.Kind, Line: d.Verdict.Line()},
-		Requests: ObservedRequests{Sent: d.Stats.Sent, Budget: d.Stats.Budget, Retries: d.Stats.Retries,
-			Refused: d.Stats.Refused, TransportErrors: d.Stats.TransportErrors},
+		Format:       ObservationsFormat,
+		Target:       ObservedTarget{Kind: kind, Environment: environment},
+		SpecVersion:  d.SpecVersion,
+		Time:         now.UTC().Format(time.RFC3339),
+		Strict:       d.Strict,
+		Verdict:      ObservedVerdict{Kind: d.Verdict.Kind, Line: d.Verdict.Line()},
+		Requests:     d.Stats,
 		Undocumented: []ObservedField{},
 		Responses:    []ObservedResponse{},
 		GroundTruth:  map[string]string{},
@@ -111,15 +165,15 @@ func BuildObservations(d ReportData, mode Mode, environment string, ledger []Led
 	}
 	obs.Target.Host = d.ContactedHost()
 	if o.ListingSeen {
-		obs.Listing = &ObservedListing{Keys: o.Keys, Types: clone(o.Types), NullLastUsed: o.NullLastUsed, DuplicatePairs: o.DuplicatePairs}
+		obs.Listing = &ObservedListing{Keys: o.Keys, Types: maps.Clone(o.Types), NullLastUsed: o.NullLastUsed, DuplicatePairs: o.DuplicatePairs}
 	}
-	for _, k := range sortedKeys(o.Undocumented) {
+	for _, k := range slices.Sorted(maps.Keys(o.Undocumented)) {
 		op, status, pointer, ok := splitFact(k, 3)
 		if ok {
 			obs.Undocumented = append(obs.Undocumented, ObservedField{Operation: op, Status: status, Pointer: pointer, Count: o.Undocumented[k]})
 		}
 	}
-	for _, k := range sortedKeys(o.Responses) {
+	for _, k := range slices.Sorted(maps.Keys(o.Responses)) {
 		op, status, mt, ok := splitFact(k, 3)
 		if ok {
 			obs.Responses = append(obs.Responses, ObservedResponse{Operation: op, Status: status, MediaType: mt, Count: o.Responses[k],
@@ -150,7 +204,7 @@ func splitFact(k string, n int) (op string, status int, rest string, ok bool) {
 }
 
 // WriteObservationsFile writes obs to dir/observations.json through red.
-func WriteObservationsFile(dir string, obs Observations, red *Redactor) (string, error) {
+func WriteObservationsFile(dir string, obs Observations, red Redactor) (string, error) {
 	b, err := json.MarshalIndent(obs, "", "  ")
 	if err != nil {
 		return "", fmt.Errorf("contract: observations: %w", err)
@@ -186,7 +240,7 @@ func (l *ObservedListing) typeValues() []string {
 	if l == nil {
 		return nil
 	}
-	v := sortedKeys(l.Types)
+	v := slices.Sorted(maps.Keys(l.Types))
 	slices.Sort(v)
 	return v
 }
