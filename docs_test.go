@@ -1,7 +1,6 @@
 package apikeys_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // docPages are the Markdown pages a reader follows from the front page.
@@ -45,7 +44,7 @@ func numbers(t *testing.T, pattern *regexp.Regexp, text string) []int {
 // discrepancies and both tables of docs/discrepancies.md to the same places,
 // numbered 1 to n: a discrepancy added to one and not the others fails here.
 func TestDiscrepanciesAgree(t *testing.T) {
-	doc, err := apikeys.LoadSpec(context.Background())
+	doc, err := spec.Doc()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,14 +6,14 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
-// TestSpecIsValid loads openapi.yaml as every consumer does and validates it,
+// TestSpecIsValid loads openapi.yaml as every consumer does (internal/spec) and validates it,
 // its examples included (named explicitly, so a change of kin-openapi's
 // default cannot skip them), with kin-openapi.
 func TestSpecIsValid(t *testing.T) {
-	doc, err := apikeys.LoadSpec(context.Background())
+	doc, err := spec.Doc()
 	if err != nil {
 		t.Fatal(err)
 	}

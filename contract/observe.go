@@ -13,9 +13,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
-
 	"github.com/flexcontract/flexfactor-apikeys/contract/report"
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
 // observer collects Observed during a run; it is safe for concurrent use.
@@ -236,7 +235,7 @@ func keyValueSuspects(keys []map[string]any, all bool) []Failure {
 				slices.Sort(names)
 				for _, name := range names {
 					p := path + "/" + name
-					if apikeys.IsKeyValueField(name) {
+					if redact.IsSecretField(name) {
 						out = append(out, Failure{Where: whereBody, Pointer: p, Reason: fmt.Sprintf("a key object carries a member named %q, which may hold the full key value", name)})
 						continue
 					}

@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -9,9 +8,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
-
 	"github.com/flexcontract/flexfactor-apikeys/contract/report"
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // What the suite reads from openapi.yaml beyond validating a response:
@@ -48,7 +46,7 @@ var specFacts = func() facts {
 }()
 
 func readFacts() (facts, error) {
-	doc, err := apikeys.LoadSpec(context.Background())
+	doc, err := spec.Doc()
 	if err != nil {
 		return facts{}, err
 	}
@@ -79,16 +77,10 @@ func readFacts() (facts, error) {
 		creatable: stringList(created.Enum),
 	}
 	// The listing's keys are its one array member, as the client reads them.
-	for _, item := range doc.Paths.Map() {
-		if op := item.Get; op != nil && op.OperationID == report.OpListAPIKeys {
-			if r := op.Responses.Status(200); r != nil && r.Value != nil {
-				if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
-					for name, p := range mt.Schema.Value.Properties {
-						if p.Value != nil && p.Value.Type.Is(openapi3.TypeArray) {
-							f.keysMember = name
-						}
-					}
-				}
+	if list := spec.ResponseSchema(spec.Operation(doc, report.OpListAPIKeys), 200); list != nil {
+		for name, p := range list.Properties {
+			if p.Value != nil && p.Value.Type.Is(openapi3.TypeArray) {
+				f.keysMember = name
 			}
 		}
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // Where a Failure was found.
@@ -62,7 +62,8 @@ type Validator struct {
 // hosts; they are replaced by base so that a loopback double or any other
 // host routes to the same operations.
 func NewValidator(base string) (*Validator, error) {
-	doc, err := apikeys.LoadSpec(context.Background())
+	// A document of its own: its servers change.
+	doc, err := spec.Load()
 	if err != nil {
 		return nil, fmt.Errorf("contract: %w", err)
 	}
@@ -132,23 +133,7 @@ func (v *Validator) Validate(ctx context.Context, ex *Exchange) []Failure {
 // ResponseSchema is the schema openapi.yaml declares for operation's
 // status as JSON, or nil.
 func (v *Validator) ResponseSchema(operationID string, status int) *openapi3.Schema {
-	for _, item := range v.doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			if op.OperationID != operationID {
-				continue
-			}
-			response := op.Responses.Status(status)
-			if response == nil || response.Value == nil {
-				return nil
-			}
-			media := response.Value.Content.Get("application/json")
-			if media == nil || media.Schema == nil {
-				return nil
-			}
-			return media.Schema.Value
-		}
-	}
-	return nil
+	return spec.ResponseSchema(spec.Operation(v.doc, operationID), status)
 }
 
 // EnumValues is the enum of the named component schema, e.g. APIKeyType.
@@ -230,7 +215,7 @@ var valueFreeSchemaErrors = []openapi3.SchemaValidationOption{openapi3.DisableSc
 // validationOptions are kin-openapi's options for a response check. Two
 // layers keep values out of what the suite prints: these options make
 // kin-openapi's own error text value-free, and failuresOf builds failures
-// from the fixed parts of its errors (schemaReason) rather than from that
+// from the fixed parts of its errors (spec.Reason) rather than from that
 // text.
 func validationOptions() *openapi3filter.Options {
 	opts := &openapi3filter.Options{
@@ -238,7 +223,7 @@ func validationOptions() *openapi3filter.Options {
 		MultiError:              true,
 		SchemaValidationOptions: valueFreeSchemaErrors,
 	}
-	opts.WithCustomSchemaErrorFunc(schemaReason)
+	opts.WithCustomSchemaErrorFunc(spec.Reason)
 	return opts
 }
 
@@ -251,7 +236,7 @@ func failuresOf(err error) []Failure {
 		switch e := err.(type) {
 		case nil:
 		case *openapi3.SchemaError:
-			out = append(out, Failure{Where: whereBody, Pointer: jsonPointer(e.JSONPointer()), Reason: schemaReason(e)})
+			out = append(out, Failure{Where: whereBody, Pointer: jsonPointer(e.JSONPointer()), Reason: spec.Reason(e)})
 		case openapi3.MultiError:
 			for _, inner := range e {
 				walk(inner)
@@ -294,28 +279,6 @@ func responseReason(e *openapi3filter.ResponseError) string {
 	default:
 		return "the response does not match openapi.yaml"
 	}
-}
-
-// schemaReason is the message of a schema error without the value that
-// failed: kin-openapi's reasons mostly quote the schema, but format
-// validators quote parse errors that carry the value, so formats get a
-// message of their own, and any reason that still contains the value is
-// replaced.
-func schemaReason(e *openapi3.SchemaError) string {
-	if e.SchemaField == "format" && e.Schema != nil {
-		if e.Schema.Format == "date-time" {
-			return `is not an RFC 3339 date-time (format "date-time")`
-		}
-		return fmt.Sprintf("does not match the format %q", e.Schema.Format)
-	}
-	reason := e.Reason
-	if reason == "" {
-		reason = fmt.Sprintf("does not match the schema's %q", e.SchemaField)
-	}
-	if s, ok := e.Value.(string); ok && len(s) >= 3 && strings.Contains(reason, s) {
-		return fmt.Sprintf("does not match the schema's %q", e.SchemaField)
-	}
-	return reason
 }
 
 // jsonPointer renders an RFC 6901 pointer.

@@ -13,8 +13,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // NewAPIKeyType is the type of a key to create: secret, public or
@@ -241,19 +241,12 @@ func validateNewKey(key NewAPIKey, body oapi.CreateAPIKeyRequest) error {
 // createRequestSchema is the JSON schema of createApiKey's request body in
 // the embedded spec, loaded on first use.
 var createRequestSchema = sync.OnceValues(func() (*openapi3.Schema, error) {
-	doc, err := apikeys.LoadSpec(context.Background())
+	doc, err := spec.Doc()
 	if err != nil {
 		return nil, err
 	}
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			if op.OperationID != "createApiKey" || op.RequestBody == nil || op.RequestBody.Value == nil {
-				continue
-			}
-			if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
-				return mt.Schema.Value, nil
-			}
-		}
+	if s := spec.RequestSchema(spec.Operation(doc, "createApiKey")); s != nil {
+		return s, nil
 	}
 	return nil, errors.New("openapi.yaml: createApiKey has no JSON request body")
 })

@@ -5,7 +5,7 @@
 //
 // The generated client builds every request and defines every type an
 // answer decodes into; each answer is checked against its schema in the
-// embedded openapi.yaml (apikeys.OpenAPISpec) before it is decoded, so the
+// embedded openapi.yaml (internal/spec) before it is decoded, so the
 // spec's required members, nullable, types, formats and lengths are the
 // client's rules with no copy of them here (docs/client.md says which rules
 // a client enforces and which it leaves to the contract suite). This

@@ -51,7 +51,7 @@ func TestEveryKeyHasItsFiveFields(t *testing.T) {
 		{"a 40-character last_four", with("last_four", `"`+strings.Repeat("x", 40)+`"`), `key 0: "last_four": maximum string length is 4`},
 		{"a 3-character last_four", with("last_four", `"abc"`), `key 0: "last_four": minimum string length is 4`},
 		{"a number for a name", with("name", "7"), `key 0: "name": value must be a string`},
-		{"a bad date", with("created_at", `"yesterday"`), `key 0: "created_at" is not a date-time (the spec's format)`},
+		{"a bad date", with("created_at", `"yesterday"`), `key 0: "created_at" is not an RFC 3339 date-time (the spec's format)`},
 		{"a null key", `null`, `key 0 is null`},
 		{"a number for a key", `0`, `key 0: value must be an object`},
 		{"the second key broken", good + `, {}`, `key 1: property "name" is missing`},

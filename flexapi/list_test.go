@@ -173,7 +173,7 @@ func TestListMalformedSuccess(t *testing.T) {
 		{"wrong content type", "text/html", noKeysBody, "is not JSON"},
 		{"keys not an array", "application/json", `{"keys": "none"}`, `"keys": value must be an array`},
 		{"trailing garbage", "application/json", `{"keys": []} {"keys": []}`, "decoding JSON"},
-		{"bad date", "application/json", `{"keys": [{"created_at": "yesterday"}]}`, `key 0: "created_at" is not a date-time`},
+		{"bad date", "application/json", `{"keys": [{"created_at": "yesterday"}]}`, `key 0: "created_at" is not an RFC 3339 date-time`},
 		{"deeply nested", "application/json", `{"keys": ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, "decoding JSON"},
 	}
 	for _, tt := range tests {

@@ -2,7 +2,6 @@ package flexapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,20 +12,14 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // The client checks every answer it decodes against the schemas of
 // openapi.yaml, the spec flexapi/oapi was generated from: required members,
 // nullable, types, formats and lengths are the spec's, not this package's.
-//
-// The spec comes from apikeys.OpenAPISpec (the root package embeds
-// openapi.yaml byte for byte) rather than from oapi-codegen's embedded-spec
-// option: the double and the contract suite validate against those same
-// bytes, so all three read one copy; oapi-codegen's is a re-serialised copy
-// whose operation ids it rewrites; and `make check-generated` fails CI when
-// flexapi/oapi no longer matches openapi.yaml, so the bytes are the ones
-// the generated types came from.
+// The spec is internal/spec's, which the double and the contract suite
+// validate against too.
 
 // reportOnly are the schema keywords the client does not enforce on an
 // answer (docs/client.md, "What the client enforces"). They say whether a
@@ -78,32 +71,16 @@ type answerSchemas struct {
 
 // schemas loads the answers' schemas once, on first use.
 var schemas = sync.OnceValues(func() (*answerSchemas, error) {
-	doc, err := apikeys.LoadSpec(context.Background())
+	// A document of its own: relaxForAnswers changes its schemas.
+	doc, err := spec.Load()
 	if err != nil {
 		return nil, err
 	}
-	ops := map[string]*openapi3.Operation{}
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			ops[op.OperationID] = op
-		}
-	}
 	seen := map[*openapi3.Schema]bool{}
 	answer := func(opID string, status int) *openapi3.Schema {
-		op := ops[opID]
-		if op == nil || op.Responses == nil {
-			return nil
-		}
-		r := op.Responses.Status(status)
-		if r == nil || r.Value == nil {
-			return nil
-		}
-		mt := r.Value.Content.Get("application/json")
-		if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
-			return nil
-		}
-		relaxForAnswers(mt.Schema.Value, seen)
-		return mt.Schema.Value
+		s := spec.ResponseSchema(spec.Operation(doc, opID), status)
+		relaxForAnswers(s, seen)
+		return s
 	}
 	s := &answerSchemas{created: map[int]*openapi3.Schema{}}
 	if s.list = answer("listApiKeys", 200); s.list == nil {
@@ -200,23 +177,13 @@ func visit(s *openapi3.Schema, v any) (*openapi3.SchemaError, error) {
 }
 
 // schemaErrorText is a schema error as one line: the member it is about and
-// the spec's rule. It is built from the rule's fixed parts, never from
-// Error(), and a reason that repeats the value (kin-openapi's reasons for
-// enum and pattern quote the schema, others might quote the value) is
-// replaced by the keyword's name.
+// the spec's rule, in spec.Reason's words, which never quote the value.
 func schemaErrorText(pointer []string, se *openapi3.SchemaError) string {
-	reason := se.Reason
-	switch {
-	case se.SchemaField == "required" && len(pointer) > 0:
+	if se.SchemaField == "required" && len(pointer) > 0 {
 		// kin-openapi points at the missing member itself.
 		pointer = pointer[:len(pointer)-1]
-	case se.SchemaField == "nullable":
-		reason = "is null"
-	case se.SchemaField == "format" && se.Schema != nil:
-		reason = fmt.Sprintf("is not a %s (the spec's format)", se.Schema.Format)
-	case reason == "" || quotesValue(reason, se.Value):
-		reason = fmt.Sprintf("does not match the spec's %q", se.SchemaField)
 	}
+	reason := spec.Reason(se)
 	var b strings.Builder
 	for _, p := range pointer {
 		if _, err := strconv.Atoi(p); err == nil {
@@ -232,28 +199,6 @@ func schemaErrorText(pointer []string, se *openapi3.SchemaError) string {
 		return b.String() + " " + reason
 	}
 	return b.String() + ": " + reason
-}
-
-// quotesValue reports whether reason holds a string value, or any string
-// member of an object value, of three bytes or more.
-func quotesValue(reason string, v any) bool {
-	switch v := v.(type) {
-	case string:
-		return len(v) >= 3 && strings.Contains(reason, v)
-	case map[string]any:
-		for k, e := range v {
-			if quotesValue(reason, k) || quotesValue(reason, e) {
-				return true
-			}
-		}
-	case []any:
-		for _, e := range v {
-			if quotesValue(reason, e) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // valueDecoder decodes JSON values, one at a time, with one json.Decoder:

@@ -24,8 +24,8 @@ func TestSchemaErrorsQuoteNoValue(t *testing.T) {
 	c := schemaCanary
 	for _, tc := range []struct{ name, body, want string }{
 		{"a long last_four", `{"keys": [{` + good + `, "last_four": "` + c + `"}]}`, `"last_four": maximum string length is 4`},
-		{"a date-time that is not one", `{"keys": [{"name": "K", "type": "secret", "created_at": "` + c + `", "last_used": null, "last_four": "abcd"}]}`, `"created_at" is not a date-time`},
-		{"last_used not a date-time", `{"keys": [{"name": "K", "type": "secret", "created_at": "2024-11-16T12:00:00Z", "last_used": "2024-11-16T12:00:00Z` + c + `", "last_four": "abcd"}]}`, `"last_used" is not a date-time`},
+		{"a date-time that is not one", `{"keys": [{"name": "K", "type": "secret", "created_at": "` + c + `", "last_used": null, "last_four": "abcd"}]}`, `"created_at" is not an RFC 3339 date-time`},
+		{"last_used not a date-time", `{"keys": [{"name": "K", "type": "secret", "created_at": "2024-11-16T12:00:00Z", "last_used": "2024-11-16T12:00:00Z` + c + `", "last_four": "abcd"}]}`, `"last_used" is not an RFC 3339 date-time`},
 		{"an object for a name", `{"keys": [{"name": {"` + c + `": "` + c + `"}, "type": "secret", "created_at": "2024-11-16T12:00:00Z", "last_used": null, "last_four": "abcd"}]}`, `"name": value must be a string`},
 		{"a string for a key", `{"keys": ["` + c + `"]}`, `key 0: value must be an object`},
 		{"a string for the keys", `{"keys": "` + c + `"}`, `"keys": value must be an array`},

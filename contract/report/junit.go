@@ -1,7 +1,6 @@
 package report
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,7 @@ import (
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // ansiEscape matches a terminal colour code.
@@ -63,7 +62,7 @@ func trimSep(s string) string { return s[1 : len(s)-1] }
 // EmbeddedSpecVersion is info.version of the openapi.yaml built into the
 // suite: the report states it on every path, a misconfigured run included.
 func EmbeddedSpecVersion() string {
-	doc, err := apikeys.LoadSpec(context.Background())
+	doc, err := spec.Doc()
 	if err != nil {
 		return "unknown (openapi.yaml does not load)"
 	}

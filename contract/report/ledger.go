@@ -1,14 +1,13 @@
 package report
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // A Discrepancy is one contradiction of FlexFactor's pages, as
@@ -53,7 +52,7 @@ const discrepanciesExtension = "x-discrepancies"
 // Discrepancies reads the discrepancies of openapi.yaml's x-discrepancies.
 // The n-th must carry the id D<n>.
 func Discrepancies() ([]Discrepancy, error) {
-	doc, err := apikeys.LoadSpec(context.Background())
+	doc, err := spec.Doc()
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 )
 
-func spec(containers []string, text string, state types.SpecState, message string, entries ...string) types.SpecReport {
+func specReport(containers []string, text string, state types.SpecState, message string, entries ...string) types.SpecReport {
 	s := types.SpecReport{ContainerHierarchyTexts: containers, LeafNodeText: text, LeafNodeType: types.NodeTypeIt, State: state}
 	s.Failure.Message = message
 	for _, e := range entries {
@@ -18,9 +18,9 @@ func spec(containers []string, text string, state types.SpecState, message strin
 }
 
 func TestChecksAreStableAndNamedWithSeparators(t *testing.T) {
-	a := spec([]string{"Listing", "when x"}, "answers 200", types.SpecStatePassed, "")
-	b := spec([]string{"Auth"}, "answers 401", types.SpecStateFailed, "expected 401")
-	c := spec(nil, "", types.SpecStateFailed, "misconfigured")
+	a := specReport([]string{"Listing", "when x"}, "answers 200", types.SpecStatePassed, "")
+	b := specReport([]string{"Auth"}, "answers 401", types.SpecStateFailed, "expected 401")
+	c := specReport(nil, "", types.SpecStateFailed, "misconfigured")
 	c.LeafNodeType = types.NodeTypeBeforeSuite
 	one := Checks(types.Report{SpecReports: []types.SpecReport{a, b, c}})
 	two := Checks(types.Report{SpecReports: []types.SpecReport{b, c, a}})
@@ -38,11 +38,11 @@ func TestChecksAreStableAndNamedWithSeparators(t *testing.T) {
 }
 
 func TestDecide(t *testing.T) {
-	passed := spec([]string{"A"}, "passes", types.SpecStatePassed, "")
-	rec := spec([]string{"A"}, "records", types.SpecStatePassed, "", EntryRecorded)
-	failed := spec([]string{"B"}, "fails", types.SpecStateFailed, "GET /v1/x -> 500; expected 200\nmore")
-	notRun := spec([]string{"C"}, "not run", types.SpecStateSkipped, NotRunPrefix+"the target is broken")
-	inc := spec([]string{"D"}, "no data", types.SpecStateSkipped, "mid m has no keys", EntryInconclusive)
+	passed := specReport([]string{"A"}, "passes", types.SpecStatePassed, "")
+	rec := specReport([]string{"A"}, "records", types.SpecStatePassed, "", EntryRecorded)
+	failed := specReport([]string{"B"}, "fails", types.SpecStateFailed, "GET /v1/x -> 500; expected 200\nmore")
+	notRun := specReport([]string{"C"}, "not run", types.SpecStateSkipped, NotRunPrefix+"the target is broken")
+	inc := specReport([]string{"D"}, "no data", types.SpecStateSkipped, "mid m has no keys", EntryInconclusive)
 	checks := func(s ...types.SpecReport) []CheckResult { return Checks(types.Report{SpecReports: s}) }
 	tests := []struct {
 		name            string
@@ -56,7 +56,7 @@ func TestDecide(t *testing.T) {
 		{"broken target", checks(notRun, failed), nil, &Broken{Cause: "token rejected: the listing answered 401", Hint: "check FLEXFACTOR_TOKEN"},
 			"BROKEN TARGET: token rejected: the listing answered 401", "check FLEXFACTOR_TOKEN"},
 		{"a failed check", checks(passed, failed, inc), nil, nil, "FAILED: 1 check", "B › fails: GET /v1/x -> 500; expected 200"},
-		{"a failure whose first line introduces a list", checks(spec([]string{"E"}, "keys", types.SpecStateFailed, "key values may be exposed:\n  body /keys/0/api_key: a member named api_key\n  body /keys/1/api_key: the same")), nil, nil,
+		{"a failure whose first line introduces a list", checks(specReport([]string{"E"}, "keys", types.SpecStateFailed, "key values may be exposed:\n  body /keys/0/api_key: a member named api_key\n  body /keys/1/api_key: the same")), nil, nil,
 			"FAILED: 1 check", "E › keys: key values may be exposed: body /keys/0/api_key: a member named api_key (and 1 more)"},
 		{"an inconclusive check", checks(passed, inc), nil, nil, "INCONCLUSIVE: 1 check could not prove anything", "D › no data: mid m has no keys"},
 		{"only recordings", checks(rec), nil, nil, "INCONCLUSIVE: no check passed", "nothing was proved: see the checks below"},
@@ -99,7 +99,7 @@ func TestTheReportIsHonestWhenNothingWasObserved(t *testing.T) {
 // TestDecideSaysARunThatDidNotFinish: no check failed, but Ginkgo ended
 // the suite early (an interrupt, a timeout): the run is not green.
 func TestDecideSaysARunThatDidNotFinish(t *testing.T) {
-	passed := spec([]string{"A"}, "passes", types.SpecStatePassed, "")
+	passed := specReport([]string{"A"}, "passes", types.SpecStatePassed, "")
 	v := Decide(Checks(types.Report{SpecReports: []types.SpecReport{passed}}), nil, nil, []string{"interrupted by a signal\nmore"})
 	if v.Line() != "FAILED: the run did not finish" || v.ReadFirst != "interrupted by a signal" {
 		t.Errorf("Decide = %q / %q", v.Line(), v.ReadFirst)

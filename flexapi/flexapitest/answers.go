@@ -16,6 +16,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // encodeAs encodes v, a generated model of the spec's schema name, the way
@@ -26,7 +28,7 @@ import (
 // generated types' is alphabetical), the others after them.
 func encodeAs(name string, v any) []byte {
 	b, _ := json.Marshal(v)
-	doc, err := loadSpec()
+	doc, err := spec.Doc()
 	if err != nil {
 		return b
 	}
@@ -236,7 +238,7 @@ func answerProblems(err error) string {
 			if where == "" {
 				where = "the body"
 			}
-			out = append(out, where+": "+schemaReason(se))
+			out = append(out, where+": "+spec.Reason(se))
 			return
 		}
 		var pe *openapi3filter.ParseError

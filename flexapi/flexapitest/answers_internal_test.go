@@ -7,12 +7,11 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
 )
 
 // withSpec changes the embedded spec's text by the given replacements and
@@ -20,7 +19,11 @@ import (
 // not: the spec's rules reach the double's checks with no edit of its code.
 func withSpec(t *testing.T, replacements ...string) *Server {
 	t.Helper()
-	text := string(apikeys.OpenAPISpec)
+	raw, err := os.ReadFile("../../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
 	for i := 0; i+1 < len(replacements); i += 2 {
 		changed := strings.Replace(text, replacements[i], replacements[i+1], 1)
 		if changed == text {

@@ -15,7 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // LoadData reads a data file: a JSON or YAML object that maps each merchant
@@ -125,7 +126,7 @@ func lineCol(b []byte, offset int64) (line, col int) {
 // checked against: its required list says which fields a key must have,
 // and the key as encoded must match it whole.
 func apiKeySchema() (*openapi3.Schema, error) {
-	doc, err := loadSpec()
+	doc, err := spec.Doc()
 	if err != nil {
 		return nil, err
 	}
@@ -242,12 +243,7 @@ func schemaProblem(err error, fields map[string]*yaml.Node) error {
 	if !errors.As(err, &se) {
 		return errors.New("the key does not match openapi.yaml's APIKey")
 	}
-	reason := se.Reason
-	if se.SchemaField == "format" && se.Schema != nil {
-		// kin-openapi's reason for a format spells out its regular
-		// expression: name the format instead.
-		reason = fmt.Sprintf("not a %s (its format in openapi.yaml)", se.Schema.Format)
-	}
+	reason := spec.Reason(se)
 	path := se.JSONPointer()
 	if len(path) > 0 {
 		if n := fields[path[0]]; n != nil {
@@ -265,7 +261,7 @@ func refuseKeyValues(n *yaml.Node) error {
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if k := n.Content[i]; apikeys.IsKeyValueField(k.Value) {
+			if k := n.Content[i]; redact.IsSecretField(k.Value) {
 				return fmt.Errorf("line %d: field %q would carry the key's full value, which the list call never returns: remove it", k.Line, k.Value)
 			}
 			if err := refuseKeyValues(n.Content[i+1]); err != nil {

@@ -1,7 +1,6 @@
 package flexapitest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,11 +8,9 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest/internal/oapiserver"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
@@ -48,16 +45,6 @@ var operationRoutes = map[string]Route{
 	"createApiKey": RouteCreate,
 	"revokeApiKey": RouteRevoke,
 }
-
-// loadSpec is the embedded spec, loaded once for every server: kin-openapi
-// only reads a loaded document, so the servers share it.
-var loadSpec = sync.OnceValues(func() (*openapi3.T, error) {
-	doc, err := apikeys.LoadSpec(context.Background())
-	if err != nil {
-		return nil, fmt.Errorf("flexapitest: %w", err)
-	}
-	return doc, nil
-})
 
 // specRoute is one route as the generated handler registered it: its
 // ServeMux pattern and the spec's operation behind it.

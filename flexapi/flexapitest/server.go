@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // Server is a running FlexFactor double. Its methods are safe for concurrent
@@ -116,8 +118,9 @@ func Start(opts ...Option) (*Server, error) {
 	doc := cfg.doc
 	if doc == nil {
 		var err error
-		if doc, err = loadSpec(); err != nil {
-			return nil, err
+		// Shared by every server: kin-openapi only reads a loaded document.
+		if doc, err = spec.Doc(); err != nil {
+			return nil, fmt.Errorf("flexapitest: %w", err)
 		}
 	}
 	router, routes, err := newRouter(s, doc)

@@ -1,7 +1,6 @@
 package flexapitest_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
 )
 
@@ -79,7 +77,7 @@ func TestTokenFlow(t *testing.T) {
 	if e.status != http.StatusOK || !jsonEqual(t, e.body, page) {
 		t.Errorf("list mid_123456: %s, want the page's two keys", e)
 	}
-	example, _ := json.Marshal(spec(t).Components.Examples["TwoKeys"].Value.Value)
+	example, _ := json.Marshal(loadedSpec(t).Components.Examples["TwoKeys"].Value.Value)
 	if !jsonEqual(t, e.body, string(example)) {
 		t.Errorf("list mid_123456 differs from openapi.yaml's TwoKeys example")
 	}
@@ -380,10 +378,7 @@ func TestInvalidOptions(t *testing.T) {
 // TestEveryAnswerSaysTheSpecVersion: the double's answers, a success, an
 // error and a 404 alike, carry the embedded spec's info.version.
 func TestEveryAnswerSaysTheSpecVersion(t *testing.T) {
-	doc, err := apikeys.LoadSpec(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := loadedSpec(t)
 	srv := flexapitest.NewServer()
 	defer srv.Close()
 	for _, path := range []string{"/api-keys/mid_123456", "/no-such-path"} {

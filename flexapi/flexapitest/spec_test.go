@@ -9,33 +9,24 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
-// The spec, loaded once for every test.
-var (
-	specOnce sync.Once
-	specDoc  *openapi3.T
-	specErr  error
-)
-
-func spec(t testing.TB) *openapi3.T {
+// loadedSpec is the embedded spec, loaded once for every test.
+func loadedSpec(t testing.TB) *openapi3.T {
 	t.Helper()
-	specOnce.Do(func() {
-		specDoc, specErr = apikeys.LoadSpec(context.Background())
-	})
-	if specErr != nil {
-		t.Fatalf("openapi.yaml: %v", specErr)
+	doc, err := spec.Doc()
+	if err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
 	}
-	return specDoc
+	return doc
 }
 
 // exchange is one request and its answer, body read in full.
@@ -61,7 +52,7 @@ func (e exchange) String() string {
 // segment.
 func specRoute(t testing.TB, method, escapedPath string) *routers.Route {
 	t.Helper()
-	doc := spec(t)
+	doc := loadedSpec(t)
 	var p string
 	switch {
 	case escapedPath == "/v1/oauth2/token":
@@ -97,7 +88,7 @@ func specErrors(t testing.TB, e exchange) error {
 		if err := json.Unmarshal(e.body, &v); err != nil {
 			return fmt.Errorf("body is not JSON: %w", err)
 		}
-		return spec(t).Components.Schemas["ErrorList"].Value.VisitJSON(v, openapi3.DisableSchemaErrorDetails())
+		return loadedSpec(t).Components.Schemas["ErrorList"].Value.VisitJSON(v, openapi3.DisableSchemaErrorDetails())
 	}
 	opts := &openapi3filter.Options{
 		MultiError:              true,

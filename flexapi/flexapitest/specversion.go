@@ -1,11 +1,6 @@
 package flexapitest
 
-import (
-	"context"
-	"sync"
-
-	apikeys "github.com/flexcontract/flexfactor-apikeys"
-)
+import "github.com/flexcontract/flexfactor-apikeys/internal/spec"
 
 // SpecVersionHeader is the header of every answer of the double: the
 // info.version of the openapi.yaml it was built from (embedded, so it is
@@ -13,13 +8,6 @@ import (
 // spec can refuse an older double instead of failing on a field it lacks.
 const SpecVersionHeader = "X-Spec-Version"
 
-// SpecVersion is the embedded openapi.yaml's info.version; it is read once.
-var SpecVersion = sync.OnceValue(func() string {
-	doc, err := apikeys.LoadSpec(context.Background())
-	if err != nil {
-		// The double's other users fail on the same spec with the error;
-		// an answer still says it knows no version.
-		return "unknown"
-	}
-	return doc.Info.Version
-})
+// SpecVersion is the embedded openapi.yaml's info.version ("unknown" when
+// it does not load: the double's other uses then fail with the reason).
+func SpecVersion() string { return spec.Version() }

@@ -15,6 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // requestValidator checks every request against openapi.yaml: each route's
@@ -269,7 +271,7 @@ func describe(out fieldErrors, param string, err error, reason string) {
 			schemaErr.Schema != nil && schemaErr.Schema.Type != nil:
 			out.add(field, fmt.Sprintf("%s must be a JSON %s.", name, strings.Join(schemaErr.Schema.Type.Slice(), " or ")))
 		default:
-			out.add(field, fmt.Sprintf("%s does not match the specification: %s.", name, schemaReason(schemaErr)))
+			out.add(field, fmt.Sprintf("%s does not match the specification: %s.", name, spec.Reason(schemaErr)))
 		}
 		return
 	}
@@ -292,20 +294,4 @@ func describe(out fieldErrors, param string, err error, reason string) {
 	default:
 		out.add(field, name+" does not match the specification.")
 	}
-}
-
-// schemaReason says why a value fails its schema in the spec's words alone:
-// kin-openapi's own reason, but for the reasons that may quote what was
-// sent (a format validator's error, as time.Parse's quotes its input; an
-// unsupported member's name), which are said without it.
-func schemaReason(e *openapi3.SchemaError) string {
-	switch {
-	case e.SchemaField == "format" && e.Schema != nil:
-		return fmt.Sprintf("it does not match the format %q", e.Schema.Format)
-	case e.SchemaField == "properties":
-		return "it has a member the specification does not allow"
-	case e.Reason != "":
-		return e.Reason
-	}
-	return fmt.Sprintf("it fails the schema's %q", e.SchemaField)
 }
