@@ -29,10 +29,15 @@ type Client struct {
 	authKind     authKind
 }
 
-// New returns a Client configured by opts: Sandbox, no credentials, three
-// attempts per call and a 30s timeout unless they say otherwise. It fails on
-// the first invalid option, and when credentials would be sent over plain
-// http to a host that is not loopback (ErrInsecureTransport).
+// ErrNoCredentials: New was given none of WithToken, WithTokenSource or
+// WithCredentials; every call would answer 401.
+var ErrNoCredentials = errors.New("flexapi: no credentials: give WithCredentials, WithToken or WithTokenSource")
+
+// New returns a Client configured by opts: Sandbox, three attempts per call
+// and a 30s timeout unless they say otherwise. It fails on the first invalid
+// option, without credentials (ErrNoCredentials), and when credentials would
+// be sent over plain http to a host that is not loopback
+// (ErrInsecureTransport).
 func New(opts ...Option) (*Client, error) {
 	s := defaultSettings()
 	for _, opt := range opts {
@@ -43,7 +48,10 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	if err := checkTransportSecurity(s.baseURL, s.auth != authNone); err != nil {
+	if s.auth == authNone {
+		return nil, ErrNoCredentials
+	}
+	if err := checkTransportSecurity(s.baseURL); err != nil {
 		return nil, err
 	}
 
@@ -113,8 +121,6 @@ func New(opts ...Option) (*Client, error) {
 			earlyExpiry:  s.earlyExpiry,
 			now:          s.now,
 		}
-	default:
-		c.red = newRedactor()
 	}
 	return c, nil
 }

@@ -31,7 +31,7 @@ func (c *Client) authorized(ctx context.Context, op Operation, send sendFunc) (*
 	if err != nil {
 		return nil, "", err
 	}
-	if resp.StatusCode == http.StatusUnauthorized && c.auth != nil && c.auth.renew(tok) {
+	if resp.StatusCode == http.StatusUnauthorized && c.auth.renew(tok) {
 		drainAndClose(resp.Body)
 		return c.sendOnce(ctx, op, send)
 	}
@@ -41,17 +41,12 @@ func (c *Client) authorized(ctx context.Context, op Operation, send sendFunc) (*
 // sendOnce sends one request of a call (with the retries of its policy) and
 // returns the answer and the token it was sent with.
 func (c *Client) sendOnce(ctx context.Context, op Operation, send sendFunc) (*http.Response, string, error) {
-	var tok string
-	if c.auth != nil {
-		var err error
-		if tok, err = c.auth.token(ctx); err != nil {
-			return nil, "", err
-		}
+	tok, err := c.auth.token(ctx)
+	if err != nil {
+		return nil, "", err
 	}
 	bearer := func(_ context.Context, req *http.Request) error {
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
+		req.Header.Set("Authorization", "Bearer "+tok)
 		return nil
 	}
 	resp, err := send(ctx, bearer)

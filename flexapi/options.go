@@ -59,6 +59,7 @@ type Option func(*settings) error
 // itself without them (see Format).
 type settings struct {
 	baseURL      *url.URL
+	baseFrom     string // the option that set baseURL
 	httpClient   *http.Client
 	userAgent    string
 	auth         authKind
@@ -127,7 +128,7 @@ func (s *settings) Format(f fmt.State, _ rune) {
 }
 
 // WithEnvironment selects one of FlexFactor's deployments (Sandbox by
-// default). It replaces a base URL given before.
+// default). It excludes WithBaseURL.
 func WithEnvironment(e Environment) Option {
 	return func(s *settings) error {
 		switch e {
@@ -139,25 +140,39 @@ func WithEnvironment(e Environment) Option {
 		if err != nil {
 			return fmt.Errorf("flexapi: environment %q: %w", string(e), err)
 		}
-		s.baseURL = u
-		return nil
+		return s.setBase(u, "WithEnvironment")
 	}
 }
 
-// WithBaseURL sets the base URL the paths are appended to, /v1 included, e.g.
-// "http://127.0.0.1:1234/v1". It must be an absolute http or https URL without
-// user info, query or fragment. Plain http is accepted only for loopback hosts
-// when the client sends credentials (New checks that).
+// WithBaseURL sets the base URL the paths are appended to, the spec's /v1
+// included, e.g. "http://127.0.0.1:1234/v1": a path that does not end in
+// /v1 is refused, with a hint. It must be an absolute http or https URL
+// without user info, query or fragment. Plain http is accepted only for
+// loopback hosts when the client sends credentials (New checks that). It
+// excludes WithEnvironment.
 func WithBaseURL(base string) Option {
 	return func(s *settings) error {
 		u, err := parseBaseURL(base)
 		if err != nil {
 			return err
 		}
-		s.baseURL = u
-		return nil
+		return s.setBase(u, "WithBaseURL")
 	}
 }
+
+// setBase sets the base URL once: with both WithEnvironment and WithBaseURL
+// one would be ignored, whichever came first.
+func (s *settings) setBase(u *url.URL, from string) error {
+	if s.baseFrom != "" && s.baseFrom != from {
+		return fmt.Errorf("flexapi: %s and %s are exclusive", s.baseFrom, from)
+	}
+	s.baseURL, s.baseFrom = u, from
+	return nil
+}
+
+// versionPath is the path of the spec's servers, "/v1", which every base
+// URL ends in.
+var versionPath = func() string { u, _ := url.Parse(string(Sandbox)); return u.Path }()
 
 func parseBaseURL(base string) (*url.URL, error) {
 	u, err := url.Parse(base)
@@ -178,6 +193,13 @@ func parseBaseURL(base string) (*url.URL, error) {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = strings.TrimSuffix(u.RawPath, "/")
+	if !strings.HasSuffix(u.Path, versionPath) {
+		// Without it every call answers 404 and says nothing of why.
+		hint := *u
+		hint.Path, hint.RawPath = strings.TrimSuffix(u.Path, versionPath+"/api-keys")+versionPath, ""
+		return nil, fmt.Errorf("flexapi: base URL path %q does not end in %s, the API's version: want %q",
+			u.Path, versionPath, hint.String())
+	}
 	return u, nil
 }
 
@@ -256,6 +278,11 @@ func WithCredentials(appKey, appSecret string) Option {
 		if hasControl(appKey) || hasControl(appSecret) {
 			return errors.New("flexapi: AppKey or AppSecret contains control characters")
 		}
+		if appKey != strings.TrimSpace(appKey) || appSecret != strings.TrimSpace(appSecret) {
+			// Read from a file with its newline, or pasted with a
+			// space: the exchange would answer 401.
+			return errors.New("flexapi: AppKey or AppSecret has leading or trailing whitespace")
+		}
 		if err := s.setAuth(authCredentials); err != nil {
 			return err
 		}
@@ -280,6 +307,9 @@ func validToken(token string) error {
 	// A bearer token is a single token68 word: whitespace or control
 	// characters would split or inject header lines.
 	if strings.ContainsFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		if strings.HasPrefix(strings.ToLower(token), "bearer ") {
+			return errors.New(`flexapi: token starts with "Bearer ": give the token alone, the client adds the scheme`)
+		}
 		return errors.New("flexapi: token contains whitespace or control characters")
 	}
 	return nil

@@ -42,15 +42,54 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		{"inverted backoff", []flexapi.Option{flexapi.WithBackoff(2, 1)}},
 		{"zero retry wait cap", []flexapi.Option{flexapi.WithMaxRetryWait(0)}},
 		{"nil option", []flexapi.Option{nil}},
+		{"no credentials", nil},
+		{"base URL without /v1", []flexapi.Option{flexapi.WithBaseURL("http://127.0.0.1:1234")}},
+		{"base URL of the list endpoint", []flexapi.Option{flexapi.WithBaseURL("https://host/v1/api-keys")}},
+		{"base URL with /v2", []flexapi.Option{flexapi.WithBaseURL("https://host/v2")}},
+		{"environment and base URL", []flexapi.Option{flexapi.WithEnvironment(flexapi.Production), flexapi.WithBaseURL("https://host/v1")}},
+		{"base URL and environment", []flexapi.Option{flexapi.WithBaseURL("https://host/v1"), flexapi.WithEnvironment(flexapi.Sandbox)}},
+		{"token with its scheme", []flexapi.Option{flexapi.WithToken("Bearer " + staticTok)}},
+		{"app secret with a newline", []flexapi.Option{flexapi.WithCredentials(appKey, appSecret+"\n")}},
+		{"app key with a space", []flexapi.Option{flexapi.WithCredentials(" "+appKey, appSecret)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := flexapi.New(tt.opts...)
+			// With credentials, unless the case is about them, so that
+			// each case fails for its own reason.
+			opts := tt.opts
+			if tt.name != "no credentials" {
+				opts = append([]flexapi.Option{flexapi.WithCredentials(appKey, appSecret)}, opts...)
+			}
+			c, err := flexapi.New(opts...)
 			if err == nil || c != nil {
 				t.Fatalf("New: %v, %v: want an error", c, err)
 			}
+			if got, want := errors.Is(err, flexapi.ErrNoCredentials), tt.name == "no credentials"; got != want {
+				t.Errorf("New: %v: ErrNoCredentials %t, want %t", err, got, want)
+			}
 			assertNoSecret(t, err)
 		})
+	}
+}
+
+// TestNewHintsAtWhatIsWrong: a mistake New refuses says how to fix it.
+func TestNewHintsAtWhatIsWrong(t *testing.T) {
+	tok := flexapi.WithToken(staticTok)
+	for _, tt := range []struct {
+		opts []flexapi.Option
+		want string
+	}{
+		{[]flexapi.Option{tok, flexapi.WithBaseURL("http://127.0.0.1:1234")}, `want "http://127.0.0.1:1234/v1"`},
+		{[]flexapi.Option{tok, flexapi.WithBaseURL("https://host/v1/api-keys/")}, `want "https://host/v1"`},
+		{[]flexapi.Option{flexapi.WithToken("Bearer " + staticTok)}, "the client adds the scheme"},
+		{[]flexapi.Option{tok, flexapi.WithBaseURL("https://host/v1"), flexapi.WithEnvironment(flexapi.Sandbox)}, "WithBaseURL and WithEnvironment are exclusive"},
+		{[]flexapi.Option{flexapi.WithCredentials(appKey, appSecret+" ")}, "leading or trailing whitespace"},
+		{nil, "give WithCredentials, WithToken or WithTokenSource"},
+	} {
+		_, err := flexapi.New(tt.opts...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("New: %v: want it to say %q", err, tt.want)
+		}
 	}
 }
 
@@ -82,10 +121,6 @@ func TestNewRefusesCredentialsInClearText(t *testing.T) {
 			})
 		}
 	}
-	// Without credentials nothing secret travels.
-	if _, err := flexapi.New(flexapi.WithBaseURL("http://api.example.com/v1")); err != nil {
-		t.Errorf("New without credentials: %v", err)
-	}
 }
 
 func TestEnvironments(t *testing.T) {
@@ -100,7 +135,7 @@ func TestEnvironments(t *testing.T) {
 			t.Errorf("%s: %s", env, c)
 		}
 	}
-	c, err := flexapi.New()
+	c, err := flexapi.New(flexapi.WithToken(staticTok))
 	if err != nil || !strings.Contains(c.String(), "api-sandbox") {
 		t.Errorf("default: %v, %v: want the sandbox", c, err)
 	}

@@ -63,8 +63,8 @@ func sameOriginRedirects(req *http.Request, via []*http.Request) error {
 // checkTransportSecurity refuses a client that would send credentials in
 // clear text: https always, plain http to loopback hosts only (tests, local
 // doubles).
-func checkTransportSecurity(u *url.URL, sendsCredentials bool) error {
-	if !sendsCredentials || u.Scheme == "https" {
+func checkTransportSecurity(u *url.URL) error {
+	if u.Scheme == "https" {
 		return nil
 	}
 	if isLoopback(u.Hostname()) {
