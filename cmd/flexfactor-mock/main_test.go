@@ -242,6 +242,8 @@ func TestRunFailures(t *testing.T) {
 		{"bad public type", []string{"-public-type", "Public"}, 1, `want "public" or "publishable"`},
 		{"bad revoke status", []string{"-revoke-status", "201"}, 1, "want 200 or 204"},
 		{"no room for keys", []string{"-max-keys-per-merchant", "0"}, 1, "limits must be positive"},
+		{"unknown preference", []string{"-prefer", "crash"}, 1, `"crash" is not a preference the double knows`},
+		{"bad preference value", []string{"-prefer", "delay=soon"}, 1, "delay must be a duration"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -403,5 +405,62 @@ func TestRunCreatesAndRevokes(t *testing.T) {
 	}
 	if strings.Contains(stdout.String()+stderr.String(), key.Value[len(key.Value)-12:]) {
 		t.Errorf("the program's output holds the created key's value")
+	}
+}
+
+// TestRunPrefer: -prefer answers every request as if it carried the Prefer
+// header; a request's own comes first.
+func TestRunPrefer(t *testing.T) {
+	base, stdout, _, stop := startRun(t, "-prefer", "code=500")
+	defer stop()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr}
+	if want := "every request: Prefer: code=500"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout)
+	}
+	if status, body := get(t, c, base+"/api-keys/mid_123456", "Bearer x"); status != 500 || !strings.Contains(string(body), "unexpected error") {
+		t.Errorf("list: %d %s, want the spec's 500", status, body)
+	}
+	req, err := http.NewRequest(http.MethodGet, base+"/api-keys/mid_123456", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Prefer", "code=401")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("list with its own Prefer: %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestTheDocsHoldTheHelp: docs/double.md's flag table names every flag -h
+// lists, and holds -h's table of preferences word for word.
+func TestTheDocsHoldTheHelp(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "double.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-h"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("-h: exit %d", code)
+	}
+	help := stderr.String()
+	_, faults, ok := strings.Cut(help, preferIntro)
+	if !ok || !strings.Contains(string(doc), faults) {
+		t.Errorf("docs/double.md does not hold -h's table of preferences as -h prints it:\n%s", faults)
+	}
+	for _, line := range strings.Split(help, "\n") {
+		name, isFlag := strings.CutPrefix(line, "  -")
+		if !isFlag {
+			continue
+		}
+		name, _, _ = strings.Cut(name, " ")
+		if !strings.Contains(string(doc), "`-"+name+"`") {
+			t.Errorf("docs/double.md's flag table lacks -%s", name)
+		}
 	}
 }

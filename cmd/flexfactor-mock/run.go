@@ -19,6 +19,11 @@ const (
 	defaultAppSecret = "mock-app-secret"
 )
 
+// preferIntro heads the table of preferences in -h; docs/double.md has
+// both, word for word (TestTheDocsHoldTheHelpOnFaults).
+const preferIntro = "Faults on demand: a request's Prefer header (Prefer: code=429, or code=500, delay=2s)\n" +
+	"asks the double for them, as it asks Prism; -prefer asks for every request.\n"
+
 // run is the whole program but for signals: it serves until ctx is done and
 // returns the exit code (0 on a clean stop, 1 on an error, 2 on bad flags).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -35,9 +40,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	maxKeys := fs.Int("max-keys-per-merchant", flexapitest.DefaultMaxKeysPerMerchant, "how many keys one merchant may hold; a create beyond it answers 409")
 	breakName := fs.String("break", "", "break the double on purpose, for self-tests of workflows run against it: `revoke-ignored` (revoke answers success, the key stays), listed-twice (every listed key twice), last-four (every last_four zzzz), last-used (every last_used set) or type (every listed type tokenization)")
 	maxMerchants := fs.Int("max-merchants", flexapitest.DefaultMaxMerchants, "how many merchants may hold keys; a create beyond it answers 409")
+	prefer := fs.String("prefer", "", "answer every request as if it carried this `Prefer` header (code=503, delay=2s, unknown-type: see below); a request's own Prefer comes first")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: flexfactor-mock [flags]\n\nA local FlexFactor API-keys double: POST /v1/oauth2/token, GET /v1/api-keys/{mid},\nPOST /v1/api-keys, DELETE /v1/api-keys/{id}.\n\nFlags:")
 		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "\n%s\n%s", preferIntro, flexapitest.Preferences())
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -64,6 +71,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		flexapitest.WithPublicTypeListedAs(*publicType),
 		flexapitest.WithRevokeStatus(*revokeStatus),
 		flexapitest.WithKeyLimits(*maxKeys, *maxMerchants),
+	}
+	if *prefer != "" {
+		opts = append(opts, flexapitest.WithPrefer(*prefer))
 	}
 	var faults []flexapitest.Fault
 	switch *breakName {
@@ -119,6 +129,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  spec:       %s\n", flexapitest.SpecVersion())
 	if *breakName != "" {
 		fmt.Fprintf(stdout, "  BROKEN on purpose: -break %s\n", *breakName)
+	}
+	if *prefer != "" {
+		fmt.Fprintf(stdout, "  every request: Prefer: %s\n", *prefer)
 	}
 	fmt.Fprintf(stdout, "Stop with Ctrl-C.\n")
 

@@ -126,3 +126,18 @@ func TestFormatErrorsQuoteNoValue(t *testing.T) {
 		}
 	}
 }
+
+// A fault that leaves its answer within the spec is checked after it: with
+// a spec whose listed type is an enum, the unknown type a Prefer asks for
+// is caught, and the answer is the check's 500.
+func TestAFaultWithinTheSpecIsChecked(t *testing.T) {
+	srv := withSpec(t, "    ListedAPIKeyType:\n      type: string\n", "    ListedAPIKeyType:\n      type: string\n      enum: [secret, public, publishable, tokenization]\n")
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/v1/api-keys/mid_123456", nil)
+	req.Header.Set("Authorization", "Bearer "+srv.IssueToken())
+	req.Header.Set("Prefer", "unknown-type")
+	srv.ServeHTTP(rec, req)
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), "type") {
+		t.Errorf("list with Prefer: unknown-type: %d %s, want the answer check's 500", rec.Code, rec.Body)
+	}
+}

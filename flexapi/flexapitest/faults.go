@@ -51,8 +51,67 @@ type Fault struct {
 	// deliver writes the response in a broken way; nil writes it normally.
 	deliver func(ctx context.Context, w http.ResponseWriter, resp *response)
 	// accept serves a request the route should refuse, before the request
-	// check, or returns nil to leave it be (faults_accept.go).
-	accept func(s *Server, route Route, r *http.Request, id string) *response
+	// check, or returns nil to leave it be (faults_accept.go); serve runs
+	// the route's checks and handler on a request.
+	accept func(s *Server, route Route, r *http.Request, serve func(*http.Request) *response) *response
+	// checked: the fault leaves the answer within the spec, so that it is
+	// checked again after the fault (with WithResponseValidation).
+	checked bool
+}
+
+// faulted applies to each request the first fault of its route that
+// applies: an accepting fault before the request is served
+// (faults_accept.go); else the fault the request's Prefer header (or
+// WithPrefer) chooses; else the first injected fault that applies to the
+// status of the checked answer.
+func (s *Server) faulted(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		route := s.routeOf(r)
+		prefs, refused := s.preferencesOf(route, r)
+		if refused != nil {
+			refused.write(w)
+			return
+		}
+		serve := func(r *http.Request) *response { return capture(next, r) }
+		resp := s.acceptInvalid(route, r, serve)
+		if resp == nil {
+			resp = serve(r)
+		}
+		f := preferredFault(route, prefs)
+		if f == nil || !f.appliesTo(resp.status) {
+			f = s.takeFault(route, resp.status)
+		}
+		if f == nil {
+			resp.write(w)
+			return
+		}
+		if f.authOff {
+			authorized := r.Clone(r.Context())
+			authorized.Header.Set("Authorization", "Bearer "+s.IssueToken())
+			resp = serve(authorized)
+		}
+		resp.headers() // faults change the header map
+		if f.refuse != nil && f.refuse(r) {
+			resp = errorResponse(http.StatusUnauthorized, msgInvalidToken)
+		}
+		if f.transform != nil {
+			if err := f.transform(resp); err != nil {
+				resp = errorResponse(http.StatusInternalServerError, "flexapitest: "+err.Error())
+			}
+		}
+		h := resp.headers()
+		for k, vs := range f.header {
+			h[k] = append(h[k], vs...)
+		}
+		if f.checked && s.answers != nil {
+			resp = s.answers.check(r, route, resp)
+		}
+		if f.deliver != nil {
+			f.deliver(r.Context(), w, resp)
+			return
+		}
+		resp.write(w)
+	})
 }
 
 // String names the fault, for test output.
@@ -234,7 +293,7 @@ func OversizedBody(n int) Fault {
 // Latency waits d before sending the faithful answer. The wait ends early,
 // with no answer, when the client gives up or the server closes.
 func Latency(d time.Duration) Fault {
-	return Fault{name: fmt.Sprintf("latency %v", d), deliver: func(ctx context.Context, w http.ResponseWriter, r *response) {
+	return Fault{name: fmt.Sprintf("latency %v", d), checked: true, deliver: func(ctx context.Context, w http.ResponseWriter, r *response) {
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
@@ -248,12 +307,9 @@ func Latency(d time.Duration) Fault {
 // DropConnection closes the connection without answering.
 func DropConnection() Fault {
 	return Fault{name: "dropped connection", deliver: func(_ context.Context, w http.ResponseWriter, r *response) {
-		r.status = 0
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				return
-			}
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
+			return
 		}
 		// Not hijackable (HTTP/2): abort the handler, which resets the stream.
 		panic(http.ErrAbortHandler)
@@ -266,9 +322,7 @@ func StallBody() Fault {
 	return Fault{name: "stalled body", deliver: func(ctx context.Context, w http.ResponseWriter, r *response) {
 		r.writeHeader(w)
 		_, _ = w.Write(r.body[:len(r.body)/2])
-		if fl, ok := w.(http.Flusher); ok {
-			fl.Flush()
-		}
+		_ = http.NewResponseController(w).Flush()
 		<-ctx.Done()
 	}}
 }

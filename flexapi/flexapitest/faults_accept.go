@@ -26,7 +26,7 @@ const acceptOnly = -1
 const AcceptedWithoutMID = "mid_accepted_without_mid"
 
 // accepting builds a fault whose accept serves the requests it accepts.
-func accepting(name string, accept func(s *Server, route Route, r *http.Request, id string) *response) Fault {
+func accepting(name string, accept func(s *Server, route Route, r *http.Request, serve func(*http.Request) *response) *response) Fault {
 	return Fault{name: name, statuses: []int{acceptOnly}, accept: accept}
 }
 
@@ -35,22 +35,13 @@ func accepting(name string, accept func(s *Server, route Route, r *http.Request,
 // revokes the id (or answers that no key has it). Times limits it; OnStatus
 // does not apply.
 func AcceptWithoutToken() Fault {
-	return accepting("accept without token", func(s *Server, route Route, r *http.Request, id string) *response {
-		if s.validToken(bearerToken(r.Header.Get("Authorization"))) {
+	return accepting("accept without token", func(s *Server, route Route, r *http.Request, serve func(*http.Request) *response) *response {
+		if (route != RouteCreate && route != RouteRevoke) || s.validToken(bearerToken(r.Header.Get("Authorization"))) {
 			return nil
 		}
 		authorized := r.Clone(r.Context())
 		authorized.Header.Set("Authorization", "Bearer "+s.IssueToken())
-		switch route {
-		case RouteCreate:
-			if resp := s.validator.check(authorized, route); resp != nil {
-				return resp
-			}
-			return s.create(authorized)
-		case RouteRevoke:
-			return s.revoke(authorized, id)
-		}
-		return nil
+		return serve(authorized)
 	})
 }
 
@@ -62,7 +53,7 @@ func AcceptWithoutToken() Fault {
 // AcceptedWithoutMID; the token is still checked. Times limits it;
 // OnStatus does not apply.
 func AcceptInvalidCreate(field string) Fault {
-	return accepting("accept invalid "+field, func(s *Server, route Route, r *http.Request, _ string) *response {
+	return accepting("accept invalid "+field, func(s *Server, route Route, r *http.Request, serve func(*http.Request) *response) *response {
 		if route != RouteCreate {
 			return nil
 		}
@@ -95,7 +86,7 @@ func AcceptInvalidCreate(field string) Fault {
 		valid, _ := json.Marshal(obj)
 		made := r.Clone(r.Context())
 		made.Body, made.ContentLength = io.NopCloser(bytes.NewReader(valid)), int64(len(valid))
-		return s.create(made)
+		return serve(made)
 	})
 }
 
@@ -103,12 +94,12 @@ func AcceptInvalidCreate(field string) Fault {
 // a valid token, of an id no key has, as a server that ignores what it
 // cannot find would. Times limits it; OnStatus does not apply.
 func AcceptUnknownID() Fault {
-	return accepting("accept unknown id", func(s *Server, route Route, r *http.Request, id string) *response {
+	return accepting("accept unknown id", func(s *Server, route Route, r *http.Request, _ func(*http.Request) *response) *response {
 		if route != RouteRevoke || !s.validToken(bearerToken(r.Header.Get("Authorization"))) {
 			return nil
 		}
 		s.mu.Lock()
-		_, known := s.created[id]
+		_, known := s.created[s.pathParam(route, r)]
 		s.mu.Unlock()
 		if known {
 			return nil
@@ -121,7 +112,7 @@ func AcceptUnknownID() Fault {
 // accepts r, counted as used, in place of the request check's and the
 // handler's (the route's other faults still apply to it); nil when none
 // accepts r.
-func (s *Server) acceptInvalid(route Route, r *http.Request, id string) *response {
+func (s *Server) acceptInvalid(route Route, r *http.Request, serve func(*http.Request) *response) *response {
 	if s.nfaults.Load() == 0 {
 		return nil
 	}
@@ -134,7 +125,7 @@ func (s *Server) acceptInvalid(route Route, r *http.Request, id string) *respons
 	}
 	s.mu.Unlock()
 	for _, f := range accepting {
-		resp := f.accept(s, route, r, id)
+		resp := f.accept(s, route, r, serve)
 		if resp == nil {
 			continue
 		}

@@ -10,85 +10,32 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest/internal/oapiserver"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
 // maxBody bounds a request body the double reads.
 const maxBody = 64 << 10
 
-// serve answers r, a request of route whose path parameter (a mid, or a
-// key id) is param, and logs it. The faithful answer is the request
-// check's 400, or else the operation's answer; with WithResponseValidation
-// it is checked against the spec; then the route's fault, if any, changes
-// it on its way out.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, route Route, param string) {
-	// ServeMux serves HEAD with a GET pattern: the spec declares no HEAD.
-	if m, _, _ := strings.Cut(r.Pattern, " "); m != r.Method {
-		s.other(w, r)
-		return
-	}
-	ref := s.logRequest(route, r)
-	status := s.send(w, r, route, param)
-	s.finishRequest(ref, status)
+// handler is the Server as the generated interface sees it: one method per
+// operation of the spec, each doing that operation's work and nothing else.
+// The request log, the request and answer checks and the faults are
+// middlewares around them (middleware.go). A separate type keeps the
+// methods out of Server's exported ones.
+type handler struct{ s *Server }
+
+var _ oapiserver.ServerInterface = handler{}
+
+func (h handler) CreateToken(w http.ResponseWriter, r *http.Request) { h.s.token(r).write(w) }
+
+func (h handler) ListAPIKeys(w http.ResponseWriter, r *http.Request, mid oapi.Mid) {
+	h.s.list(r, mid).write(w)
 }
 
-// send answers r and returns the status sent (0 when none was).
-func (s *Server) send(w http.ResponseWriter, r *http.Request, route Route, mid string) int {
-	// An accepting fault (faults_accept.go) serves, before the request
-	// check, a request the double should refuse.
-	resp := s.acceptInvalid(route, r, mid)
-	if resp == nil {
-		resp = s.validator.check(r, route)
-	}
-	// A 413 is the double's own limit on a request's body, which the spec
-	// does not describe for every operation: it is no answer to check.
-	limit := resp != nil && resp.status == http.StatusRequestEntityTooLarge
-	if resp == nil {
-		resp = s.answer(route, r, mid)
-	}
-	if s.answers != nil && !limit {
-		resp = s.answers.check(r, route, resp)
-	}
-	f := s.takeFault(route, resp.status)
-	if f == nil {
-		resp.write(w)
-		return resp.status
-	}
-	if f.authOff && route == RouteList {
-		resp = s.list(r, mid, true)
-	}
-	resp.headers() // faults change the header map
-	if f.refuse != nil && f.refuse(r) {
-		resp = errorResponse(http.StatusUnauthorized, msgInvalidToken)
-	}
-	if f.transform != nil {
-		if err := f.transform(resp); err != nil {
-			resp = errorResponse(http.StatusInternalServerError, "flexapitest: "+err.Error())
-		}
-	}
-	h := resp.headers()
-	for k, vs := range f.header {
-		h[k] = append(h[k], vs...)
-	}
-	if f.deliver != nil {
-		f.deliver(r.Context(), w, resp)
-		return resp.status
-	}
-	resp.write(w)
-	return resp.status
-}
+func (h handler) CreateAPIKey(w http.ResponseWriter, r *http.Request) { h.s.create(r).write(w) }
 
-// answer is the faithful answer to a request of route.
-func (s *Server) answer(route Route, r *http.Request, mid string) *response {
-	switch route {
-	case RouteToken:
-		return s.token(r)
-	case RouteCreate:
-		return s.create(r)
-	case RouteRevoke:
-		return s.revoke(r, mid)
-	}
-	return s.list(r, mid, false)
+func (h handler) RevokeAPIKey(w http.ResponseWriter, r *http.Request, id oapi.KeyID) {
+	h.s.revoke(r, id).write(w)
 }
 
 // token answers POST /v1/oauth2/token, whose body the request check has
@@ -134,9 +81,9 @@ func decodeBody(r *http.Request, v any) *response {
 	return nil
 }
 
-// list answers GET /v1/api-keys/{mid}; noAuth skips the token check.
-func (s *Server) list(r *http.Request, mid string, noAuth bool) *response {
-	if !noAuth && !s.validToken(bearerToken(r.Header.Get("Authorization"))) {
+// list answers GET /v1/api-keys/{mid}.
+func (s *Server) list(r *http.Request, mid string) *response {
+	if !s.validToken(bearerToken(r.Header.Get("Authorization"))) {
 		return errorResponse(http.StatusUnauthorized, msgInvalidToken)
 	}
 	s.mu.Lock()

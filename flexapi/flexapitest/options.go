@@ -44,6 +44,8 @@ type config struct {
 	maxKeys, maxMerchants int
 	// broken are the deliberate lifecycle breaks of a self-test.
 	broken keyBreaks
+	// prefer are WithPrefer's preferences, name -> value.
+	prefer map[string]string
 }
 
 // WithAddr sets the listen address; the default is "127.0.0.1:0", a free

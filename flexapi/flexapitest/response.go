@@ -124,6 +124,10 @@ func (r *response) writeHeader(w http.ResponseWriter) {
 }
 
 func (r *response) write(w http.ResponseWriter) {
+	if rec, ok := w.(*recorder); ok {
+		rec.resp = *r // a middleware reads it back: no copy
+		return
+	}
 	r.writeHeader(w)
 	_, _ = w.Write(r.body)
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest/internal/oapiserver"
-	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
 // The double's routes come from openapi.yaml through oapi-codegen's
@@ -67,29 +66,6 @@ func (p *patternRecorder) HandleFunc(pattern string, h func(http.ResponseWriter,
 	p.ServeMux.HandleFunc(pattern, h)
 }
 
-// handler is the Server as the generated interface sees it; its methods
-// are the spec's operations. A separate type keeps them out of Server's
-// exported methods.
-type handler struct{ s *Server }
-
-var _ oapiserver.ServerInterface = handler{}
-
-func (h handler) CreateToken(w http.ResponseWriter, r *http.Request) {
-	h.s.serve(w, r, RouteToken, "")
-}
-
-func (h handler) ListAPIKeys(w http.ResponseWriter, r *http.Request, mid oapi.Mid) {
-	h.s.serve(w, r, RouteList, mid)
-}
-
-func (h handler) CreateAPIKey(w http.ResponseWriter, r *http.Request) {
-	h.s.serve(w, r, RouteCreate, "")
-}
-
-func (h handler) RevokeAPIKey(w http.ResponseWriter, r *http.Request, id oapi.KeyID) {
-	h.s.serve(w, r, RouteRevoke, id)
-}
-
 // newRouter builds the double's router from the generated handler and
 // returns it with the spec's operation of each route. Requests no pattern
 // matches reach s.other, registered last as the catch-all "/".
@@ -100,9 +76,14 @@ func newRouter(s *Server, doc *openapi3.T) (*http.ServeMux, map[Route]specRoute,
 	}
 	s.base = base
 	rec := &patternRecorder{ServeMux: http.NewServeMux()}
+	var middlewares []oapiserver.MiddlewareFunc
+	for _, m := range s.middlewares() {
+		middlewares = append(middlewares, m)
+	}
 	oapiserver.HandlerWithOptions(handler{s}, oapiserver.StdHTTPServerOptions{
 		BaseURL:          base,
 		BaseRouter:       rec,
+		Middlewares:      middlewares,
 		ErrorHandlerFunc: s.paramError,
 	})
 	routes := map[Route]specRoute{}
@@ -119,6 +100,7 @@ func newRouter(s *Server, doc *openapi3.T) (*http.ServeMux, map[Route]specRoute,
 			return nil, nil, fmt.Errorf("flexapitest: openapi.yaml's operation %q (%s %s) has no Route", op.OperationID, method, p)
 		}
 		routes[route] = specRoute{pattern: pattern, method: method, path: p, item: item, op: op}
+		s.patterns[pattern] = route
 	}
 	rec.ServeMux.HandleFunc("/", s.other)
 	s.methods = methodsOf(rec.patterns)
@@ -144,7 +126,7 @@ func methodsOf(patterns []string) []string {
 }
 
 // ServeHTTP routes a request through the generated handler, which calls
-// the operation's method (and so serve), or s.other for a request no
+// the operation's method through the middlewares, or s.other for a request no
 // operation matches. A path that is not clean ("//", "/../") is not
 // found, as before, rather than redirected as ServeMux would.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

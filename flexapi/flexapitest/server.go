@@ -32,6 +32,10 @@ type Server struct {
 	// are the methods of its patterns, for 405s.
 	router  *http.ServeMux
 	methods []string
+	// patterns maps each pattern of the router to its Route; operations
+	// are the spec's operation of each Route.
+	patterns   map[string]Route
+	operations map[Route]specRoute
 	// base is the path of the spec's server, "/v1".
 	base      string
 	validator *requestValidator
@@ -109,6 +113,7 @@ func Start(opts ...Option) (*Server, error) {
 		tokens:    newTokenStore(cfg.maxTokens),
 		log:       newRequestLog(cfg.logSize),
 		faults:    map[Route][]*Fault{},
+		patterns:  map[string]Route{},
 		served:    make(chan struct{}),
 		transport: http.DefaultTransport.(*http.Transport).Clone(),
 	}
@@ -127,7 +132,7 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.router = router
+	s.router, s.operations = router, routes
 	s.validator = newRequestValidator(routes, doc)
 	if cfg.validateAnswers {
 		s.answers = newAnswerValidator(routes, doc, cfg.errorLog.Printf)
