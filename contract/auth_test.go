@@ -3,9 +3,10 @@ package contract
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 
 	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // randomHex is a throwaway credential: the suite never sends a real
@@ -16,34 +17,44 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// expectErrorsBody checks the documented error body: {"errors": [string, ...]}
-// with at least one message.
-func expectErrorsBody(ex *Exchange) {
-	GinkgoHelper()
-	var body struct {
-		Errors []string `json:"errors"`
-	}
-	if json.Unmarshal(ex.Body, &body) != nil {
-		Fail(ex.Summary() + `: the body is not the documented {"errors": [string]}`)
-	}
-	if len(body.Errors) == 0 {
-		Fail(ex.Summary() + ": /errors is empty or absent; expected at least one message")
-	}
-}
+// refusals are the answers to the run's requests that the target must
+// refuse: the unauthenticated listings below, and the negative probes.
+var refusals []*Exchange
 
-var _ = Describe("Authentication", Label("auth", "live"), func() {
-	DescribeTable("a list request without a valid token answers 401 with the documented errors body", Label("D4"),
+// Ordered: the check of the refusals' bodies reads the answers of the
+// checks of their statuses, which each judge only that.
+var _ = Describe("Authentication", Ordered, ContinueOnFailure, Label("auth", "live"), func() {
+	DescribeTable("a list request without a valid token answers 401", Label("D4"),
 		func(ctx SpecContext, auth func() Auth) {
 			ex, err := run.Wire.ListAPIKeys(ctx, cfg.MID, auth())
 			must(err, "listing without a valid token")
+			refusals = append(refusals, ex)
 			expectStatus(ex, 401)
-			expectValid(ex)
-			expectErrorsBody(ex)
 		},
 		Entry("an invalid bearer token", func() Auth { return Bearer("invalid." + randomHex(16)) },
 			SpecTimeout(cfg.RequestTimeout+requestSlack)),
 		Entry("a missing Authorization header", noAuth, SpecTimeout(cfg.RequestTimeout+requestSlack)),
 	)
+
+	// One check for every refusal's body: a shape the target gives every
+	// call is one failure that lists the calls.
+	It("answers every refused request with the error body openapi.yaml documents", Label("errors", "D4"), func() {
+		var answers []*Exchange
+		for _, ex := range refusals {
+			if ex.Status >= 400 {
+				answers = append(answers, ex)
+			}
+		}
+		for _, res := range probeResults {
+			if res.Exchange != nil && res.Exchange.Status >= 400 {
+				answers = append(answers, res.Exchange)
+			}
+		}
+		if len(answers) == 0 {
+			Skip(report.NotJudgedPrefix + "no request was refused (see the checks of their statuses)")
+		}
+		expectValid(answers...)
+	})
 
 	When("the run exchanges app credentials", func() {
 		BeforeEach(func() {
@@ -66,7 +77,6 @@ var _ = Describe("Authentication", Label("auth", "live"), func() {
 			must(err, "the token call with unknown credentials")
 			expectStatus(ex, 401)
 			expectValid(ex)
-			expectErrorsBody(ex)
 		}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 	})
 })

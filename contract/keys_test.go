@@ -31,14 +31,25 @@ var _ = Describe("Each listed key", Label("live"), func() {
 	DescribeTable("keeps the page's promise about its fields",
 		func(ctx SpecContext, check keyCheck) {
 			keys := listedKeys(ctx)
+			// Each problem once, with the keys that have it.
 			var problems []string
+			where := map[string][]string{}
+			broken := 0
 			for i, k := range keys {
 				if p := check(k); p != "" {
-					problems = append(problems, fmt.Sprintf("/keys/%d: %s", i, p))
+					if where[p] == nil {
+						problems = append(problems, p)
+					}
+					where[p] = append(where[p], fmt.Sprintf("/keys/%d", i))
+					broken++
 				}
 			}
-			if len(problems) > 0 {
-				Fail(fmt.Sprintf("%d of %d keys break it:\n  %s", len(problems), len(keys), strings.Join(problems, "\n  ")))
+			if broken > 0 {
+				lines := make([]string, len(problems))
+				for i, p := range problems {
+					lines[i] = p + " (" + strings.Join(where[p], ", ") + ")"
+				}
+				Fail(fmt.Sprintf("%d of %d listed keys break it:\n  %s", broken, len(keys), strings.Join(lines, "\n  ")))
 			}
 		},
 		Entry("created_at is an RFC 3339 date-time", Label("D7"), keyCheck(func(k map[string]any) string {
@@ -71,7 +82,7 @@ var _ = Describe("Each listed key", Label("live"), func() {
 			}
 			return ""
 		})),
-		Entry("name is a string", keyCheck(func(k map[string]any) string {
+		Entry("name is a string", Label("D15"), keyCheck(func(k map[string]any) string {
 			if _, ok := k["name"].(string); !ok {
 				return "name is missing or not a string"
 			}
@@ -89,6 +100,9 @@ var _ = Describe("Each listed key", Label("live"), func() {
 		}
 		if nulls == 0 {
 			Skip("no key with a null last_used was listed: the null case was not observed")
+		}
+		if len(run.Check(ex)) > 0 {
+			notJudged("the listing", listingCheck)
 		}
 		expectNoFailures(DecodingLosses(ex), "decoding lost")
 	})

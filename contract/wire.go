@@ -332,9 +332,39 @@ func (ex *Exchange) GomegaString() string {
 
 // Summary is "GET /v1/api-keys/mid_123456 -> 200 application/json, 312 bytes".
 func (ex *Exchange) Summary() string {
+	return ex.Call() + " " + printableMediaType(ex.MediaType()) + ", " + strconv.Itoa(len(ex.Body)) + " bytes"
+}
+
+// Call is "GET /v1/api-keys/mid_123456 -> 200".
+func (ex *Exchange) Call() string {
 	path := ""
 	if ex.Request != nil && ex.Request.URL != nil {
 		path = ex.Request.Method + " " + (&url.URL{Path: ex.Request.URL.Path, RawPath: ex.Request.URL.RawPath}).EscapedPath() + " -> "
 	}
-	return path + strconv.Itoa(ex.Status) + " " + printableMediaType(ex.MediaType()) + ", " + strconv.Itoa(len(ex.Body)) + " bytes"
+	return path + strconv.Itoa(ex.Status)
+}
+
+// failuresByCall checks each answer and lists each failure once, with the
+// calls that answered it: "body /errors: ... (GET /v1/api-keys/mid_1 -> 401,
+// DELETE /v1/api-keys/key_1 -> 401)". A fault seen on several calls is one
+// line, not one failure per call.
+func failuresByCall(exs []*Exchange, check func(*Exchange) []Failure) []string {
+	var order []string
+	calls := map[string][]string{}
+	for _, ex := range exs {
+		for _, f := range check(ex) {
+			k := f.String()
+			if _, seen := calls[k]; !seen {
+				order = append(order, k)
+			}
+			if c := ex.Call(); !slices.Contains(calls[k], c) {
+				calls[k] = append(calls[k], c)
+			}
+		}
+	}
+	out := make([]string, len(order))
+	for i, k := range order {
+		out[i] = k + " (" + strings.Join(calls[k], ", ") + ")"
+	}
+	return out
 }

@@ -87,8 +87,8 @@ func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red Redactor) {
 	p("# %s\n\n", oneLine(d.Verdict.Line()))
 	p("**Read first:** %s\n\n", oneLine(d.Verdict.ReadFirst))
 	p("## FlexFactor contract report\n\n")
-	p("- **Checks:** %d passed, %d recorded, %d failed, %d inconclusive, %d not run, %d skipped\n",
-		t[OutcomePassed], t[OutcomeRecorded], t[OutcomeFailed], t[OutcomeInconclusive], t[OutcomeNotRun], t[OutcomeSkipped])
+	p("- **Checks:** %d passed, %d recorded, %d failed, %d not judged, %d inconclusive, %d not run, %d skipped\n",
+		t[OutcomePassed], t[OutcomeRecorded], t[OutcomeFailed], t[OutcomeNotJudged], t[OutcomeInconclusive], t[OutcomeNotRun], t[OutcomeSkipped])
 	p("- **Target:** %s\n", d.Target)
 	p("- **Spec:** openapi.yaml version %s\n", orDash(d.SpecVersion))
 	mode := "default (undocumented fields and type values are reported, not failed)"

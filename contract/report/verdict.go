@@ -33,12 +33,18 @@ const (
 // target is broken.
 const NotRunPrefix = "not run: "
 
+// NotJudgedPrefix starts the skip message of a spec whose answer broke
+// openapi.yaml: the check that owns that answer fails, once, naming the
+// field, and this one says so instead of failing for the same cause.
+const NotJudgedPrefix = "not judged: "
+
 // The outcomes of a check as the report words them.
 const (
 	OutcomePassed       = "passed"
 	OutcomeRecorded     = "recorded"
 	OutcomeFailed       = "failed"
 	OutcomeNotRun       = "not run"
+	OutcomeNotJudged    = "not judged"
 	OutcomeInconclusive = "inconclusive"
 	OutcomeSkipped      = "skipped"
 )
@@ -80,7 +86,7 @@ func Checks(r types.Report) []CheckResult {
 		}
 		c := CheckResult{Name: CheckName(s), Labels: s.Labels(), Outcome: outcome(s)}
 		switch c.Outcome {
-		case OutcomeFailed, OutcomeSkipped, OutcomeInconclusive:
+		case OutcomeFailed, OutcomeSkipped, OutcomeInconclusive, OutcomeNotJudged:
 			c.Detail = s.Failure.Message
 			if s.State != types.SpecStateFailed && c.Outcome == OutcomeFailed {
 				c.Detail = s.State.String() + ": " + c.Detail
@@ -106,6 +112,8 @@ func outcome(s types.SpecReport) string {
 		return OutcomeFailed
 	case s.State == types.SpecStateSkipped && strings.HasPrefix(s.Failure.Message, NotRunPrefix):
 		return OutcomeNotRun
+	case s.State == types.SpecStateSkipped && strings.HasPrefix(s.Failure.Message, NotJudgedPrefix):
+		return OutcomeNotJudged
 	case hasEntry(s, EntryInconclusive):
 		return OutcomeInconclusive
 	case s.State == types.SpecStatePassed && hasEntry(s, EntryRecorded):
@@ -135,13 +143,14 @@ type Verdict struct {
 	// Kind is VerdictPassed, VerdictFailed, VerdictInconclusive or
 	// VerdictBroken.
 	Kind string
-	// Why completes the first line: "3 checks", the cause, the reason.
+	// Why completes the first line: the first failure's own words, the
+	// cause, the reason.
 	Why string
 	// ReadFirst is the line to read first.
 	ReadFirst string
 }
 
-// Line is the verdict's first line: "PASSED", "FAILED: 2 checks",
+// Line is the verdict's first line: "PASSED", "FAILED: <what failed>",
 // "INCONCLUSIVE: <why>", "BROKEN TARGET: <cause>".
 func (v Verdict) Line() string {
 	if v.Why == "" {
@@ -182,14 +191,14 @@ func Decide(checks []CheckResult, configErr error, broken *Broken, suiteFailures
 		}
 		return Verdict{Kind: VerdictBroken, Why: broken.Cause, ReadFirst: read}
 	case t[OutcomeFailed] > 0:
-		first := ""
-		for _, c := range checks {
-			if c.Outcome == OutcomeFailed {
-				first = c.Name + ": " + headline(c.Detail)
-				break
-			}
+		// The first line is the cause in the failure's words (it names the
+		// field); the line to read first, the check that says it.
+		i := slices.IndexFunc(checks, func(c CheckResult) bool { return c.Outcome == OutcomeFailed })
+		read := "the check " + checks[i].Name
+		if n := t[OutcomeFailed] - 1; n > 0 {
+			read += fmt.Sprintf(" (and %s: see below)", plural(n, "other failed check"))
 		}
-		return Verdict{Kind: VerdictFailed, Why: plural(t[OutcomeFailed], "check"), ReadFirst: first}
+		return Verdict{Kind: VerdictFailed, Why: headline(checks[i].Detail), ReadFirst: read}
 	case len(suiteFailures) > 0:
 		return Verdict{Kind: VerdictFailed, Why: "the run did not finish", ReadFirst: firstLine(suiteFailures[0])}
 	case t[OutcomeInconclusive] > 0:

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
-	"testing"
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
@@ -40,7 +39,7 @@ var canaries = []string{canaryAppKey, canarySecret, canaryName, canaryBreak, can
 
 // newCanaryDouble is a faithful double whose credentials and key names
 // are canaries; opts may break it further.
-func newCanaryDouble(t *testing.T, opts ...flexapitest.Option) *flexapitest.Server {
+func newCanaryDouble(t tb, opts ...flexapitest.Option) *flexapitest.Server {
 	t.Helper()
 	srv := flexapitest.NewServer(append([]flexapitest.Option{flexapitest.WithAppCredentials(canaryAppKey, canarySecret)}, opts...)...)
 	t.Cleanup(srv.Close)
@@ -66,7 +65,7 @@ var dumpMarks = regexp.MustCompile(`<\*[a-z]+\.[A-Za-z]+ \| 0x|\{Op: "|Err: <|<s
 // assertClean greps everything a run left for every canary, the secrets
 // it used, any JWT (the tokens the double issues are JWT-shaped), colour
 // codes and Gomega's dumps of error structs.
-func assertClean(t *testing.T, r run, secrets ...string) {
+func assertClean(t tb, r run, secrets ...string) {
 	t.Helper()
 	for name, text := range map[string]string{"output": r.output, "junit.xml": r.junit, "contract-report.md": r.report, "observations.json": r.observations} {
 		for _, s := range append(secrets, canaries...) {
@@ -95,7 +94,7 @@ var curlAuth = regexp.MustCompile(`-H ["']Authorization: ([^"']*)["']`)
 // command names the run's token by $FLEXFACTOR_TOKEN (or sends a token made
 // up to be refused), a token call's AppSecret by $FLEXFACTOR_APP_SECRET,
 // and the grep of assertClean above finds no secret or canary in them.
-func assertReproductions(t *testing.T, r run) {
+func assertReproductions(t tb, r run) {
 	t.Helper()
 	_, section, found := strings.Cut(r.report, report.ReproduceHeading+"\n")
 	section, _, _ = strings.Cut(section, "\n## ")

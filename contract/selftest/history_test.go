@@ -12,7 +12,7 @@ import (
 	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
-func readObservations(t *testing.T, r run) report.Observations {
+func readObservations(t tb, r run) report.Observations {
 	t.Helper()
 	o, err := report.ReadObservations(r.observationsPath)
 	if err != nil {

@@ -2,8 +2,6 @@ package selftest
 
 import (
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,13 +21,13 @@ const lifecycleOn = "FLEXFACTOR_LIFECYCLE=1"
 var mintedValue = regexp.MustCompile(`(?:sk|pk|tk)_test_[A-Z2-7]{8,}`)
 
 // keysLeft counts the keys of the double's merchant that a run created.
-func keysLeft(t *testing.T, srv *flexapitest.Server) int {
+func keysLeft(t tb, srv *flexapitest.Server) int {
 	t.Helper()
 	return runKeys(t, srv.Data()[flexapitest.DefaultMID])
 }
 
 // runKeys counts the keys named like a run's among keys.
-func runKeys(t *testing.T, keys []json.RawMessage) int {
+func runKeys(t tb, keys []json.RawMessage) int {
 	t.Helper()
 	n := 0
 	for _, raw := range keys {
@@ -103,174 +101,6 @@ func TestTheLifecycleOnTheFaithfulDouble(t *testing.T) {
 	}
 }
 
-// Each break of the double's create, list or revoke, and the lifecycle
-// check that must catch it; keysLeft is how many of the run's keys the
-// double may still hold after it (only a double that lies about a revoke,
-// or answers no id to revoke by, keeps them).
-var lifecycleBreaks = []struct {
-	name      string
-	opts      []flexapitest.Option
-	breakIt   func(*flexapitest.Server)
-	env       []string
-	mustCatch []string
-	keysLeft  int
-	report    string
-	// mustNotFail are checks that must not fail again for the same cause.
-	mustNotFail []string
-	// wrap, when set, stands between the suite and the double: for breaks
-	// the double's faults cannot make.
-	wrap func(http.Handler) http.Handler
-}{
-	// After the creates the listing holds the two seeded keys, then the
-	// public key (index 2), then the secret key (index 3).
-	{name: "the listed type differs from the created one",
-		breakIt:   listBreak(flexapitest.SetField("keys/3/type", "public")),
-		mustCatch: []string{"is listed as secret when created secret"}},
-	{name: "last_four is not the value's",
-		breakIt:   listBreak(flexapitest.SetField("keys/2/last_four", "zzzz")),
-		mustCatch: []string{"last_four the last four characters of its value", "the public key"}},
-	{name: "last_used set at creation",
-		breakIt:   listBreak(flexapitest.SetField("keys/3/last_used", "2026-01-01T00:00:00Z")),
-		mustCatch: []string{"null last_used", "the secret key"}},
-	{name: "created_at outside the run's window",
-		breakIt:   listBreak(flexapitest.SetField("keys/3/created_at", "2020-01-01T00:00:00Z")),
-		mustCatch: []string{"created_at inside the run's window", "the secret key"}},
-	{name: "a created key listed twice",
-		wrap:      listedTwice,
-		mustCatch: []string{"is listed once, by its name", "the secret key"}},
-	{name: "create answers without value",
-		breakIt: func(srv *flexapitest.Server) {
-			srv.Inject(flexapitest.RouteCreate, flexapitest.RemoveField("value").OnStatus(201).Always())
-		},
-		mustCatch: []string{"is created with an answer that matches openapi.yaml"}},
-	{name: "create answers a created_at that is not a date-time",
-		breakIt: func(srv *flexapitest.Server) {
-			srv.Inject(flexapitest.RouteCreate, flexapitest.SetField("created_at", "yesterday").OnStatus(201).Always())
-		},
-		mustCatch: []string{"is created with an answer that matches openapi.yaml"}},
-	// The double revokes the key, then answers as broken: the run cannot
-	// know the key is gone, so it names both keys and fails.
-	{name: "revoke answers 500",
-		breakIt: func(srv *flexapitest.Server) {
-			srv.Inject(flexapitest.RouteRevoke, flexapitest.InternalError().Always())
-		},
-		mustCatch: []string{"is gone from the listing once revoked"}, report: "the revoke call did not succeed"},
-	{name: "revoke answers 200 with success false",
-		breakIt: func(srv *flexapitest.Server) {
-			srv.Inject(flexapitest.RouteRevoke, flexapitest.JSONBody(200, map[string]any{
-				"status": "FAILED", "success": false, "result": nil, "errors": []string{"not revoked"}}).Always())
-		},
-		mustCatch: []string{"is gone from the listing once revoked"}, report: "the revoke call did not succeed"},
-	{name: "a public key listed tokenization",
-		breakIt:   listBreak(flexapitest.SetField("keys/2/type", "tokenization")),
-		mustCatch: []string{"is listed as public or publishable when created public"}},
-	{name: "the value in the listing",
-		opts:      []flexapitest.Option{flexapitest.WithValuesListed()},
-		mustCatch: []string{"has its full value nowhere in the listing"}},
-	{name: "revoke answers success but the key stays",
-		opts:      []flexapitest.Option{flexapitest.WithRevokeIgnored()},
-		mustCatch: []string{"is gone from the listing once revoked"}, keysLeft: 2,
-		report: "the revoke call answered success, but the key is still listed"},
-	{name: "create answers without id",
-		breakIt: func(srv *flexapitest.Server) {
-			srv.Inject(flexapitest.RouteCreate, flexapitest.RemoveField("id").OnStatus(201).Always())
-		},
-		mustCatch: []string{"is created with an answer that matches openapi.yaml"}, keysLeft: 2,
-		report: "remove them by hand", mustNotFail: []string{"is gone from the listing once revoked"}},
-	// A 500 after the key was made (the double's faults change the answer,
-	// not what the double did): the run cannot revoke what it cannot name
-	// by id, so it fails naming both keys; the other checks are not run.
-	{name: "create answers 500",
-		breakIt: func(srv *flexapitest.Server) {
-			srv.Inject(flexapitest.RouteCreate, flexapitest.InternalError().Always())
-		},
-		mustCatch: []string{"is created with an answer that matches openapi.yaml"}, keysLeft: 2,
-		report: "the key may exist", mustNotFail: []string{"is gone from the listing once revoked"}},
-	{name: "a public key listed publishable, under strict docs",
-		opts:      []flexapitest.Option{flexapitest.WithPublicTypeListedAs("publishable")},
-		env:       []string{"FLEXFACTOR_STRICT_DOCS=1"},
-		mustCatch: []string{"is listed as public or publishable when created public"}},
-}
-
-func TestTheLifecycleFailsOnEachBreak(t *testing.T) {
-	for _, b := range lifecycleBreaks {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			srv := newCanaryDouble(t, b.opts...)
-			if b.breakIt != nil {
-				b.breakIt(srv)
-			}
-			env := append([]string{lifecycleOn}, b.env...)
-			if b.wrap != nil {
-				front := httptest.NewServer(b.wrap(srv))
-				t.Cleanup(front.Close)
-				env = append(env, "FLEXFACTOR_BASE_URL="+front.URL+"/v1") // the last value wins
-			}
-			r, secrets := runSuite(t, srv, staticToken, env...)
-			if r.exitCode == 0 {
-				t.Fatalf("the suite passed against a double where %s\n%s", b.name, r.output)
-			}
-			t.Logf("exit %d; failed: %q", r.exitCode, r.failed)
-			if !failedWith(r.failed, b.mustCatch...) {
-				t.Errorf("no failed spec names %q; failed: %q", b.mustCatch, r.failed)
-			}
-			for _, check := range b.mustNotFail {
-				if failedWith(r.failed, check) {
-					t.Errorf("%q failed too, a second time for the one cause; failed: %q", check, r.failed)
-				}
-			}
-			if first := firstLine(r.report); !strings.HasPrefix(first, "# FAILED: ") {
-				t.Errorf("the report's first line is %q, not a FAILED verdict", first)
-			}
-			if b.report != "" && !strings.Contains(r.report, b.report) {
-				t.Errorf("the report lacks %q:\n%s", b.report, r.report)
-			}
-			// A failing run still revokes every key it made.
-			if n := keysLeft(t, srv); n != b.keysLeft {
-				t.Errorf("the run left %d keys on the double, want %d", n, b.keysLeft)
-			}
-			// Nothing is retried: one revoke per key at most, a failed one
-			// included (the suite-level cleanup does not send it again).
-			if n := revokesSent(srv); n > 2 {
-				t.Errorf("the run sent %d revokes for its 2 keys", n)
-			}
-			assertClean(t, r, secrets...)
-			assertNoMintedValue(t, r)
-		})
-	}
-}
-
-// listedTwice lists every key a run created twice, as a server that
-// duplicated a key on create would.
-func listedTwice(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet {
-			next.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		next.ServeHTTP(rec, r)
-		var body struct {
-			Keys []map[string]any `json:"keys"`
-		}
-		b := rec.Body.Bytes()
-		if rec.Code == http.StatusOK && json.Unmarshal(b, &body) == nil {
-			for _, k := range body.Keys {
-				if n, _ := k["name"].(string); strings.HasPrefix(n, "contract-") {
-					body.Keys = append(body.Keys, k)
-				}
-			}
-			b, _ = json.Marshal(body)
-		}
-		for name, v := range rec.Header() {
-			w.Header()[name] = v
-		}
-		w.Header().Del("Content-Length")
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(b)
-	})
-}
-
 // TestTheRunsKeysAreRevokedWhenNoSpecRevokesThem: with the lifecycle's
 // specs filtered out, the suite-level cleanup alone revokes the keys the
 // setup made (a --fail-fast run, or one whose revoke check timed out,
@@ -306,7 +136,7 @@ func TestTheRunsKeysAreRevokedWhenNoSpecRevokesThem(t *testing.T) {
 	}
 }
 
-func assertNoMintedValue(t *testing.T, r run) {
+func assertNoMintedValue(t tb, r run) {
 	t.Helper()
 	for name, text := range map[string]string{"output": r.output, "junit.xml": r.junit, "contract-report.md": r.report} {
 		if m := mintedValue.FindString(text); m != "" {

@@ -14,7 +14,7 @@ import (
 const negativeCheck = "A request openapi.yaml says the target must refuse › is refused as documented, and makes no key › "
 
 // runKeysLeft counts the keys named like a run's, for any merchant of srv.
-func runKeysLeft(t *testing.T, srv *flexapitest.Server) int {
+func runKeysLeft(t tb, srv *flexapitest.Server) int {
 	t.Helper()
 	n := 0
 	for _, keys := range srv.Data() {

@@ -12,10 +12,8 @@ package selftest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,14 +76,14 @@ const (
 
 // runSuite runs the suite against srv in live mode through
 // FLEXFACTOR_BASE_URL, with a static token or the app's credentials.
-func runSuite(t *testing.T, srv *flexapitest.Server, creds credentials, extraEnv ...string) (run, []string) {
+func runSuite(t tb, srv *flexapitest.Server, creds credentials, extraEnv ...string) (run, []string) {
 	t.Helper()
 	return runSuiteArgs(t, srv, creds, nil, extraEnv...)
 }
 
 // runSuiteArgs is runSuite with more arguments for the suite binary, such
 // as a Ginkgo label filter.
-func runSuiteArgs(t *testing.T, srv *flexapitest.Server, creds credentials, args []string, extraEnv ...string) (run, []string) {
+func runSuiteArgs(t tb, srv *flexapitest.Server, creds credentials, args []string, extraEnv ...string) (run, []string) {
 	t.Helper()
 	dir := t.TempDir()
 	env := []string{
@@ -116,7 +114,7 @@ func runSuiteArgs(t *testing.T, srv *flexapitest.Server, creds credentials, args
 // execSuite runs the suite binary in dir with env and args, and reads what
 // it left there: junit.xml, contract-report.md and observations.json,
 // which must match its schema.
-func execSuite(t *testing.T, dir string, env []string, args ...string) run {
+func execSuite(t tb, dir string, env []string, args ...string) run {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -161,7 +159,7 @@ func execSuite(t *testing.T, dir string, env []string, args ...string) run {
 	return r
 }
 
-func parseJUnit(t *testing.T, b []byte) (failed, passed []string) {
+func parseJUnit(t tb, b []byte) (failed, passed []string) {
 	t.Helper()
 	var doc struct {
 		Suites []struct {
@@ -208,9 +206,10 @@ func listBreak(fault flexapitest.Fault) func(*flexapitest.Server) {
 	return func(srv *flexapitest.Server) { srv.Inject(flexapitest.RouteList, fault.Always()) }
 }
 
-// Each entry is one contract break of the double, and the specs that must
-// catch it. Together they show that every check the suite makes of a live
-// target can fail.
+// Each entry is a contract break under FLEXFACTOR_STRICT_DOCS=1, and the
+// specs that must catch it (the faithful double lists the page's
+// publishable, which strict docs fail too). The single faults of the
+// default mode are the table of faults_test.go.
 var breaks = []struct {
 	name      string
 	breakIt   func(*flexapitest.Server)
@@ -218,75 +217,6 @@ var breaks = []struct {
 	env       []string
 	mustCatch []string
 }{
-	{"a required field missing", listBreak(flexapitest.RemoveField("keys/0/last_used")), staticToken, nil,
-		[]string{"with a response that matches openapi.yaml", "last_used is never absent"}},
-	{"a wrong format", listBreak(flexapitest.SetField("keys/0/created_at", "16/11/2024 12:00 "+canaryBreak)), staticToken, nil,
-		[]string{"with a response that matches openapi.yaml", "created_at is an RFC 3339 date-time"}},
-	{"a last_used that is not a date-time", listBreak(flexapitest.SetField("keys/0/last_used", "yesterday "+canaryBreak)), staticToken, nil,
-		[]string{"with a response that matches openapi.yaml", "last_used is never absent, and is null or an RFC 3339 date-time"}},
-	// Since 0.3.0 a listed type is any string on the wire (D1): only the
-	// check of the declared values catches an unknown one.
-	{"an unknown enum value", listBreak(flexapitest.SetField("keys/1/type", "restricted")), appCredentials, nil,
-		[]string{"type is a value openapi.yaml declares"}},
-	{"a last_four of three characters", listBreak(flexapitest.SetField("keys/0/last_four", "7dc")), staticToken, nil,
-		[]string{"with a response that matches openapi.yaml", "last_four is exactly four characters"}},
-	{"a name that is not a string", listBreak(flexapitest.SetField("keys/0/name", 42)), staticToken, nil,
-		[]string{"with a response that matches openapi.yaml", "name is a string"}},
-	{"a wrong content type", listBreak(flexapitest.ContentType("text/plain; charset=utf-8; note=" + canaryBreak)), staticToken, nil,
-		[]string{"with a response that matches openapi.yaml", "answers JSON to the page's accept"}},
-	{"a wrong error body", listBreak(flexapitest.JSONBody(401, map[string]any{
-		"status": 401, "title": "Unauthorized " + canaryBreak, "errors": map[string][]string{"token": {"invalid " + canaryBreak}},
-	}).OnStatus(401)), staticToken, nil,
-		[]string{"an invalid bearer token", "a missing Authorization header"}},
-	{"auth not enforced", listBreak(flexapitest.AuthNotEnforced()), appCredentials, nil,
-		[]string{"an invalid bearer token", "a missing Authorization header"}},
-	{"the page's lower-case bearer scheme refused", listBreak(flexapitest.CaseSensitiveScheme()), staticToken, nil,
-		[]string{"accepts the bearer scheme in the page's lower case"}},
-	// A listing that is not a 200 leaves nothing to check: the run says so
-	// once, as a broken target, and its specs are not run.
-	{"an undocumented status", listBreak(flexapitest.Status(503, "unavailable "+canaryBreak)), staticToken, nil,
-		[]string{"The target"}},
-	{"a full key value in the listing", listBreak(flexapitest.AddField("keys/*/value", leakedKey)), staticToken, nil,
-		[]string{"carries no full key value"}},
-	{"keys for the merchant that has none", func(srv *flexapitest.Server) {
-		if err := srv.SetKeys("mid_without_keys", map[string]any{
-			"name": "Key " + canaryEmpty, "type": "secret", "created_at": "2024-11-16T12:00:00Z",
-			"last_used": nil, "last_four": "e2x9", "value": "sk_" + canaryEmpty + "e2x9",
-		}); err != nil {
-			panic(err)
-		}
-	}, staticToken, nil,
-		[]string{`answers {"keys": []} for a merchant with no keys`}},
-	// encoding/json matches field names case-insensitively and the last
-	// match wins: an added "NAME" after "name" is valid against the spec
-	// (additional properties are allowed) yet overwrites the generated
-	// client's Name. Keys set in code keep their field order.
-	{"an undocumented field the generated client takes for name", func(srv *flexapitest.Server) {
-		shadowed := json.RawMessage(`{"name":"My API Key ` + canaryName + `","type":"secret","created_at":"2024-11-16T12:00:00Z",` +
-			`"last_used":"2024-11-18T10:00:00Z","last_four":"7dc0","NAME":"Shadow ` + canaryBreak + `"}`)
-		if err := srv.SetKeys(flexapitest.DefaultMID, shadowed); err != nil {
-			panic(err)
-		}
-	}, staticToken, nil,
-		[]string{"decodes with the generated client, losing nothing but undocumented fields"}},
-	{"an undocumented field the generated client takes for a null last_used", func(srv *flexapitest.Server) {
-		shadowed := json.RawMessage(`{"name":"Frontend Key ` + canaryName + `","type":"publishable","created_at":"2024-11-10T08:30:00Z",` +
-			`"last_used":null,"last_four":"3abc","LAST_USED":"2024-11-18T10:00:00Z"}`)
-		if err := srv.SetKeys(flexapitest.DefaultMID, shadowed); err != nil {
-			panic(err)
-		}
-	}, staticToken, nil,
-		[]string{"decodes a null last_used to nil in the generated client"}},
-	{"a token answer without expires", func(srv *flexapitest.Server) {
-		srv.Inject(flexapitest.RouteToken, flexapitest.RemoveField("expires").Always())
-	}, appCredentials, nil,
-		[]string{"answers the token call with 200 and the documented token body"}},
-	{"unknown credentials answered 403, not 401", func(srv *flexapitest.Server) {
-		// Only the token call that would have been a 401 changes: the
-		// run's own exchange still gets its token.
-		srv.Inject(flexapitest.RouteToken, flexapitest.Status(http.StatusForbidden, "forbidden "+canaryBreak).OnStatus(401).Always())
-	}, appCredentials, nil,
-		[]string{"answers 401 with the documented errors body to unknown credentials"}},
 	{"two keys sharing name and last_four, under strict docs", func(srv *flexapitest.Server) {
 		key := map[string]any{"name": "Twin " + canaryName, "type": "secret", "created_at": "2024-11-16T12:00:00Z",
 			"last_used": nil, "last_four": "7dc0"}
@@ -301,6 +231,10 @@ var breaks = []struct {
 	{"the page's publishable type, under strict docs", func(*flexapitest.Server) {}, staticToken,
 		[]string{"FLEXFACTOR_STRICT_DOCS=1"},
 		[]string{"records the key types the server returns"}},
+	{"a public key listed publishable, under strict docs", func(srv *flexapitest.Server) {
+		srv.Inject(flexapitest.RouteList, flexapitest.SetField("keys/2/type", "publishable").Always())
+	}, staticToken, []string{"FLEXFACTOR_STRICT_DOCS=1", lifecycleOn},
+		[]string{"is listed as public or publishable when created public"}},
 }
 
 func TestTheSuiteFailsOnEachBreak(t *testing.T) {
@@ -376,4 +310,15 @@ func TestAMisconfiguredLiveTargetFailsAtOnce(t *testing.T) {
 	if len(srv.Requests()) != 0 {
 		t.Errorf("the misconfigured run sent %d requests", len(srv.Requests()))
 	}
+}
+
+// tb is what the helpers need of a test: a *testing.T, or GinkgoT() in the
+// table of single faults.
+type tb interface {
+	Helper()
+	TempDir() string
+	Cleanup(func())
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Errorf(format string, args ...any)
 }
