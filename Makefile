@@ -6,6 +6,9 @@ SHELL := /usr/bin/env bash
 GO ?= go
 # Where make contract writes its reports.
 CONTRACT_REPORTS ?= reports
+# The suite make contract runs: its package, or a test binary built from it
+# (go test -c ./contract), which the nightly workflow's test reuses.
+CONTRACT_SUITE ?= ./contract
 
 .PHONY: help need-go need-node all generate check-generated lint test contract mock bench bench-double fuzz breaking interop consumers arazzo docs
 
@@ -56,7 +59,12 @@ contract: need-go
 	@# -contract.env: only this target reads the FLEXFACTOR_* variables; go test
 	@# ./contract (make test) ignores them and tests the embedded double.
 	@# No colour codes when the output is not a terminal (CI logs, a saved console).
-	$(GO) run github.com/onsi/ginkgo/v2/ginkgo $$([ -t 1 ] || echo --no-color) --junit-report=junit.xml --output-dir=$(CONTRACT_REPORTS) -v ./contract -- -contract.env
+	@# A relative path in a FLEXFACTOR_* variable is the caller's: the suite
+	@# runs in contract/, so it is made absolute here.
+	@for v in FLEXFACTOR_REPORT_DIR FLEXFACTOR_PREVIOUS_OBSERVATIONS; do \
+	  p=$${!v:-}; if [[ -n $$p && $$p != /* ]]; then export "$$v=$$PWD/$$p"; fi; \
+	done; \
+	set -x; $(GO) run github.com/onsi/ginkgo/v2/ginkgo $$([ -t 1 ] || echo --no-color) --junit-report=junit.xml --output-dir=$(CONTRACT_REPORTS) -v $(CONTRACT_SUITE) -- -contract.env
 
 ## mock: the FlexFactor double as a standalone server (flags in MOCK_FLAGS)
 mock: need-go

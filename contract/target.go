@@ -32,8 +32,11 @@ const (
 	// EnvPreviousObservations names the previous night's observations.json:
 	// the report then says what changed since.
 	EnvPreviousObservations = "FLEXFACTOR_PREVIOUS_OBSERVATIONS"
-	EnvLifecycle            = "FLEXFACTOR_LIFECYCLE"
-	EnvSweep                = "FLEXFACTOR_SWEEP"
+	// EnvRunURL links to this run, such as the nightly's workflow run:
+	// the history names each night by it.
+	EnvRunURL    = "FLEXFACTOR_RUN_URL"
+	EnvLifecycle = "FLEXFACTOR_LIFECYCLE"
+	EnvSweep     = "FLEXFACTOR_SWEEP"
 )
 
 // Defaults of a run.
@@ -92,6 +95,8 @@ type config struct {
 	// PreviousObservations is the path of the previous run's
 	// observations.json, or "".
 	PreviousObservations string
+	// RunURL links to this run; "" when not given.
+	RunURL string
 }
 
 // UsesAppCredentials reports whether the run exchanges AppKey and
@@ -226,6 +231,7 @@ func configFromEnv(lookup func(string) (string, bool)) (config, error) {
 		EmptyMID:  get(EnvEmptyMID),
 
 		PreviousObservations: get(EnvPreviousObservations),
+		RunURL:               get(EnvRunURL),
 	}
 	cerr := &configError{}
 	var problems []string

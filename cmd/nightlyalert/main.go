@@ -11,7 +11,8 @@
 //	    [-previous previous/observations.json -current reports/observations.json]
 //
 // The night drifted when contractdiff would say so: a change that matters
-// between the previous and the current observations. It reads GITHUB_TOKEN,
+// between the previous and the current observations, the previous night
+// green (after a red night, the changes are the way back). It reads GITHUB_TOKEN,
 // GITHUB_REPOSITORY (owner/name) and GITHUB_API_URL (https://api.github.com
 // by default) from the environment; the token needs issues: write and
 // nothing else. It never prints the token.
@@ -180,6 +181,11 @@ func readNight(reportPath, previous, current string) (night, error) {
 	after, err := report.ReadObservations(current)
 	if err != nil {
 		return night{}, err
+	}
+	if before.Verdict.Kind != report.VerdictPassed {
+		// The previous night was red and its issue is open: what changed
+		// since is the way back, which a green night closes the issue on.
+		return n, nil
 	}
 	for _, c := range report.Diff(before, after) {
 		if c.Matters {
