@@ -51,6 +51,10 @@ lint: need-go need-node
 
 ## test: everything CI checks
 test: need-go need-node check-generated lint breaking interop consumers arazzo
+	@# The go.mod files of the whole module graph, which the build alone does
+	@# not fetch and the offline go mod tidy of a service importing flexapi
+	@# reads (TestAServiceGoModNamesNoTool).
+	$(GO) list -m all >/dev/null
 	$(GO) test -race -count=1 ./...
 
 ## contract: the contract run (against the embedded double without credentials)
