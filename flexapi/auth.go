@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -71,6 +72,8 @@ type exchangeAuth struct {
 	timeout      time.Duration
 	earlyExpiry  time.Duration
 	now          func() time.Time
+	route        string
+	log          *slog.Logger // WithLogger's, or nil
 
 	flight singleflight.Group
 	mu     sync.Mutex
@@ -123,6 +126,7 @@ func (a *exchangeAuth) exchange(ctx context.Context) (string, error) {
 		// context of the one that started it; it has its own bound.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.timeout)
 		defer cancel()
+		fctx, _ = withCall(fctx, OpTokenExchange, a.route)
 		t, err := exchangeSource{ctx: fctx, a: a}.Token()
 		if err != nil {
 			return nil, err
@@ -191,9 +195,16 @@ type exchangeSource struct {
 
 // Token posts the credentials to /oauth2/token. Every failure is an
 // *AuthError; none carries the AppSecret.
-func (s exchangeSource) Token() (*oauth2.Token, error) {
+func (s exchangeSource) Token() (_ *oauth2.Token, err error) {
 	a := s.a
+	status, start := 0, time.Now()
+	if a.log != nil {
+		defer func() { logExchange(s.ctx, a.log, a.red, status, time.Since(start), err) }()
+	}
 	resp, err := a.api.CreateToken(s.ctx, oapi.TokenRequest{AppKey: a.appKey, AppSecret: string(a.appSecret)})
+	if resp != nil {
+		status = resp.StatusCode
+	}
 	if err != nil {
 		return nil, &AuthError{Err: closeOnError(resp, fmt.Errorf("POST /oauth2/token: %w", err))}
 	}

@@ -23,6 +23,8 @@ type Client struct {
 	schemas      *answerSchemas
 	auth         authenticator
 	hc           *http.Client
+	inner        http.RoundTripper // hc's transport under the wrappers
+	routes       map[Operation]string
 	red          *redactor
 	timeout      time.Duration
 	maxBodyBytes int64
@@ -55,14 +57,22 @@ func New(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 
-	hc := httpClientFor(s)
+	hc, inner, err := httpClientFor(s)
+	if err != nil {
+		return nil, err
+	}
+	routes, err := routesFor(s.baseURL.Path)
+	if err != nil {
+		return nil, fmt.Errorf("flexapi: %w", err)
+	}
 	policy := retryPolicy{maxRetryWait: s.maxRetryWait, now: s.now}
 	userAgent := func(_ context.Context, req *http.Request) error {
 		req.Header.Set("User-Agent", s.userAgent)
 		req.Header.Set("Accept", "application/json")
 		return nil
 	}
-	listDoer := retryDoer{rc: newRetryClient(hc, s, policy.listRetry, policy)}
+	red := newRedactor(string(s.token), string(s.appSecret))
+	listDoer := retryDoer{rc: newRetryClient(hc, s, policy.listRetry, policy), log: s.logger, red: red}
 	api, err := oapi.NewClient(s.baseURL.String(),
 		oapi.WithHTTPClient(listDoer),
 		oapi.WithRequestEditorFn(userAgent))
@@ -75,7 +85,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 
 	create, err := oapi.NewClient(s.baseURL.String(),
-		oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s, policy.createRetry, policy)}),
+		oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s, policy.createRetry, policy), log: s.logger, red: red}),
 		oapi.WithRequestEditorFn(userAgent))
 	if err != nil {
 		return nil, fmt.Errorf("flexapi: %w", err)
@@ -87,21 +97,21 @@ func New(opts ...Option) (*Client, error) {
 		schemas:      sch,
 		create:       create,
 		hc:           hc,
+		inner:        inner,
+		routes:       routes,
+		red:          red,
 		timeout:      s.timeout,
 		maxBodyBytes: s.maxBodyBytes,
 		authKind:     s.auth,
 	}
 	switch s.auth {
 	case authToken:
-		c.red = newRedactor(string(s.token))
 		c.auth = &sourceAuth{src: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: string(s.token)})}
 	case authSource:
-		c.red = newRedactor()
 		c.auth = &sourceAuth{src: s.source, renewable: false}
 	case authCredentials:
-		c.red = newRedactor(string(s.appSecret))
 		tokenAPI, err := oapi.NewClient(s.baseURL.String(),
-			oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s, policy.tokenRetry, policy)}),
+			oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s, policy.tokenRetry, policy), log: s.logger, red: red}),
 			oapi.WithRequestEditorFn(userAgent))
 		if err != nil {
 			return nil, fmt.Errorf("flexapi: %w", err)
@@ -120,6 +130,8 @@ func New(opts ...Option) (*Client, error) {
 			timeout:      flightTimeout,
 			earlyExpiry:  s.earlyExpiry,
 			now:          s.now,
+			route:        routes[OpTokenExchange],
+			log:          s.logger,
 		}
 	}
 	return c, nil
@@ -143,7 +155,7 @@ func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, erro
 	if err := validateMID(mid); err != nil {
 		return nil, err
 	}
-	ctx, cancel := c.withTimeout(ctx)
+	ctx, cancel := c.start(ctx, OpListAPIKeys)
 	defer cancel()
 
 	resp, tok, err := c.authorized(ctx, OpListAPIKeys, func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
@@ -172,6 +184,10 @@ func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, erro
 // transport.
 func (c *Client) CloseIdleConnections() {
 	c.hc.CloseIdleConnections()
+	// A wrapper need not pass it on.
+	if ci, ok := c.inner.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
 }
 
 // String describes the client without its credentials. It and GoString and

@@ -91,7 +91,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, key NewAPIKey) (*CreatedAPIKe
 	if err := validateNewKey(key, body); err != nil {
 		return nil, err
 	}
-	ctx, cancel := c.withTimeout(ctx)
+	ctx, cancel := c.start(ctx, OpCreateAPIKey)
 	defer cancel()
 	resp, tok, err := c.authorized(ctx, OpCreateAPIKey, func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
 		return c.create.CreateAPIKey(ctx, body, bearer)

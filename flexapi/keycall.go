@@ -12,8 +12,10 @@ import (
 // adds the token.
 type sendFunc func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error)
 
-// withTimeout bounds ctx by the client's timeout, if it has one.
-func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+// start is a call's context: bounded by the client's timeout, if it has
+// one, and telling its requests' transport which call they are (Route).
+func (c *Client) start(ctx context.Context, op Operation) (context.Context, context.CancelFunc) {
+	ctx, _ = withCall(ctx, op, c.routes[op])
 	if c.timeout > 0 {
 		return context.WithTimeout(ctx, c.timeout)
 	}
@@ -45,6 +47,7 @@ func (c *Client) sendOnce(ctx context.Context, op Operation, send sendFunc) (*ht
 	if err != nil {
 		return nil, "", err
 	}
+	callOf(ctx).tok = tok
 	bearer := func(_ context.Context, req *http.Request) error {
 		req.Header.Set("Authorization", "Bearer "+tok)
 		return nil

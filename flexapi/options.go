@@ -3,6 +3,7 @@ package flexapi
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -78,6 +79,8 @@ type settings struct {
 	// headerTimeout is the response-header timeout of the default
 	// transport; tests shorten it.
 	headerTimeout time.Duration
+	wrappers      []func(http.RoundTripper) http.RoundTripper
+	logger        *slog.Logger
 }
 
 // authKind says which of the exclusive auth options was given.
@@ -381,6 +384,36 @@ func WithMaxRetryWait(d time.Duration) Option {
 			return fmt.Errorf("flexapi: max retry wait %s: want > 0", d)
 		}
 		s.maxRetryWait = d
+		return nil
+	}
+}
+
+// WithTransportWrapper wraps the transport the client sends with, its own
+// (with its header timeout and header cap) or WithHTTPClient's, in wrap:
+// otelhttp.NewTransport, or a service's own metrics. The wrapper sees every
+// attempt, retries and the token exchange included; Route names its
+// requests. The client's timeouts, caps and redirect rule stay. Several
+// wrappers nest in the order given, the first innermost.
+func WithTransportWrapper(wrap func(http.RoundTripper) http.RoundTripper) Option {
+	return func(s *settings) error {
+		if wrap == nil {
+			return errors.New("flexapi: nil transport wrapper")
+		}
+		s.wrappers = append(s.wrappers, wrap)
+		return nil
+	}
+}
+
+// WithLogger makes the client report to log each retry (the operation, the
+// attempt about to be made, the failed one's status or error, the wait) at
+// Warn, and each token exchange (its status and duration) at Info, or Warn
+// when it fails. No token, secret or key value is logged.
+func WithLogger(log *slog.Logger) Option {
+	return func(s *settings) error {
+		if log == nil {
+			return errors.New("flexapi: nil *slog.Logger")
+		}
+		s.logger = log
 		return nil
 	}
 }

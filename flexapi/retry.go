@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -21,7 +22,9 @@ import (
 // (rather than its StandardClient) keeps one *http.Client, ours, in charge of
 // redirects.
 type retryDoer struct {
-	rc *retryablehttp.Client
+	rc  *retryablehttp.Client
+	log *slog.Logger // WithLogger's, or nil
+	red *redactor
 }
 
 func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
@@ -29,7 +32,7 @@ func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := d.rc.Do(rreq)
+	resp, err := d.client(req.Context()).Do(rreq)
 	if resp != nil && resp.StatusCode == http.StatusSwitchingProtocols {
 		// No request asks for an upgrade. The body of a 101 is the raw
 		// connection, which no deadline or context governs: reading it
@@ -40,6 +43,32 @@ func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
 		resp.Body = http.NoBody
 	}
 	return resp, err
+}
+
+// client is rc, or with a logger, rc for one request, reporting each retry
+// before its wait (retryablehttp's hooks tell neither the wait nor, after
+// a transport failure, the request).
+func (d retryDoer) client(ctx context.Context) *retryablehttp.Client {
+	if d.log == nil {
+		return d.rc
+	}
+	var failure error
+	return &retryablehttp.Client{
+		HTTPClient:   d.rc.HTTPClient,
+		RetryWaitMin: d.rc.RetryWaitMin,
+		RetryWaitMax: d.rc.RetryWaitMax,
+		RetryMax:     d.rc.RetryMax,
+		ErrorHandler: d.rc.ErrorHandler,
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			failure = err
+			return d.rc.CheckRetry(ctx, resp, err)
+		},
+		Backoff: func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+			wait := d.rc.Backoff(min, max, attempt, resp)
+			logRetry(ctx, d.log, d.red, attempt+2, resp, failure, wait)
+			return wait
+		},
+	}
 }
 
 // keepIdle is a RoundTripper without CloseIdleConnections, which

@@ -36,7 +36,7 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 	if err := validateSegment(ErrInvalidKeyID, id); err != nil {
 		return err
 	}
-	ctx, cancel := c.withTimeout(ctx)
+	ctx, cancel := c.start(ctx, OpRevokeAPIKey)
 	defer cancel()
 
 	resp, tok, err := c.authorized(ctx, OpRevokeAPIKey, func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {

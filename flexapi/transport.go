@@ -17,15 +17,26 @@ const maxRedirects = 10
 // caller's, or one over a transport with a response-header timeout. Either
 // way its CheckRedirect keeps requests, and so the bearer token, on the
 // origin they started at.
-func httpClientFor(s *settings) *http.Client {
-	var hc http.Client
+// The transport WithTransportWrapper's wrappers wrap is the innermost, the
+// one that holds the connections: inner.
+func httpClientFor(s *settings) (hc *http.Client, inner http.RoundTripper, err error) {
+	hc = &http.Client{}
 	if s.httpClient != nil {
-		hc = *s.httpClient
+		*hc = *s.httpClient
 	} else {
 		hc.Transport = defaultTransport(s.headerTimeout)
 	}
 	hc.CheckRedirect = sameOriginRedirects
-	return &hc
+	if hc.Transport == nil {
+		hc.Transport = http.DefaultTransport
+	}
+	inner = hc.Transport
+	for _, wrap := range s.wrappers {
+		if hc.Transport = wrap(hc.Transport); hc.Transport == nil {
+			return nil, nil, errors.New("flexapi: a transport wrapper returned nil")
+		}
+	}
+	return hc, inner, nil
 }
 
 // maxHeaderBytes caps the response headers the transport New builds will
