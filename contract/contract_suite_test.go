@@ -170,6 +170,9 @@ var _ = AfterEach(func() {
 	for _, c := range reproduceEntries(judged, run.Token(), cfg.AppKey, redactor()) {
 		AddReportEntry(report.EntryReproduce, c, ReportEntryVisibilityNever)
 	}
+	if run.madeByLifecycle(judged) {
+		AddReportEntry(entryLifecycle, "", ReportEntryVisibilityNever)
+	}
 })
 
 // The reports are written after every run, green or red: the verdict on

@@ -291,6 +291,19 @@ func (r *suiteRun) brokeSpecAt(ex *Exchange, name, field string) bool {
 	return false
 }
 
+// madeByLifecycle reports whether any of exs is a request of the lifecycle
+// or its probes: a create, a revoke, or a listing after them.
+func (r *suiteRun) madeByLifecycle(exs []*Exchange) bool {
+	lc := r.lifecycle
+	for _, ex := range exs {
+		if ex != nil && (ex.Operation == report.OpCreateAPIKey || ex.Operation == report.OpRevokeAPIKey ||
+			lc != nil && (ex == lc.Listing || ex == lc.AfterRevoke)) {
+			return true
+		}
+	}
+	return false
+}
+
 // lastFourProblem says how the listed last_four differs from the created
 // value's last four, or "".
 func lastFourProblem(listed map[string]any, k *createdKey) string {

@@ -33,7 +33,11 @@ func writeReports(gr types.Report, cfg config, cfgErr error, run *suiteRun, red 
 		}
 	}
 	data.SpecVersion = report.EmbeddedSpecVersion()
-	data.Reproductions = reproductions(gr)
+	token := ""
+	if run != nil {
+		token = red.Redact(tokenCommand(run.Wire))
+	}
+	data.Reproductions = reproductions(gr, token)
 	checks := report.Checks(gr)
 	data.Verdict = report.Decide(checks, cfgErr, broken, gr.SpecialSuiteFailureReasons)
 	discrepancies, err := report.Discrepancies()

@@ -2,8 +2,10 @@ package contract
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -105,14 +107,38 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// tokenCommand is a reproduction's first line: the token call to base with
+// the app's credentials by their variables, whose accessToken the commands
+// after it send as $FLEXFACTOR_TOKEN. sed, not jq: it is on every machine.
+func tokenCommand(w *WireClient) string {
+	req, err := oapi.NewCreateTokenRequestWithBody(w.server(), "application/json", nil)
+	if err != nil {
+		return ""
+	}
+	ex := &Exchange{Request: w.prepare(context.Background(), req, noAuth()), RequestBody: tokenRequestBody(shellAppKey)}
+	call := strings.Replace(curl(ex, "", shellAppKey), "curl -sS -i ", "curl -sS ", 1)
+	return "export " + EnvToken + `="$(` + call + ` | sed -n 's/.*"accessToken" *: *"\([^"]*\)".*/\1/p')"`
+}
+
+// entryLifecycle marks a failed check that judged what the lifecycle made:
+// its focus line turns the lifecycle on, and says so.
+const entryLifecycle = "needs the lifecycle"
+
 // focusCommand is the command that runs the one check s of the suite
 // named suite alone, against the target the FLEXFACTOR_* variables name,
 // as make contract runs it. Ginkgo matches --focus against the suite's
 // description and the spec's full text, joined by a space: the anchored
-// pattern matches that check and no other.
+// pattern matches that check and no other. The setup runs all the same:
+// the line turns the lifecycle on only for a check that needs it, and
+// then says that it creates and revokes two keys.
 func focusCommand(suite string, s types.SpecReport) string {
-	return "go run github.com/onsi/ginkgo/v2/ginkgo --focus " + shellQuote(focusPattern(suite, s)) +
-		" ./contract -- -" + FlagReadEnv
+	lifecycle, says := "0", "creates no key"
+	if slices.Contains(s.Labels(), "lifecycle") || slices.Contains(s.Labels(), "negative") ||
+		slices.ContainsFunc(s.ReportEntries, func(e types.ReportEntry) bool { return e.Name == entryLifecycle }) {
+		lifecycle, says = "1", "creates two keys in $"+EnvMID+" and revokes them"
+	}
+	return EnvLifecycle + "=" + lifecycle + " go run github.com/onsi/ginkgo/v2/ginkgo --focus " + shellQuote(focusPattern(suite, s)) +
+		" ./contract -- -" + FlagReadEnv + "  # " + says
 }
 
 // focusPattern is the --focus pattern of FocusCommand.
@@ -121,15 +147,19 @@ func focusPattern(suite string, s types.SpecReport) string {
 }
 
 // reproductions lists a reproduction per failed check of the report, in
-// the order of Checks; a check that failed in the suite's setup has no
-// focus command (the setup runs with every check).
-func reproductions(r types.Report) []report.Reproduction {
+// the order of Checks, each starting with token, the token call; a check
+// that failed in the suite's setup has no focus command (the setup runs
+// with every check).
+func reproductions(r types.Report, token string) []report.Reproduction {
 	var out []report.Reproduction
 	for _, s := range r.SpecReports {
 		if !s.State.Is(types.SpecStateFailureStates) {
 			continue
 		}
 		rep := report.Reproduction{Check: report.CheckName(s)}
+		if token != "" {
+			rep.Curls = append(rep.Curls, token)
+		}
 		if s.LeafNodeType == types.NodeTypeIt {
 			rep.Focus = focusCommand(r.SuiteDescription, s)
 		}

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
@@ -70,5 +71,28 @@ func TestCurlSendsTheRequestAgainWithoutAValue(t *testing.T) {
 				t.Errorf("no method and URL: %q", args)
 			}
 		})
+	}
+}
+
+// TestAReproductionsTokenCallSetsTheToken: the shell runs a reproduction's
+// first line as it stands: curl gets the app's credentials from their
+// variables, and FLEXFACTOR_TOKEN is the accessToken it answered.
+func TestAReproductionsTokenCallSetsTheToken(t *testing.T) {
+	const appKey, secret = "app_KEY123", "SECRETvalue456"
+	line := tokenCommand(NewWireClient("http://127.0.0.1:9/v1", time.Second, 1))
+	if strings.Contains(line, appKey) || strings.Contains(line, secret) {
+		t.Fatalf("the command carries a value: %s", line)
+	}
+	cmd := exec.Command("sh", "-c", `curl() { printf '%s\n' "$@" >&2; printf '{"accessToken": "tok_from_call","expires":"x"}'; }; `+line+`; printf '%s' "$FLEXFACTOR_TOKEN"`)
+	cmd.Env = []string{"FLEXFACTOR_APP_KEY=" + appKey, "FLEXFACTOR_APP_SECRET=" + secret, "PATH=/usr/bin:/bin"}
+	var args strings.Builder
+	cmd.Stderr = &args
+	out, err := cmd.Output()
+	if err != nil || string(out) != "tok_from_call" {
+		t.Fatalf("%s: %v: FLEXFACTOR_TOKEN is %q", line, err, out)
+	}
+	want := "-X\nPOST\nhttp://127.0.0.1:9/v1/oauth2/token\n"
+	if !strings.Contains(args.String(), want) || !strings.Contains(args.String(), `{"AppKey":"`+appKey+`","AppSecret":"`+secret+`"}`) {
+		t.Errorf("the shell hands curl %q", args.String())
 	}
 }

@@ -23,7 +23,7 @@ func writeReproductions(p func(string, ...any), reps []Reproduction) {
 		return
 	}
 	p("\n%s\n\n", ReproduceHeading)
-	p("Set `FLEXFACTOR_TOKEN` to a bearer token for the target (with app credentials: the `accessToken` of the token call, whose reproduction uses `FLEXFACTOR_APP_KEY` and `FLEXFACTOR_APP_SECRET`), and the `FLEXFACTOR_*` variables of the run for the `ginkgo` line.\n")
+	p("Set `FLEXFACTOR_APP_KEY` and `FLEXFACTOR_APP_SECRET` to the app's credentials: each reproduction starts with the token call, which sets `FLEXFACTOR_TOKEN` for the commands after it (with a static token, set that instead and skip the call). The `ginkgo` line runs the check alone; set the run's other `FLEXFACTOR_*` variables first: the line sets `FLEXFACTOR_LIFECYCLE` itself, and says whether it creates keys.\n")
 	for _, rep := range reps {
 		p("\n**%s**\n\n```sh\n", oneLine(rep.Check))
 		for _, c := range rep.Curls {
@@ -32,7 +32,7 @@ func writeReproductions(p func(string, ...any), reps []Reproduction) {
 		if rep.Focus != "" {
 			p("%s\n", rep.Focus)
 		}
-		if len(rep.Curls) == 0 && rep.Focus == "" {
+		if rep.Focus == "" {
 			p("# the suite's setup failed: make contract runs it again\n")
 		}
 		p("```\n")

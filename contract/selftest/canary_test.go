@@ -112,8 +112,23 @@ func assertReproductions(t tb, r run) {
 		}
 		_, block, ok := strings.Cut(section, "**"+check+"**\n\n```sh\n")
 		block, _, _ = strings.Cut(block, "```")
-		if !ok || !strings.Contains(block, "ginkgo --focus '^FlexFactor contract ") {
-			t.Errorf("the report has no reproduction with a ginkgo --focus line for %q", check)
+		lines := strings.Split(strings.TrimSuffix(block, "\n"), "\n")
+		first, last := lines[0], lines[len(lines)-1]
+		// A person runs it as it stands: the token call first, with the
+		// app's credentials by their variables; last, the line that runs
+		// the check alone, saying whether it makes keys.
+		if !ok || !strings.HasPrefix(first, "export FLEXFACTOR_TOKEN=\"$(curl ") ||
+			!strings.Contains(first, `\"AppKey\":\"$FLEXFACTOR_APP_KEY\"`) || !strings.Contains(first, `\"AppSecret\":\"$FLEXFACTOR_APP_SECRET\"`) {
+			t.Errorf("the reproduction of %q does not start with the token call: %s", check, first)
+		}
+		lifecycle := strings.Contains(name, "[lifecycle") || strings.Contains(name, "[negative")
+		switch {
+		case !strings.Contains(last, "ginkgo --focus '^FlexFactor contract "):
+			t.Errorf("the reproduction of %q does not end with a ginkgo --focus line: %s", check, last)
+		case lifecycle && (!strings.HasPrefix(last, "FLEXFACTOR_LIFECYCLE=1 ") || !strings.HasSuffix(last, "# creates two keys in $FLEXFACTOR_MID and revokes them")):
+			t.Errorf("the focus line of %q does not say it creates and revokes two keys: %s", check, last)
+		case !strings.HasPrefix(last, "FLEXFACTOR_LIFECYCLE="):
+			t.Errorf("the focus line of %q does not say whether it makes keys: %s", check, last)
 		}
 	}
 	for line := range strings.Lines(section) {
