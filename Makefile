@@ -56,6 +56,10 @@ test: need-go need-node check-generated lint breaking interop consumers arazzo
 	@# reads (TestAServiceGoModNamesNoTool).
 	$(GO) list -m all >/dev/null
 	$(GO) test -race -count=1 ./...
+	@# The otelhttp example is a module of its own (OpenTelemetry is no
+	@# dependency of flexapi), which ./... does not reach.
+	$(GO) -C flexapi/examples/otelhttp vet ./...
+	$(GO) -C flexapi/examples/otelhttp test -race -count=1 ./...
 
 ## contract: the contract run (against the embedded double without credentials)
 contract: need-go

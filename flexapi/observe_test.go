@@ -39,7 +39,9 @@ func (r routeRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // spec's route template, never by the mid or the key id.
 func TestTransportWrapperSeesEveryAttemptByRoute(t *testing.T) {
 	k := newKeyServer(t)
-	k.create = func(w http.ResponseWriter, _ *http.Request, _ int) { writeJSON(w, http.StatusCreated, createdBody("key_1")) }
+	k.create = func(w http.ResponseWriter, _ *http.Request, _ int) {
+		writeJSON(w, http.StatusCreated, createdBody("key_1"))
+	}
 	k.revoke = func(w http.ResponseWriter, _ *http.Request, n int) {
 		if n == 1 {
 			writeJSON(w, http.StatusServiceUnavailable, `{"errors": ["later"]}`)
