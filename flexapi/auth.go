@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
 // authenticator gives the bearer token of a call.
@@ -51,7 +52,9 @@ func (a *sourceAuth) token(ctx context.Context) (string, error) {
 func (a *sourceAuth) renew(string) bool { return a.renewable }
 
 // Format keeps the source, which may hold a token, out of any output.
-func (a *sourceAuth) Format(f fmt.State, _ rune) { fmt.Fprint(f, "flexapi.sourceAuth{"+redacted+"}") }
+func (a *sourceAuth) Format(f fmt.State, _ rune) {
+	fmt.Fprint(f, "flexapi.sourceAuth{"+redact.Placeholder+"}")
+}
 
 // exchangeAuth exchanges an app's credentials for a token at POST
 // /oauth2/token, through the generated client, and reuses it.
@@ -65,8 +68,8 @@ func (a *sourceAuth) Format(f fmt.State, _ rune) { fmt.Fprint(f, "flexapi.source
 type exchangeAuth struct {
 	api          *oapi.Client
 	appKey       string
-	appSecret    secret
-	red          *redactor
+	appSecret    redact.Text
+	red          *redact.Redactor
 	schemas      *answerSchemas
 	maxBodyBytes int64
 	timeout      time.Duration

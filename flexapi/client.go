@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
 // Client calls FlexFactor's API-keys endpoints: list, create and revoke. It is safe for concurrent
@@ -18,14 +19,13 @@ import (
 // connections.
 type Client struct {
 	base         *url.URL
-	api          *oapi.Client // the list and revoke calls, with their retry policy
-	create       *oapi.Client // the create call, with its own (createRetry)
+	api          *oapi.Client // every call, each with its retry policy (retryPolicy.check)
 	schemas      *answerSchemas
 	auth         authenticator
 	hc           *http.Client
 	inner        http.RoundTripper // hc's transport under the wrappers
 	routes       map[Operation]string
-	red          *redactor
+	red          *redact.Redactor
 	timeout      time.Duration
 	maxBodyBytes int64
 	authKind     authKind
@@ -71,10 +71,9 @@ func New(opts ...Option) (*Client, error) {
 		req.Header.Set("Accept", "application/json")
 		return nil
 	}
-	red := newRedactor(string(s.token), string(s.appSecret))
-	listDoer := retryDoer{rc: newRetryClient(hc, s, policy.listRetry, policy), log: s.logger, red: red}
+	red := redact.New(string(s.token), string(s.appSecret))
 	api, err := oapi.NewClient(s.baseURL.String(),
-		oapi.WithHTTPClient(listDoer),
+		oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s, policy), log: s.logger, red: red}),
 		oapi.WithRequestEditorFn(userAgent))
 	if err != nil {
 		return nil, fmt.Errorf("flexapi: %w", err)
@@ -84,18 +83,10 @@ func New(opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("flexapi: %w", err)
 	}
 
-	create, err := oapi.NewClient(s.baseURL.String(),
-		oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s, policy.createRetry, policy), log: s.logger, red: red}),
-		oapi.WithRequestEditorFn(userAgent))
-	if err != nil {
-		return nil, fmt.Errorf("flexapi: %w", err)
-	}
-
 	c := &Client{
 		base:         s.baseURL,
 		api:          api,
 		schemas:      sch,
-		create:       create,
 		hc:           hc,
 		inner:        inner,
 		routes:       routes,
@@ -110,18 +101,12 @@ func New(opts ...Option) (*Client, error) {
 	case authSource:
 		c.auth = &sourceAuth{src: s.source, renewable: false}
 	case authCredentials:
-		tokenAPI, err := oapi.NewClient(s.baseURL.String(),
-			oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s, policy.tokenRetry, policy), log: s.logger, red: red}),
-			oapi.WithRequestEditorFn(userAgent))
-		if err != nil {
-			return nil, fmt.Errorf("flexapi: %w", err)
-		}
 		flightTimeout := s.timeout
 		if flightTimeout == 0 {
 			flightTimeout = DefaultTimeout
 		}
 		c.auth = &exchangeAuth{
-			api:          tokenAPI,
+			api:          api,
 			appKey:       s.appKey,
 			appSecret:    s.appSecret,
 			red:          c.red,

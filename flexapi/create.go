@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
@@ -94,7 +95,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, key NewAPIKey) (*CreatedAPIKe
 	ctx, cancel := c.start(ctx, OpCreateAPIKey)
 	defer cancel()
 	resp, tok, err := c.authorized(ctx, OpCreateAPIKey, func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
-		return c.create.CreateAPIKey(ctx, body, bearer)
+		return c.api.CreateAPIKey(ctx, body, bearer)
 	})
 	if err != nil {
 		return nil, err
@@ -130,7 +131,7 @@ type envelope struct {
 // the body says the key was not made, or a *DecodeError (with what part of
 // the key it holds) when it does not match the spec's schema of the
 // answer at its status.
-func decodeCreated(resp *http.Response, raw []byte, s *answerSchemas, red *redactor, tok string) (*CreatedAPIKey, error) {
+func decodeCreated(resp *http.Response, raw []byte, s *answerSchemas, red *redact.Redactor, tok string) (*CreatedAPIKey, error) {
 	// The value, for the excerpt's redaction, as far as the body gives one;
 	// the redactor's patterns ("value" members, long key-like runs) cover
 	// a body too broken to say.
@@ -158,7 +159,7 @@ func decodeCreated(resp *http.Response, raw []byte, s *answerSchemas, red *redac
 	if err == nil {
 		a = full
 	}
-	key := &CreatedAPIKey{ID: a.ID, MID: a.Mid, Name: a.Name, Type: a.Type, Value: newKeyValue(a.Value), CreatedAt: a.CreatedAt}
+	key := &CreatedAPIKey{ID: a.ID, MID: a.Mid, Name: a.Name, Type: a.Type, Value: redact.NewKeyValue(a.Value), CreatedAt: a.CreatedAt}
 	if a.Scopes != nil {
 		key.Scopes = *a.Scopes
 	}

@@ -119,13 +119,13 @@ func (e *APIError) Error() string {
 func errorText(op Operation, text, requestID string) string {
 	head := errorPrefix
 	if op != "" {
-		head += printable(string(op), maxMessageBytes) + ": "
+		head += redact.Printable(string(op), maxMessageBytes) + ": "
 	}
 	var tail string
 	if requestID != "" {
-		tail = " (request " + printable(requestID, maxRequestIDBytes) + ")"
+		tail = " (request " + redact.Printable(requestID, maxRequestIDBytes) + ")"
 	}
-	return head + printable(text, maxErrorTextBytes-len(head)-len(tail)) + tail
+	return head + redact.Printable(text, maxErrorTextBytes-len(head)-len(tail)) + tail
 }
 
 // DecodeError is a 2xx answer the client could not use: a body that is not
@@ -176,14 +176,14 @@ func (e *AuthError) Unwrap() error { return e.Err }
 
 // newAPIError makes the *APIError of an answer whose body (at most
 // errorReadBytes of it) says the call failed. extra are secrets to redact.
-func newAPIError(op Operation, resp *http.Response, body []byte, red *redactor, extra ...string) *APIError {
+func newAPIError(op Operation, resp *http.Response, body []byte, red *redact.Redactor, extra ...string) *APIError {
 	extra = append(extra, secretMembers(body)...)
 	e := &APIError{
 		Operation:   op,
 		StatusCode:  resp.StatusCode,
 		RetryAfter:  retryAfterOf(resp),
-		ContentType: red.contentType(resp, extra...),
-		Body:        red.excerpt(body, extra...),
+		ContentType: red.Redact(resp.Header.Get("Content-Type"), extra...),
+		Body:        red.Excerpt(body, extra...),
 	}
 	traceID := parseErrorBody(e, body, red, extra)
 	e.RequestID = requestID(resp.Header, traceID, red, extra)
@@ -192,14 +192,14 @@ func newAPIError(op Operation, resp *http.Response, body []byte, red *redactor, 
 
 // newDecodeError makes the *DecodeError of a 2xx answer the client could
 // not use.
-func newDecodeError(op Operation, resp *http.Response, body []byte, red *redactor, err error, extra ...string) *DecodeError {
+func newDecodeError(op Operation, resp *http.Response, body []byte, red *redact.Redactor, err error, extra ...string) *DecodeError {
 	return &DecodeError{
 		Operation:   op,
 		StatusCode:  resp.StatusCode,
 		RequestID:   requestID(resp.Header, "", red, extra),
 		RetryAfter:  retryAfterOf(resp),
-		ContentType: red.contentType(resp, extra...),
-		Body:        red.excerpt(body, extra...),
+		ContentType: red.Redact(resp.Header.Get("Content-Type"), extra...),
+		Body:        red.Excerpt(body, extra...),
 		Err:         err,
 	}
 }
@@ -211,7 +211,7 @@ const maxRequestIDBytes = 128
 // header, else the trace id of a W3C traceparent header, else the body's
 // (a ModelState traceId). Ids are no secrets and stay readable, but a
 // known secret or a credential's shape in one is hidden.
-func requestID(h http.Header, fromBody string, red *redactor, extra []string) string {
+func requestID(h http.Header, fromBody string, red *redact.Redactor, extra []string) string {
 	id := cmp.Or(h.Get("X-Request-Id"), h.Get("Request-Id"))
 	if id == "" {
 		// version-traceid-parentid-flags, the trace id 32 hex digits.
@@ -220,7 +220,7 @@ func requestID(h http.Header, fromBody string, red *redactor, extra []string) st
 		}
 	}
 	id = cmp.Or(strings.TrimSpace(id), fromBody)
-	return printable(red.r.RedactID(id, extra...), maxRequestIDBytes)
+	return redact.Printable(red.RedactID(id, extra...), maxRequestIDBytes)
 }
 
 // retryAfterOf is the wait an answer's Retry-After header asks for, seconds
@@ -234,7 +234,7 @@ func retryAfterOf(resp *http.Response) time.Duration {
 // error: nil for a 2xx, an *APIError otherwise. It reads at most
 // errorReadBytes of a non-2xx body; the caller still closes the body. extra
 // are secrets to redact.
-func checkResponse(op Operation, resp *http.Response, red *redactor, extra ...string) error {
+func checkResponse(op Operation, resp *http.Response, red *redact.Redactor, extra ...string) error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
@@ -267,7 +267,7 @@ func secretMembers(body []byte) []string {
 // "errors": {"field": ["..."]}}. Anything else leaves them empty; the excerpt
 // remains. The content type is not trusted either way: gateways label JSON
 // as text and HTML as JSON. It returns a ModelState body's traceId.
-func parseErrorBody(e *APIError, body []byte, red *redactor, extra []string) (traceID string) {
+func parseErrorBody(e *APIError, body []byte, red *redact.Redactor, extra []string) (traceID string) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return ""
@@ -281,7 +281,7 @@ func parseErrorBody(e *APIError, body []byte, red *redactor, extra []string) (tr
 	if json.Unmarshal(trimmed, &shape) != nil {
 		return ""
 	}
-	clean := func(s string) string { return printable(red.redact(s, extra...), maxMessageBytes) }
+	clean := func(s string) string { return redact.Printable(red.Redact(s, extra...), maxMessageBytes) }
 	if shape.Title != "" {
 		e.Messages = append(e.Messages, clean(shape.Title))
 	} else if shape.Message != "" {
@@ -386,7 +386,7 @@ func isJSON(contentType string) bool {
 
 // decodeBody reads a 2xx body under the cap and hands it to decode; a
 // failure to read or decode it is a *DecodeError (or the network's error).
-func decodeBody(op Operation, resp *http.Response, max int64, red *redactor, decode func([]byte) error, extra ...string) error {
+func decodeBody(op Operation, resp *http.Response, max int64, red *redact.Redactor, decode func([]byte) error, extra ...string) error {
 	fail := func(body []byte, err error) error { return newDecodeError(op, resp, body, red, err, extra...) }
 	body, err := readBody(resp, max)
 	if errors.Is(err, ErrBodyTooLarge) {
@@ -405,7 +405,7 @@ func decodeBody(op Operation, resp *http.Response, max int64, red *redactor, dec
 		return fail(nil, err)
 	}
 	if !isJSON(resp.Header.Get("Content-Type")) {
-		return fail(body, fmt.Errorf("content type %q is not JSON", red.contentType(resp, extra...)))
+		return fail(body, fmt.Errorf("content type %q is not JSON", red.Redact(resp.Header.Get("Content-Type"), extra...)))
 	}
 	if err := decode(body); err != nil {
 		return fail(body, err)

@@ -11,6 +11,3 @@ import "github.com/flexcontract/flexfactor-apikeys/internal/redact"
 // It is the key-value wrapper the client, the double and the contract suite
 // share.
 type KeyValue = redact.KeyValue
-
-// newKeyValue wraps a value.
-func newKeyValue(s string) KeyValue { return redact.NewKeyValue(s) }

@@ -3,6 +3,7 @@ package flexapi
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -38,4 +39,9 @@ func validateSegment(sentinel error, seg string) error {
 		return fmt.Errorf("%w: contains control characters", sentinel)
 	}
 	return nil
+}
+
+// hasControl reports whether s has an ASCII or Unicode control character.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, unicode.IsControl)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
@@ -78,26 +79,26 @@ func Route(req *http.Request) (template string, op Operation) {
 // logRetry reports an attempt about to be made again: the failed attempt's
 // status (0 for a transport failure, whose error is told redacted) and the
 // wait before the next.
-func logRetry(ctx context.Context, log *slog.Logger, red *redactor, attempt int, resp *http.Response, err error, wait time.Duration) {
+func logRetry(ctx context.Context, log *slog.Logger, red *redact.Redactor, attempt int, resp *http.Response, err error, wait time.Duration) {
 	c := callOf(ctx)
 	attrs := []slog.Attr{slog.String("operation", string(c.op)), slog.Int("attempt", attempt), slog.Duration("wait", wait)}
 	if resp != nil {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode))
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", printable(red.redact(err.Error(), c.tok), maxErrorTextBytes)))
+		attrs = append(attrs, slog.String("error", redact.Printable(red.Redact(err.Error(), c.tok), maxErrorTextBytes)))
 	}
 	log.LogAttrs(ctx, slog.LevelWarn, "flexapi: retry", attrs...)
 }
 
 // logExchange reports a token exchange: its status (0 without an answer),
 // how long it took and, when it failed, why (an *AuthError, redacted).
-func logExchange(ctx context.Context, log *slog.Logger, red *redactor, status int, took time.Duration, err error) {
+func logExchange(ctx context.Context, log *slog.Logger, red *redact.Redactor, status int, took time.Duration, err error) {
 	attrs := []slog.Attr{slog.String("operation", string(OpTokenExchange)), slog.Int("status", status), slog.Duration("took", took)}
 	level := slog.LevelInfo
 	if err != nil {
 		level = slog.LevelWarn
-		attrs = append(attrs, slog.String("error", red.redact(err.Error())))
+		attrs = append(attrs, slog.String("error", red.Redact(err.Error())))
 	}
 	log.LogAttrs(ctx, level, "flexapi: token exchange", attrs...)
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
 // Environment is one of FlexFactor's deployments; its value is the base URL
@@ -64,10 +65,10 @@ type settings struct {
 	httpClient   *http.Client
 	userAgent    string
 	auth         authKind
-	token        secret
+	token        redact.Text
 	source       oauth2.TokenSource
 	appKey       string
-	appSecret    secret
+	appSecret    redact.Text
 	maxAttempts  int
 	timeout      time.Duration
 	maxBodyBytes int64
@@ -245,7 +246,7 @@ func WithToken(token string) Option {
 		if err := s.setAuth(authToken); err != nil {
 			return err
 		}
-		s.token = secret(token)
+		s.token = redact.Text(token)
 		return nil
 	}
 }
@@ -290,7 +291,7 @@ func WithCredentials(appKey, appSecret string) Option {
 			return err
 		}
 		s.appKey = appKey
-		s.appSecret = secret(appSecret)
+		s.appSecret = redact.Text(appSecret)
 		return nil
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
 // retryDoer is the generated client's HttpRequestDoer: it sends each request
@@ -24,7 +26,7 @@ import (
 type retryDoer struct {
 	rc  *retryablehttp.Client
 	log *slog.Logger // WithLogger's, or nil
-	red *redactor
+	red *redact.Redactor
 }
 
 func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
@@ -92,7 +94,7 @@ type retryPolicy struct {
 // connections, and with a caller's http.Client on the default transport,
 // the whole process's. It gets a copy of hc whose transport cannot close
 // idle connections; Client.CloseIdleConnections still can.
-func newRetryClient(hc *http.Client, s *settings, check retryablehttp.CheckRetry, p retryPolicy) *retryablehttp.Client {
+func newRetryClient(hc *http.Client, s *settings, p retryPolicy) *retryablehttp.Client {
 	rt := hc.Transport
 	if rt == nil {
 		rt = http.DefaultTransport
@@ -105,10 +107,24 @@ func newRetryClient(hc *http.Client, s *settings, check retryablehttp.CheckRetry
 		RetryWaitMin: s.retryWaitMin,
 		RetryWaitMax: s.retryWaitMax,
 		RetryMax:     s.maxAttempts - 1,
-		CheckRetry:   check,
+		CheckRetry:   p.check,
 		Backoff:      p.backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
+}
+
+// check is the policy of the call a request belongs to (its context's
+// call): list and revoke are idempotent in effect, the token exchange and
+// create are not, create least of all (createRetry). A request of no known
+// call gets create's, the most cautious.
+func (p retryPolicy) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	switch callOf(ctx).op {
+	case OpListAPIKeys, OpRevokeAPIKey:
+		return p.listRetry(ctx, resp, err)
+	case OpTokenExchange:
+		return p.tokenRetry(ctx, resp, err)
+	}
+	return p.createRetry(ctx, resp, err)
 }
 
 // listRetry is the policy of the list call, a GET and so idempotent:

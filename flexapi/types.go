@@ -11,13 +11,6 @@ type (
 	APIKeyList = oapi.APIKeyList
 	// APIKeyType is a key's type; see the constants and IsPublicKeyType.
 	APIKeyType = oapi.APIKeyType
-	// ErrorList is the list page's error body, {"errors": [string]}.
-	ErrorList = oapi.ErrorList
-	// ModelStateError is the errors page's validation body, whose errors
-	// map each field to its messages.
-	ModelStateError = oapi.ModelStateError
-	// TokenResponse is the answer of POST /oauth2/token.
-	TokenResponse = oapi.TokenResponse
 )
 
 // The key types the spec declares. A server may send others: decoding never
