@@ -76,7 +76,7 @@ var secretKey = flexapi.NewAPIKey{MID: exampleMID, Name: "contract-run-secret", 
 
 func TestCreateListAndRevokeAgainstTheDouble(t *testing.T) {
 	clock := flexapitest.NewFakeClock(time.Date(2026, 11, 26, 7, 0, 0, 0, time.UTC))
-	srv := flexapitest.NewServer(flexapitest.WithClock(clock.Now), flexapitest.WithRequestValidation())
+	srv := flexapitest.NewServer(flexapitest.WithClock(clock.Now))
 	defer srv.Close()
 	c := srv.Client()
 	ctx := context.Background()

@@ -395,7 +395,7 @@ func issue(base string, credentials []byte) (cannedAnswer, string, error) {
 
 // freshRequests are the double's requests with a token issued now: the
 // token windows before issue far more tokens than the double keeps
-// (WithMaxTokens), so the token recorded at the start is long dropped.
+// (its cap on live tokens), so the token recorded at the start is long dropped.
 func freshRequests(base string, credentials []byte) (requests, error) {
 	_, bearer, err := issue(base, credentials)
 	return newRequests(base, bearer, credentials), err

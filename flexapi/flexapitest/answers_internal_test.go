@@ -38,7 +38,7 @@ func withSpec(t *testing.T, replacements ...string) *Server {
 	if err != nil {
 		t.Fatalf("the changed spec: %v", err)
 	}
-	srv, err := Start(WithResponseValidation(), WithErrorLog(discardLog()), func(c *config) error {
+	srv, err := Start(WithResponseValidation(), withErrorLog(discardLog()), func(c *config) error {
 		c.doc = doc
 		return nil
 	})

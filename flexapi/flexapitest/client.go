@@ -6,26 +6,19 @@ import (
 	"github.com/flexcontract/flexfactor-apikeys/flexapi"
 )
 
-// NewClient returns a flexapi client for this server: its base URL, its
-// app's credentials and an HTTP client whose connections Close closes, then
+// Client returns a flexapi client for this server: its base URL, its app's
+// credentials and an HTTP client whose connections Close closes, then
 // opts, which may override the HTTP client or add retries, timeouts and so
-// on. The credentials exclude flexapi.WithToken: for a static-token client
-// call flexapi.New with WithBaseURL(s.URL), WithToken(s.IssueToken()) and
-// WithHTTPClient(s.HTTPClient()).
-func (s *Server) NewClient(opts ...flexapi.Option) (*flexapi.Client, error) {
-	all := append([]flexapi.Option{
+// on. It panics when an option is invalid, which is a mistake in the test,
+// as httptest.NewServer panics when it cannot listen. For a static-token
+// client call flexapi.New with WithBaseURL(s.URL), WithToken(s.IssueToken())
+// and WithHTTPClient(s.HTTPClient()).
+func (s *Server) Client(opts ...flexapi.Option) *flexapi.Client {
+	c, err := flexapi.New(append([]flexapi.Option{
 		flexapi.WithBaseURL(s.URL),
 		flexapi.WithCredentials(s.AppKey, s.AppSecret),
 		flexapi.WithHTTPClient(s.HTTPClient()),
-	}, opts...)
-	return flexapi.New(all...)
-}
-
-// Client is NewClient for tests: it panics when an option is invalid, which
-// is a mistake in the test, as httptest.NewServer panics when it cannot
-// listen.
-func (s *Server) Client(opts ...flexapi.Option) *flexapi.Client {
-	c, err := s.NewClient(opts...)
+	}, opts...)...)
 	if err != nil {
 		panic(fmt.Sprintf("flexapitest: Server.Client: %v", err))
 	}

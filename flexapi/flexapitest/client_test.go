@@ -55,17 +55,13 @@ func TestClient(t *testing.T) {
 		t.Errorf("err = %v, want the 500 as an APIError", err)
 	}
 
-	// A static-token client, as NewClient's comment says.
+	// A static-token client, as Client's comment says.
 	static, err := flexapi.New(flexapi.WithBaseURL(srv.URL), flexapi.WithToken(srv.IssueToken()), flexapi.WithHTTPClient(srv.HTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := static.ListAPIKeys(ctx, flexapitest.DefaultMID); err != nil {
 		t.Errorf("static token: %v", err)
-	}
-
-	if _, err := srv.NewClient(flexapi.WithToken("x")); err == nil {
-		t.Errorf("NewClient took a token beside the credentials")
 	}
 }
 

@@ -32,12 +32,14 @@
 // Everything it answers outside fault mode is valid against openapi.yaml. To
 // prove that a client or a contract check notices a broken server, Inject
 // faults per route: error statuses, other error shapes, broken bodies, slow
-// or dropped connections, and mutations of the JSON it would have sent.
+// or dropped connections, and mutations of the JSON it would have sent. A
+// client in any language asks for a fault with Prism's Prefer header
+// (Prefer: code=429, delay=2s): the preferences are listed by Preferences.
 //
 // The request log (Requests, RequestCount) records what clients sent, with
-// Authorization and Cookie headers redacted: the last DefaultRequestLogSize
+// Authorization and Cookie headers redacted: the last 10,000
 // requests unless WithRequestLog says otherwise, so that a long run's memory
-// stays bounded. Live tokens are bounded too (WithMaxTokens).
+// stays bounded. Live tokens are bounded too (100,000).
 //
 // A typical test:
 //

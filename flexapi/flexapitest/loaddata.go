@@ -29,7 +29,7 @@ import (
 //	    last_used: null
 //	    last_four: "7dc0"
 //
-// Unlike WithKeys, it checks every key against openapi.yaml's APIKey, so the
+// Unlike WithData and SetKeys, it checks every key against openapi.yaml's APIKey, so the
 // server it seeds answers only valid responses. Its errors name the file,
 // the line and the problem.
 func LoadData(path string) (Data, error) {

@@ -109,16 +109,16 @@ func WithData(d Data) Option {
 	}
 }
 
-// WithKeys sets the keys of one merchant, replacing those it had, and keeps
+// withKeys sets the keys of one merchant, replacing those it had, and keeps
 // the other merchants' keys. Each key is any JSON-encodable value, usually a
 // map[string]any or a json.RawMessage; it is not checked against the spec, so
-// tests may seed odd data on purpose. WithKeys(mid) leaves the merchant with
+// tests may seed odd data on purpose. withKeys(mid) leaves the merchant with
 // no keys.
-func WithKeys(mid string, keys ...any) Option {
+func withKeys(mid string, keys ...any) Option {
 	return func(c *config) error {
 		raw, err := encodeKeys(keys)
 		if err != nil {
-			return fmt.Errorf("flexapitest: WithKeys(%q): %w", mid, err)
+			return fmt.Errorf("flexapitest: withKeys(%q): %w", mid, err)
 		}
 		if c.data == nil {
 			c.data = map[string][]json.RawMessage{}
@@ -128,22 +128,13 @@ func WithKeys(mid string, keys ...any) Option {
 	}
 }
 
-// WithRequestValidation is kept for the callers that ask for it: every
-// server now checks each request to a documented route against openapi.yaml
-// before it handles it, and answers a request that does not match with 400
-// and the errors page's ModelState body naming each invalid field and what
-// is wrong with it (never the values sent). The rules are the spec's alone.
-func WithRequestValidation() Option {
-	return func(*config) error { return nil }
-}
-
 // WithResponseValidation makes the server check each faithful answer, before
 // any fault changes it, against openapi.yaml: its status, Content-Type and
 // body. An answer that does not match is replaced by a 500 with the errors
 // body saying what is wrong (a JSON path and a reason, never a value), and
 // the error log says so too. Faults are applied after the check, so that
 // they still send the broken answers they are asked for. Data seeded with
-// WithKeys or SetKeys is checked too: seed odd data without this option.
+// WithData or SetKeys is checked too: seed odd data without this option.
 // cmd/flexfactor-mock turns it on.
 func WithResponseValidation() Option {
 	return func(c *config) error {
@@ -152,13 +143,13 @@ func WithResponseValidation() Option {
 	}
 }
 
-// WithErrorLog sets where the server's own errors go, such as a handler's
+// withErrorLog sets where the server's own errors go, such as a handler's
 // panic; the default is os.Stderr. Complaints about clients that hang up or
 // never speak HTTP are dropped whatever the destination.
-func WithErrorLog(l *log.Logger) Option {
+func withErrorLog(l *log.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
-			return errors.New("flexapitest: WithErrorLog: nil logger")
+			return errors.New("flexapitest: withErrorLog: nil logger")
 		}
 		c.errorLog = l
 		return nil
@@ -179,7 +170,7 @@ func WithRequestHook(f func(Request)) Option {
 }
 
 // WithRequestLog sets how many requests the request log keeps: the last n,
-// older ones dropped (DefaultRequestLogSize unless set). With 0 the log
+// older ones dropped (10,000 unless set). With 0 the log
 // keeps none and a request costs no copy of its headers; RequestCount still
 // counts every request.
 func WithRequestLog(n int) Option {
@@ -220,13 +211,13 @@ func WithRevokeStatus(code int) Option {
 	}
 }
 
-// WithMaxTokens sets how many live tokens the server holds
-// (DefaultMaxTokens unless set). Issuing one more drops the oldest, whose
+// withMaxTokens sets how many live tokens the server holds
+// (defaultMaxTokens unless set). Issuing one more drops the oldest, whose
 // next call answers 401.
-func WithMaxTokens(n int) Option {
+func withMaxTokens(n int) Option {
 	return func(c *config) error {
 		if n <= 0 {
-			return fmt.Errorf("flexapitest: WithMaxTokens: %d is not positive", n)
+			return fmt.Errorf("flexapitest: withMaxTokens: %d is not positive", n)
 		}
 		c.maxTokens = n
 		return nil

@@ -9,9 +9,9 @@ import (
 	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
-// DefaultRequestLogSize is how many requests a Server's log keeps unless
+// defaultRequestLogSize is how many requests a Server's log keeps unless
 // WithRequestLog says otherwise: the most recent ones, older ones dropped.
-const DefaultRequestLogSize = 10000
+const defaultRequestLogSize = 10000
 
 // Request is one entry of the request log. Secrets stay out of it: the
 // Authorization, Proxy-Authorization and Cookie headers keep only their
@@ -34,10 +34,6 @@ type Request struct {
 	// when the connection was dropped without an answer.
 	Status int
 }
-
-// Redacted is what replaces a secret in the request log: the placeholder
-// the client and the contract suite use too.
-const Redacted = redact.Placeholder
 
 // requestLog is a ring of the last size requests, with counts per route
 // that are kept whatever the size. It has its own lock, so that logging
@@ -102,7 +98,7 @@ func (l *requestLog) setStatus(seq uint64, status int) {
 
 // Requests returns a copy of the request log, oldest first: the last
 // requests the server received, as many as WithRequestLog allows
-// (DefaultRequestLogSize unless set).
+// (10,000 unless WithRequestLog says otherwise).
 func (s *Server) Requests() []Request {
 	l := s.log
 	if l.size == 0 {

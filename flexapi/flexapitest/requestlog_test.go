@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
 func TestRequestLogKeepsTheLastN(t *testing.T) {
@@ -52,7 +53,7 @@ func TestRequestLogOff(t *testing.T) {
 
 	// A hook still sees every request when the log keeps none.
 	hookSrv, _ := newFake(t, flexapitest.WithRequestLog(0), flexapitest.WithRequestHook(func(r flexapitest.Request) {
-		if r.Status == http.StatusUnauthorized && r.Header.Get("Authorization") == "Bearer "+flexapitest.Redacted {
+		if r.Status == http.StatusUnauthorized && r.Header.Get("Authorization") == "Bearer "+redact.Placeholder {
 			hooked++
 		}
 	}))

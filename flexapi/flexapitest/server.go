@@ -83,8 +83,8 @@ func Start(opts ...Option) (*Server, error) {
 		ttl:            DefaultTokenTTL,
 		now:            time.Now,
 		data:           DefaultData(),
-		logSize:        DefaultRequestLogSize,
-		maxTokens:      DefaultMaxTokens,
+		logSize:        defaultRequestLogSize,
+		maxTokens:      defaultMaxTokens,
 		publicListedAs: "public",
 		revokeStatus:   http.StatusOK,
 		maxKeys:        DefaultMaxKeysPerMerchant,
@@ -191,14 +191,10 @@ func (s *Server) IssueToken() string {
 	return tok
 }
 
-// RevokeTokens invalidates every token issued so far, as a server restart
-// would: the next call with one answers 401.
-func (s *Server) RevokeTokens() {
-	s.tokens.clear()
-}
-
-// SetKeys replaces the keys of one merchant while the server runs (see
-// WithKeys).
+// SetKeys replaces the keys of one merchant while the server runs. Each key
+// is any JSON-encodable value, usually a map[string]any or a
+// json.RawMessage; it is not checked against the spec, so tests may seed
+// odd data on purpose. SetKeys(mid) leaves the merchant with no keys.
 func (s *Server) SetKeys(mid string, keys ...any) error {
 	raw, err := encodeKeys(keys)
 	if err != nil {
@@ -251,9 +247,9 @@ func (s *Server) ClearFaults(routes ...Route) {
 	}
 }
 
-// PendingFaults returns how many faults of the route are still to apply
+// pendingFaults returns how many faults of the route are still to apply
 // (an always fault counts as one).
-func (s *Server) PendingFaults(route Route) int {
+func (s *Server) pendingFaults(route Route) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.faults[route])

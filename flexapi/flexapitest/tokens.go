@@ -6,12 +6,12 @@ import (
 	"time"
 )
 
-// DefaultMaxTokens is how many live tokens a Server holds unless
-// WithMaxTokens says otherwise. Past it, issuing a token drops the oldest,
+// defaultMaxTokens is how many live tokens a Server holds unless
+// withMaxTokens says otherwise. Past it, issuing a token drops the oldest,
 // whose next call answers 401 as if it had expired: the documented policy
 // (get a new token after a 401) copes, and memory stays bounded by this cap
 // rather than by how fast a load test asks for tokens.
-const DefaultMaxTokens = 100000
+const defaultMaxTokens = 100000
 
 // sweepBatch bounds the expired tokens one issue forgets: more than one, so
 // that forgetting keeps up with issuing, and few, so that no issue pays for

@@ -8,7 +8,7 @@ import (
 )
 
 func TestTokensPastTheCapDropTheOldest(t *testing.T) {
-	srv := NewServer(WithMaxTokens(3))
+	srv := NewServer(withMaxTokens(3))
 	defer srv.Close()
 	var toks []string
 	for range 5 {
@@ -44,9 +44,9 @@ func TestExpiredTokensAreForgottenAsNewOnesAreIssued(t *testing.T) {
 	if !srv.validToken(fresh) {
 		t.Error("the newest token is not valid")
 	}
-	srv.RevokeTokens()
+	srv.tokens.clear()
 	if srv.validToken(fresh) || srv.tokens.len() != 0 {
-		t.Error("RevokeTokens left a token")
+		t.Error("clear left a token")
 	}
 }
 
@@ -78,7 +78,7 @@ func TestListDoesNotWaitOnTokenIssue(t *testing.T) {
 // queue never grows past the cap.
 func TestOneIssueSweepsABoundedBatch(t *testing.T) {
 	clock := NewFakeClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	srv := NewServer(WithClock(clock.Now), WithTokenTTL(time.Minute), WithMaxTokens(100))
+	srv := NewServer(WithClock(clock.Now), WithTokenTTL(time.Minute), withMaxTokens(100))
 	defer srv.Close()
 	for range 100 {
 		srv.IssueToken()

@@ -10,7 +10,7 @@ import (
 )
 
 func TestRequestValidation(t *testing.T) {
-	srv, _ := newFake(t, flexapitest.WithRequestValidation(), flexapitest.WithAppCredentials("k", "top-secret-value"))
+	srv, _ := newFake(t, flexapitest.WithAppCredentials("k", "top-secret-value"))
 	for _, tc := range []struct {
 		name, contentType, body string
 		status                  int
