@@ -25,6 +25,9 @@ func TestOneCauseOneFailure(t *testing.T) {
 type fault struct {
 	opts    []flexapitest.Option
 	breakIt func(*flexapitest.Server)
+	// env is added to the nightly's (FLEXFACTOR_LIFECYCLE=0 turns the
+	// lifecycle off).
+	env []string
 	// check is a part of the name of the check that must fail; second, of
 	// the only other check that may ("" when none may).
 	check, second string
@@ -66,15 +69,23 @@ func onRoutes(fault flexapitest.Fault, routes ...flexapitest.Route) func(*flexap
 	}
 }
 
-// The run every fault is compared with: the faithful double, as the
-// nightly runs against the sandbox (app credentials, the lifecycle on).
-var faithfulNight = sync.OnceValues(func() (map[string]string, error) {
-	r, _ := runSuite(GinkgoT(), newCanaryDouble(GinkgoT()), appCredentials, lifecycleOn)
+// faithfulNights are the ledgers every fault is compared with, by the
+// environment added to the nightly's: the faithful double, run once each.
+var faithfulNights sync.Map
+
+func faithfulNight(env []string) map[string]string {
+	key := strings.Join(env, " ")
+	if l, ok := faithfulNights.Load(key); ok {
+		return l.(map[string]string)
+	}
+	r, _ := runSuite(GinkgoT(), newCanaryDouble(GinkgoT()), appCredentials, append([]string{lifecycleOn}, env...)...)
 	if r.exitCode != 0 {
 		Fail("the faithful night failed:\n" + r.output)
 	}
-	return ledgerVerdicts(readObservations(GinkgoT(), r)), nil
-})
+	l := ledgerVerdicts(readObservations(GinkgoT(), r))
+	faithfulNights.Store(key, l)
+	return l
+}
 
 func ledgerVerdicts(o report.Observations) map[string]string {
 	out := map[string]string{}
@@ -88,12 +99,12 @@ func ledgerVerdicts(o report.Observations) map[string]string {
 // then the public key (index 2) and the secret key (index 3).
 var _ = DescribeTable("A single fault of the target is one failure, blamed on its cause",
 	func(f fault) {
-		faithful, _ := faithfulNight()
+		faithful := faithfulNight(f.env)
 		srv := newCanaryDouble(GinkgoT(), f.opts...)
 		if f.breakIt != nil {
 			f.breakIt(srv)
 		}
-		r, secrets := runSuite(GinkgoT(), srv, appCredentials, lifecycleOn)
+		r, secrets := runSuite(GinkgoT(), srv, appCredentials, append([]string{lifecycleOn}, f.env...)...)
 		if r.exitCode == 0 {
 			Fail("the run passed:\n" + r.output)
 		}
@@ -144,6 +155,11 @@ var _ = DescribeTable("A single fault of the target is one failure, blamed on it
 		first: "last_used is absent", ledger: []string{"D3"}}),
 	Entry("a field missing from one listed key", fault{
 		breakIt: onRoutes(flexapitest.RemoveField("keys/0/last_used"), flexapitest.RouteList),
+		check:   "last_used is never absent", second: listingCheck,
+		first: "last_used is absent", ledger: []string{"D3"}}),
+	Entry("a field missing from one listed key, the lifecycle off", fault{
+		breakIt: onRoutes(flexapitest.RemoveField("keys/0/last_used"), flexapitest.RouteList),
+		env:     []string{"FLEXFACTOR_LIFECYCLE=0"},
 		check:   "last_used is never absent", second: listingCheck,
 		first: "last_used is absent", ledger: []string{"D3"}}),
 	Entry("a created_at that is not a date-time", fault{
