@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // A targetError is a broken target: the run could not get a token or the
@@ -22,6 +24,9 @@ type targetError struct {
 	Cause string
 	// Hint says what to look at, or "".
 	Hint string
+	// State is why the target could not be checked at all
+	// (report.TargetDown, ...), "" when it answered against the contract.
+	State string
 }
 
 func (e *targetError) Error() string {
@@ -57,13 +62,13 @@ func transportCause(s step, host string, timeout time.Duration, err error) *targ
 		return &targetError{Cause: fmt.Sprintf("%s answered a body larger than %d bytes", s.name, maxBody),
 			Hint: fmt.Sprintf("the suite reads at most %d bytes of a response; is %s FlexFactor's API?", maxBody, EnvBaseURL)}
 	case errors.As(err, &dnsErr):
-		return &targetError{Cause: fmt.Sprintf("target unreachable: the host %s was not found", host), Hint: "check " + EnvBaseURL}
+		return &targetError{Cause: fmt.Sprintf("target unreachable: the host %s was not found", host), Hint: "check " + EnvBaseURL, State: report.TargetUnreachable}
 	case isTimeout(err):
-		return &targetError{Cause: fmt.Sprintf("%s timed out after %s", s.name, timeout), Hint: "the target at " + host + " is too slow or stalled; " + EnvRequestTimeout + " sets the limit"}
+		return &targetError{Cause: fmt.Sprintf("%s timed out after %s", s.name, timeout), Hint: "the target at " + host + " is too slow or stalled; " + EnvRequestTimeout + " sets the limit", State: report.TargetUnreachable}
 	case errors.As(err, &certErr), errors.As(err, &unknown), errors.As(err, &hostErr), errors.As(err, &recErr):
-		return &targetError{Cause: fmt.Sprintf("TLS with %s failed: %s", host, rootMessage(err)), Hint: "check that " + EnvBaseURL + " names an https server with a valid certificate"}
+		return &targetError{Cause: fmt.Sprintf("TLS with %s failed: %s", host, rootMessage(err)), Hint: "check that " + EnvBaseURL + " names an https server with a valid certificate", State: report.TargetUnreachable}
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return &targetError{Cause: fmt.Sprintf("target unreachable: %s: %s", host, rootMessage(err)), Hint: "is the server running, and is " + EnvBaseURL + " right?"}
+		return &targetError{Cause: fmt.Sprintf("target unreachable: %s: %s", host, rootMessage(err)), Hint: "is the server running, and is " + EnvBaseURL + " right?", State: report.TargetUnreachable}
 	}
 	return &targetError{Cause: fmt.Sprintf("%s failed: %s", s.name, rootMessage(err))}
 }
@@ -97,7 +102,7 @@ func responseCause(s step, ex *Exchange, base string) *targetError {
 	what := fmt.Sprintf("%s answered %d %s", s.name, ex.Status, printableMediaType(ex.MediaType()))
 	switch {
 	case ex.Status == 401 || ex.Status == 403:
-		return &targetError{Cause: "token rejected: " + what, Hint: "check " + s.credentials + ": wrong, expired, or for another environment?"}
+		return &targetError{Cause: "token rejected: " + what, Hint: "check " + s.credentials + ": wrong, expired, or for another environment?", State: report.TargetTokenRefused}
 	case ex.Status == 404:
 		if hint := v1Hint(base); hint != "" {
 			return &targetError{Cause: "not found: " + what, Hint: hint}
@@ -107,7 +112,7 @@ func responseCause(s step, ex *Exchange, base string) *targetError {
 		}
 		return &targetError{Cause: "not found: " + what, Hint: "check " + EnvBaseURL}
 	case ex.Status >= 500:
-		return &targetError{Cause: "the target is failing: " + what, Hint: "a server or gateway error; try again later"}
+		return &targetError{Cause: "the target is failing: " + what, Hint: "a server or gateway error; try again later", State: report.TargetDown}
 	case ex.Status != 200:
 		return &targetError{Cause: what + ", not 200"}
 	}

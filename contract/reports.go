@@ -29,7 +29,7 @@ func writeReports(gr types.Report, cfg config, cfgErr error, run *suiteRun, red 
 		data = run.ReportData()
 		data.Lifecycle = run.LifecycleReport()
 		if b := run.Broken(); b != nil {
-			broken = &report.Broken{Cause: b.Cause, Hint: b.Hint}
+			broken = &report.Broken{Cause: b.Cause, Hint: b.Hint, State: b.State}
 		}
 	}
 	data.SpecVersion = report.EmbeddedSpecVersion()
@@ -56,6 +56,8 @@ func writeReports(gr types.Report, cfg config, cfgErr error, run *suiteRun, red 
 	}
 	report.CarrySince(data.Ledger, previous, gr.StartTime.UTC().Format(time.RFC3339))
 	observations := report.BuildObservations(data, cfg.Mode.String(), cfg.Environment, data.Ledger, gr.StartTime)
+	observations.History = report.Carry(previous, report.NightOf(observations, checks, cfg.RunURL))
+	data.History = observations.History
 	if previous != nil {
 		data.Since = &report.SinceSection{PreviousTime: previous.Time, Changes: report.Diff(*previous, observations)}
 	}

@@ -13,6 +13,11 @@
 // as the double and the sandbox, and words each difference as "the double
 // answers X, the sandbox answers Y". A difference is a finding, not a
 // failure: it exits 0 unless -strict is given.
+//
+//	contractdiff -history observations.json
+//
+// prints the history the file carries: the last nights per check group
+// and per discrepancy, as the report shows it.
 package main
 
 import (
@@ -33,12 +38,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	compare := fs.Bool("compare", false, "compare two targets of one night (the double and the sandbox) rather than two nights")
 	strict := fs.Bool("strict", false, "with -compare, exit 1 when the targets differ")
+	history := fs.Bool("history", false, "print the history one observations file carries")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: contractdiff [-compare [-strict]] BEFORE.json AFTER.json")
+		fmt.Fprintln(fs.Output(), "Usage: contractdiff [-compare [-strict]] BEFORE.json AFTER.json\n       contractdiff -history OBSERVATIONS.json")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *history && fs.NArg() == 1 {
+		obs, err := report.ReadObservations(fs.Arg(0))
+		if err != nil {
+			fmt.Fprintln(stderr, "contractdiff:", err)
+			return 2
+		}
+		report.WriteHistory(stdout, obs.History)
+		return 0
 	}
 	if fs.NArg() != 2 {
 		fs.Usage()

@@ -93,3 +93,30 @@ func TestContractdiff(t *testing.T) {
 		})
 	}
 }
+
+// contractdiff -history prints the nights an observations file carries.
+func TestContractdiffReadsTheHistory(t *testing.T) {
+	obs, err := report.ReadObservations(night(t, "sandbox", report.VerdictPassed, "secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs.History = []report.Night{
+		{Time: "2026-11-25T03:17:00Z", Run: "https://github.test/o/r/actions/runs/1", Verdict: report.VerdictBroken, Target: report.TargetDown},
+		{Time: "2026-11-26T03:17:00Z", Run: "https://github.test/o/r/actions/runs/2", Verdict: report.VerdictFailed,
+			Groups: map[string]string{"Listing": report.OutcomeFailed}, Ledger: map[string]string{"D3": report.LedgerContradicted}},
+	}
+	path, err := report.WriteObservationsFile(t.TempDir(), obs, contract.NewRedactor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-history", path}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{"Of the last 2 nights: 0 green, 1 failed the contract, 0 inconclusive; the target was down once",
+		"[2026-11-26](https://github.test/o/r/actions/runs/2)", "| Listing |  | ✗ |", "| D3 | contradicted |"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("contractdiff -history lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}

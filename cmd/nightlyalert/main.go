@@ -59,11 +59,17 @@ func (n night) red() bool {
 	return !strings.HasPrefix(n.verdict, report.VerdictPassed) || len(n.drift) > 0
 }
 
+// title names the first cause: the first failure's words, the broken
+// target's or inconclusive run's cause, or the first change that matters.
 func (n night) title() string {
 	if !strings.HasPrefix(n.verdict, report.VerdictPassed) {
-		return "Contract nightly: " + n.verdict
+		return "Contract nightly: " + strings.TrimPrefix(n.verdict, report.VerdictFailed+": ")
 	}
-	return fmt.Sprintf("Contract nightly: FlexFactor's sandbox drifted (%s)", report.ThatMatter(len(n.drift)))
+	title := "Contract nightly: the sandbox drifted: " + n.drift[0].String()
+	if len(n.drift) > 1 {
+		title += fmt.Sprintf(" (and %d more)", len(n.drift)-1)
+	}
+	return title
 }
 
 func (n night) body() string {

@@ -142,14 +142,14 @@ func TestTheFourNightSequences(t *testing.T) {
 		{"first red night", [][]string{nightArgs("red.md")}, 1, 0, 0,
 			"Contract nightly: BROKEN TARGET: token rejected: the token call answered 401 application/json", "opened issue #1"},
 		{"second red night", [][]string{nightArgs("red.md"), nightArgs("failed.md")}, 1, 0, 1,
-			"Contract nightly: FAILED: 1 check", "updated issue #1"},
+			"Contract nightly: the listing: body /keys/1/type: value is not one of the allowed values", "updated issue #1"},
 		{"green after red", [][]string{nightArgs("red.md"), nightArgs("green.md", same1, same2)}, 0, 1, 1,
 			"Contract nightly: BROKEN TARGET: token rejected: the token call answered 401 application/json", "closed issue #1: green again"},
 		{"green after green", [][]string{nightArgs("green.md"), nightArgs("green.md", same1, same2)}, 0, 0, 0, "", "green, nothing to do"},
 		{"a green but drifted night", [][]string{nightArgs("green.md", same1, drifted)}, 1, 0, 0,
-			"Contract nightly: FlexFactor's sandbox drifted (1 change that matters)", "opened issue #1"},
+			"Contract nightly: the sandbox drifted: key type values [D1]: public, secret → publishable, secret", "opened issue #1"},
 		{"a night that wrote no report", [][]string{nightArgs("missing.md")}, 1, 0, 0,
-			"Contract nightly: FAILED: the contract run wrote no report", "opened issue #1"},
+			"Contract nightly: the contract run wrote no report", "opened issue #1"},
 		{"a first night without previous observations", [][]string{nightArgs("green.md", filepath.Join(t.TempDir(), "none.json"), same1)}, 0, 0, 0, "", "green, nothing to do"},
 	}
 	for _, tt := range tests {

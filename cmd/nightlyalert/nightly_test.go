@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // TestMain lets the test binary stand in for the gh CLI: the workflow
@@ -273,20 +275,20 @@ func TestTheNightlyWorkflowNightAfterNight(t *testing.T) {
 
 			// The previous night's artifact was fetched, read and compared.
 			fetch := job.step("Fetch the previous night's observations").log
-			report := readArtifact(t, state, runID, "contract-report.md")
+			md := readArtifact(t, state, runID, "contract-report.md")
 			if n == 0 {
-				if !strings.Contains(fetch, "no previous observations") || !strings.Contains(report, "No previous observations were given") {
+				if !strings.Contains(fetch, "no previous observations") || !strings.Contains(md, "No previous observations were given") {
 					t.Errorf("the first night claims a previous night:\n%s", fetch)
 				}
 			} else {
 				if want := fmt.Sprintf("previous night: run %d", 7000+n); !strings.Contains(fetch, want) {
 					t.Errorf("the fetch step does not say %q:\n%s", want, fetch)
 				}
-				if want := "since the run of " + previousTime; !strings.Contains(report, want) {
-					t.Errorf("the report does not compare with the previous night (%q):\n%s", want, report)
+				if want := "since the run of " + previousTime; !strings.Contains(md, want) {
+					t.Errorf("the report does not compare with the previous night (%q):\n%s", want, md)
 				}
-				if strings.Contains(report, "could not be read") || strings.Contains(report, "No previous observations were given") {
-					t.Errorf("the report did not read the previous observations:\n%s", report)
+				if strings.Contains(md, "could not be read") || strings.Contains(md, "No previous observations were given") {
+					t.Errorf("the report did not read the previous observations:\n%s", md)
 				}
 			}
 			var obs struct {
@@ -304,6 +306,24 @@ func TestTheNightlyWorkflowNightAfterNight(t *testing.T) {
 			}
 			if !strings.HasPrefix(job.summary, wantFirst) || !strings.Contains(job.summary, "## The double against the sandbox") {
 				t.Errorf("the job summary starts %q, want %q, then the double against the sandbox:\n%s", firstLine(job.summary), wantFirst, job.summary)
+			}
+			// The history: every night so far, named by its date and
+			// linked to its run, counted by what it found.
+			green, red := 0, 0
+			for _, earlier := range nights[:n+1] {
+				if earlier.fault {
+					red++
+				} else {
+					green++
+				}
+			}
+			if want := fmt.Sprintf("Of the last %s: %d green, %d failed the contract", report.Plural(n+1, "night"), green, red); !strings.Contains(job.summary, want) {
+				t.Errorf("the job summary's history does not say %q:\n%s", want, job.summary)
+			}
+			for i := range n + 1 {
+				if link := fmt.Sprintf("](https://github.test/o/r/actions/runs/%d)", 7001+i); !strings.Contains(job.summary, link) {
+					t.Errorf("the job summary's history does not link night %d's run", i+1)
+				}
 			}
 			for _, f := range []string{"contract-report.md", "observations.json", "junit.xml", "double/observations.json", "double/contract-report.md", "double-vs-sandbox.txt"} {
 				readArtifact(t, state, runID, f)
@@ -325,7 +345,7 @@ func TestTheNightlyWorkflowNightAfterNight(t *testing.T) {
 				if i.State != night.issueState || len(i.Comments) != night.comments || !slices.Contains(i.Labels, Label) {
 					t.Errorf("issue #1: %s, %d comments, labels %v; want %s, %d comments, %s", i.State, len(i.Comments), i.Labels, night.issueState, night.comments, Label)
 				}
-				if !strings.HasPrefix(i.Title, "Contract nightly: ") || !strings.Contains(i.Body, "https://github.test/o/r/actions/runs/7002") {
+				if !strings.HasPrefix(i.Title, "Contract nightly: ") || !strings.Contains(i.Title, "last_used") || !strings.Contains(i.Body, "https://github.test/o/r/actions/runs/7002") {
 					t.Errorf("issue #1: %q\n%s", i.Title, i.Body)
 				}
 				everything = append(everything, i.Title, i.Body)

@@ -41,6 +41,9 @@ type Observations struct {
 	// the type asked for and the id: a person removes them by hand.
 	KeysLeft []KeyLeft     `json:"keysLeft,omitempty"`
 	Ledger   []LedgerEntry `json:"ledger"`
+	// History is the last MaxNights runs, oldest first, this one last:
+	// the previous run's history carried on (see Carry).
+	History []Night `json:"history,omitempty"`
 }
 
 // The kinds of target an observations file names.
@@ -106,6 +109,9 @@ type ObservedTarget struct {
 type ObservedVerdict struct {
 	Kind string `json:"kind"`
 	Line string `json:"line"`
+	// Target says why a broken target could not be checked (TargetDown,
+	// TargetUnreachable, TargetTokenRefused), "" otherwise.
+	Target string `json:"target,omitempty"`
 }
 
 // Requests are the wire client's counts.
@@ -156,7 +162,7 @@ func BuildObservations(d ReportData, kind, environment string, ledger []LedgerEn
 		SpecVersion:  d.SpecVersion,
 		Time:         now.UTC().Format(time.RFC3339),
 		Strict:       d.Strict,
-		Verdict:      ObservedVerdict{Kind: d.Verdict.Kind, Line: d.Verdict.Line()},
+		Verdict:      ObservedVerdict{Kind: d.Verdict.Kind, Line: d.Verdict.Line(), Target: d.Verdict.Target},
 		Requests:     d.Stats,
 		Undocumented: []ObservedField{},
 		Responses:    []ObservedResponse{},

@@ -41,6 +41,8 @@ type ReportData struct {
 	Lifecycle *LifecycleReport
 	// Reproductions are how a person sees each failed check fail again.
 	Reproductions []Reproduction
+	// History is the last MaxNights runs, this one last (Carry).
+	History []Night
 }
 
 // SinceSection is what changed since the previous run.
@@ -122,6 +124,11 @@ func WriteMarkdown(w io.Writer, r types.Report, d ReportData, red Redactor) {
 			p("- %s%s\n", oneLine(c.String()), mark)
 		}
 	}
+
+	p("\n## The last %d nights\n\n", ShownNights)
+	var history strings.Builder
+	WriteHistory(&history, d.History)
+	p("%s", history.String())
 
 	p("\n## Checks\n\n| Check | Labels | Result | Detail |\n|---|---|---|---|\n")
 	for _, c := range checks {

@@ -148,6 +148,8 @@ type Verdict struct {
 	Why string
 	// ReadFirst is the line to read first.
 	ReadFirst string
+	// Target is Broken.State on a broken target, else "".
+	Target string
 }
 
 // Line is the verdict's first line: "PASSED", "FAILED: <what failed>",
@@ -163,7 +165,19 @@ func (v Verdict) Line() string {
 // the cause in one sentence, and what to look at, or "".
 type Broken struct {
 	Cause, Hint string
+	// State is TargetDown, TargetUnreachable or TargetTokenRefused when
+	// the target could not be checked at all, "" when it answered in a
+	// way that breaks the contract (a 404, a body that is not JSON).
+	State string
 }
+
+// Why a target could not be checked: a night the history counts apart
+// from the contract's failures.
+const (
+	TargetDown         = "down"
+	TargetUnreachable  = "unreachable"
+	TargetTokenRefused = "token refused"
+)
 
 // Tally counts the checks by outcome.
 func Tally(checks []CheckResult) map[string]int {
@@ -189,7 +203,7 @@ func Decide(checks []CheckResult, configErr error, broken *Broken, suiteFailures
 		if read == "" {
 			read = fmt.Sprintf("%d checks were not run because of it", t[OutcomeNotRun])
 		}
-		return Verdict{Kind: VerdictBroken, Why: broken.Cause, ReadFirst: read}
+		return Verdict{Kind: VerdictBroken, Why: broken.Cause, ReadFirst: read, Target: broken.State}
 	case t[OutcomeFailed] > 0:
 		// The first line is the cause in the failure's words (it names the
 		// field); the line to read first, the check that says it.
