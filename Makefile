@@ -99,12 +99,12 @@ bench: need-go
 	echo "load after: $$(uptime)"; \
 	$(GO) run ./cmd/benchcheck "$$out"
 
-## bench-double: the double under sustained load beside a bare handler and Prism 5, judged against its goals (about 80 s)
+## bench-double: the double under sustained load beside Prism 5, judged against its goals (about a minute)
 bench-double: need-go
-	@# Not part of `make test`: it runs for about 80 s and wants the machine to
+	@# Not part of `make test`: it runs for about a minute and wants the machine to
 	@# itself. benchdouble -check exits 1 when a goal is missed. Prism comes
 	@# from .ci/node's lockfile; when it cannot be installed the run says so
-	@# and compares with the bare handler alone.
+	@# and judges every other goal.
 	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	$(GO) build -o "$$dir/flexfactor-mock" ./cmd/flexfactor-mock; \
 	$(GO) build -o "$$dir/benchdouble" ./cmd/benchdouble; \

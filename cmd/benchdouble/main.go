@@ -1,13 +1,12 @@
 // Command benchdouble puts the FlexFactor double (cmd/flexfactor-mock, which
 // checks every request and every answer against openapi.yaml) under
-// sustained load on loopback and compares it, in the same run, with a bare
-// Go handler serving the same bytes and with Prism 5's mock server
-// (@stoplight/prism-cli, from .ci/node's lockfile) serving the same spec.
-// `make bench-double` runs it and then its check mode, which judges the
-// figures against the double's goals.
+// sustained load on loopback and compares it, in the same run, with Prism
+// 5's mock server (@stoplight/prism-cli, from .ci/node's lockfile) serving
+// the same spec. `make bench-double` runs it and then its check mode, which
+// judges the figures against the goals docs/double.md states.
 //
-//	benchdouble -mock PATH -prism PATH -spec openapi.yaml > figures.txt   # about 80 s
-//	benchdouble -check figures.txt   # the table and the goals; exit 1 when one is missed
+//	benchdouble -mock PATH -prism PATH -spec openapi.yaml > figures.txt   # about a minute
+//	benchdouble -check figures.txt   # the tables and the goals; exit 1 when one is missed
 //
 // Each server runs in a child process, so that its CPU time (utime + stime,
 // what getrusage counts) and its resident memory are read from /proc apart
@@ -22,19 +21,18 @@
 //	          after 5 s and after 30 s
 //	5-29 s    token calls on 8 connections to a second double (process B),
 //	          in six 4 s windows: throughput of the first and the sixth
-//	then      side by side, in rounds of 2 s windows whose order rotates:
-//	          list alone (3 rounds of the double, the bare handler and
-//	          Prism), then the double and the bare handler: 401s, token
-//	          calls alone, list with token calls on 2 more connections
-//	          beside it (2 rounds). Per window: requests/s, CPU per
-//	          request, p50 and p99 latency.
+//	then      list calls alone, in rounds of 2 s windows of the double and
+//	          Prism whose order rotates (3 rounds); then the double's list
+//	          calls with token calls on 2 more connections beside them
+//	          (2 windows). Per window: requests/s, CPU per request, p50 and
+//	          p99 latency.
 //	last      creates and revokes on the double alone.
 //
-// The check mode judges the CPU per list request on the median of the
-// per-round ratios to the bare handler, list throughput on the median of
-// the per-round ratios to Prism, and list p99 with token calls beside on
-// the median of its windows against that of the list windows alone, so that
-// one window disturbed by the machine's other work does not decide alone.
+// The check mode (internal/benchstat's medians and paired ratios) judges
+// list throughput on the median of the per-round ratios to Prism, and list
+// p99 with token calls beside on the median of its windows against that of
+// the list windows alone, so that one window disturbed by the machine's
+// other work does not decide alone.
 //
 // Linux only (/proc).
 package main
@@ -59,7 +57,6 @@ func main() {
 	flag.IntVar(&o.pairs, "pairs", defaultPairs, "side-by-side pairs of list windows")
 	flag.Int64Var(&o.maxRequests, "max-requests", 20_000_000, "cap on the requests of one load")
 	check := flag.String("check", "", "judge the figures in `file` (- for stdin) instead of running")
-	bare := flag.Bool("serve-bare", false, "serve as the bare handler (used by the run itself)")
 	flag.Usage = func() {
 		fmt.Fprintln(flag.CommandLine.Output(), "usage: benchdouble -mock PATH > figures; benchdouble -check figures")
 		flag.PrintDefaults()
@@ -67,11 +64,6 @@ func main() {
 	flag.Parse()
 
 	switch {
-	case *bare:
-		if err := serveBare(); err != nil {
-			fmt.Fprintln(os.Stderr, "benchdouble:", err)
-			os.Exit(1)
-		}
 	case *check != "":
 		var in io.Reader = os.Stdin
 		if *check != "-" {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -54,10 +52,10 @@ func progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "benchdouble: "+format+"\n", args...)
 }
 
-// requests are the three kinds of request, built for one server.
+// requests are the two kinds of request, built for one server.
 type requests struct {
-	list, token, unauthorized *request
-	bearer                    string // the list call's Authorization header
+	list, token *request
+	bearer      string // the list call's Authorization header
 }
 
 // newRequests builds the requests for the server whose base URL (the
@@ -67,9 +65,7 @@ func newRequests(base, bearer string, credentials []byte) requests {
 	m, u, h, b := getRequest(listURL, bearer)
 	list := newRequest("list", m, u, h, b, http.StatusOK)
 	m, u, h, b = postRequest(base+"/oauth2/token", "", credentials)
-	token := newRequest("token", m, u, h, b, http.StatusOK)
-	m, u, h, b = getRequest(listURL, "Bearer not-a-token")
-	return requests{bearer: bearer, list: list, token: token, unauthorized: newRequest("401", m, u, h, b, http.StatusUnauthorized)}
+	return requests{bearer: bearer, list: list, token: newRequest("token", m, u, h, b, http.StatusOK)}
 }
 
 func runBench(o options, out io.Writer) error {
@@ -93,31 +89,6 @@ func runBench(o options, out io.Writer) error {
 		return err
 	}
 	defer b.stop()
-	rec, err := record(a.url, credentials)
-	if err != nil {
-		return fmt.Errorf("double: %w", err)
-	}
-
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	input, _ := json.Marshal(rec)
-	cmd := exec.Command(self, "-serve-bare")
-	cmd.Stdin = bytes.NewReader(input)
-	bare, err := startChild("bare", cmd)
-	if err != nil {
-		return err
-	}
-	defer bare.stop()
-	got, err := record(bare.url, credentials)
-	if err != nil {
-		return fmt.Errorf("bare: %w", err)
-	}
-	if !bytes.Equal(got.List.Body, rec.List.Body) || !bytes.Equal(got.Unauthorized.Body, rec.Unauthorized.Body) ||
-		got.List.ContentType != rec.List.ContentType {
-		return errors.New("the bare handler does not answer the double's bytes")
-	}
 	prism, why := startPrism(o)
 	if prism != nil {
 		defer prism.stop()
@@ -126,12 +97,15 @@ func runBench(o options, out io.Writer) error {
 		p.note("prism: not run: %s", why)
 	}
 
-	ra := newRequests(a.url, rec.Bearer, credentials)
-	if err := longRun(o, p, a, b, ra, newRequests(b.url, rec.Bearer, credentials)); err != nil {
+	ra, err := freshRequests(a.url, credentials)
+	if err != nil {
+		return fmt.Errorf("double: %w", err)
+	}
+	if err := longRun(o, p, a, b, ra, newRequests(b.url, ra.bearer, credentials)); err != nil {
 		return err
 	}
 	b.stop()
-	if err := sideBySide(o, p, a, bare, prism, newRequests(bare.url, rec.Bearer, credentials), credentials); err != nil {
+	if err := sideBySide(o, p, a, prism, ra.bearer, credentials); err != nil {
 		return err
 	}
 	fresh, err := freshRequests(a.url, credentials)
@@ -193,16 +167,15 @@ type server struct {
 	r    requests
 }
 
-// sideBySide measures the double and the bare handler under the same
-// loads, one after the other in rounds, the order rotating from round to
-// round so that a drift in the machine's load favours none; Prism, when it
-// runs, takes part in the list rounds.
-func sideBySide(o options, p printer, a, bare, prism *child, rb requests, credentials []byte) error {
-	duo := []server{{"double", a, requests{}}, {"bare", bare, rb}}
-	trio := duo
+// sideBySide measures the double beside Prism, when it runs, under list
+// calls alone, one after the other in rounds, the order rotating from round
+// to round so that a drift in the machine's load favours neither; then the
+// double's list calls with token calls beside them.
+func sideBySide(o options, p printer, a, prism *child, bearer string, credentials []byte) error {
+	servers := []server{{"double", a, requests{}}}
 	if prism != nil {
 		// Prism checks that a token is sent, not which.
-		trio = append(slices.Clone(duo), server{"prism", prism, newRequests(prism.url, rb.bearer, credentials)})
+		servers = append(servers, server{"prism", prism, newRequests(prism.url, bearer, credentials)})
 	}
 	phases := []struct {
 		name    string
@@ -210,14 +183,12 @@ func sideBySide(o options, p printer, a, bare, prism *child, rb requests, creden
 		servers []server
 		run     func(s server) (window, error)
 	}{
-		{"list", o.pairs, trio, func(s server) (window, error) { return alone(o, s.c, s.r.list) }},
-		{"401", 1, duo, func(s server) (window, error) { return alone(o, s.c, s.r.unauthorized) }},
-		{"token", 1, duo, func(s server) (window, error) { return alone(o, s.c, s.r.token) }},
-		{"list-with-token", 2, duo, func(s server) (window, error) { return beside(o, s.c, s.r) }},
+		{"list", o.pairs, servers, func(s server) (window, error) { return alone(o, s.c, s.r.list) }},
+		{"list-with-token", 2, servers[:1], func(s server) (window, error) { return beside(o, s.c, s.r) }},
 	}
 	turn := 0
 	for _, ph := range phases {
-		progress("side by side: %s, %d round(s) of %d servers", ph.name, ph.rounds, len(ph.servers))
+		progress("%s: %d round(s) of %d server(s)", ph.name, ph.rounds, len(ph.servers))
 		for range ph.rounds {
 			n := len(ph.servers)
 			ws := make([]window, n)
@@ -328,33 +299,6 @@ func measure(c *child, s *stream, d time.Duration) (window, error) {
 	}, nil
 }
 
-// record gets a token from the server at base and its three answers.
-func record(base string, credentials []byte) (canned, error) {
-	var rec canned
-	a, bearer, err := issue(base, credentials)
-	if err != nil {
-		return rec, err
-	}
-	rec.Token = a
-	rec.Bearer = bearer
-	for _, step := range []struct {
-		auth   string
-		status int
-		into   *cannedAnswer
-	}{
-		{rec.Bearer, http.StatusOK, &rec.List},
-		{"Bearer not-a-token", http.StatusUnauthorized, &rec.Unauthorized},
-	} {
-		m, u, h, b := getRequest(base+"/api-keys/"+mid, step.auth)
-		status, body, ct, err := fetch(vegeta.Target{Method: m, URL: u, Header: h, Body: b})
-		if err != nil || status != step.status {
-			return rec, fmt.Errorf("list call: status %d, want %d (%v)", status, step.status, err)
-		}
-		*step.into = cannedAnswer{ct, body}
-	}
-	return rec, nil
-}
-
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
 
 func cpuModel() string {
@@ -376,27 +320,27 @@ func loadAverage() string {
 	return strings.Join(f[:3], " ")
 }
 
-// issue makes one token call to the server at base and returns its answer
-// and the Authorization header that carries the token.
-func issue(base string, credentials []byte) (cannedAnswer, string, error) {
+// issue makes one token call to the server at base and returns the
+// Authorization header that carries the token.
+func issue(base string, credentials []byte) (string, error) {
 	m, u, h, b := postRequest(base+"/oauth2/token", "", credentials)
-	status, body, ct, err := fetch(vegeta.Target{Method: m, URL: u, Header: h, Body: b})
+	status, body, _, err := fetch(vegeta.Target{Method: m, URL: u, Header: h, Body: b})
 	if err != nil || status != http.StatusOK {
-		return cannedAnswer{}, "", fmt.Errorf("token call: status %d, %v", status, err)
+		return "", fmt.Errorf("token call: status %d, %v", status, err)
 	}
 	var tok struct {
 		AccessToken string `json:"accessToken"`
 	}
 	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
-		return cannedAnswer{}, "", fmt.Errorf("token call: no accessToken in the answer (%v)", err)
+		return "", fmt.Errorf("token call: no accessToken in the answer (%v)", err)
 	}
-	return cannedAnswer{ct, body}, "Bearer " + tok.AccessToken, nil
+	return "Bearer " + tok.AccessToken, nil
 }
 
 // freshRequests are the double's requests with a token issued now: the
 // token windows before issue far more tokens than the double keeps
 // (its cap on live tokens), so the token recorded at the start is long dropped.
 func freshRequests(base string, credentials []byte) (requests, error) {
-	_, bearer, err := issue(base, credentials)
+	bearer, err := issue(base, credentials)
 	return newRequests(base, bearer, credentials), err
 }
