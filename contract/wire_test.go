@@ -219,3 +219,22 @@ func TestUndocumentedFields(t *testing.T) {
 		}
 	}
 }
+
+// TestAFaultOnSeveralCallsIsOneLine: the same failure in two answers is
+// one line naming both calls; another failure is a line of its own.
+func TestAFaultOnSeveralCallsIsOneLine(t *testing.T) {
+	a, b := listExchange(t, 401, "application/json", `{}`), listExchange(t, 401, "application/json", `{}`)
+	b.Request.Method = http.MethodDelete
+	failures := map[*Exchange][]Failure{
+		a: {{Where: whereBody, Pointer: "/errors", Reason: "missing"}},
+		b: {{Where: whereBody, Pointer: "/errors", Reason: "missing"}, {Where: whereStatus, Reason: "undocumented"}},
+	}
+	got := failuresByCall([]*Exchange{a, b}, func(ex *Exchange) []Failure { return failures[ex] })
+	want := []string{
+		"body /errors: missing (GET /v1/api-keys/mid_123456 -> 401, DELETE /v1/api-keys/mid_123456 -> 401)",
+		"status: undocumented (DELETE /v1/api-keys/mid_123456 -> 401)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("failuresByCall = %q, want %q", got, want)
+	}
+}

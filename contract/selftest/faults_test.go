@@ -3,6 +3,7 @@ package selftest
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -41,6 +42,9 @@ type fault struct {
 	keysLeft int
 	// report are words the report must hold, or "".
 	report string
+	// notJudged is a part of the name of a check that reads the broken
+	// answer for another promise: the report must say it was not judged.
+	notJudged string
 }
 
 // The checks a fault's table entry names often.
@@ -133,6 +137,9 @@ var _ = DescribeTable("A single fault of the target is one failure, blamed on it
 				Fail(id + " changed from " + faithful[id] + " to " + verdict)
 			}
 		}
+		if f.notJudged != "" && !regexp.MustCompile(regexp.QuoteMeta(f.notJudged)+`[^\n]*\| not judged \| not judged: `).MatchString(r.report) {
+			Fail("the report does not say " + f.notJudged + " was not judged:\n" + r.report)
+		}
 		if f.report != "" && !strings.Contains(r.report, f.report) {
 			Fail("the report does not say " + f.report + ":\n" + r.report)
 		}
@@ -152,7 +159,7 @@ var _ = DescribeTable("A single fault of the target is one failure, blamed on it
 	Entry("a field missing from every listed key", fault{
 		breakIt: onRoutes(flexapitest.RemoveField("keys/*/last_used"), flexapitest.RouteList),
 		check:   "last_used is never absent", second: listingCheck,
-		first: "last_used is absent", ledger: []string{"D3"}}),
+		first: "last_used is absent", ledger: []string{"D3"}, notJudged: "is listed with a null last_used"}),
 	Entry("a field missing from one listed key", fault{
 		breakIt: onRoutes(flexapitest.RemoveField("keys/0/last_used"), flexapitest.RouteList),
 		check:   "last_used is never absent", second: listingCheck,
@@ -183,7 +190,8 @@ var _ = DescribeTable("A single fault of the target is one failure, blamed on it
 	Entry("a name that is not a string", fault{
 		breakIt: onRoutes(flexapitest.SetField("keys/0/name", 42), flexapitest.RouteList),
 		check:   "name is a string", second: listingCheck,
-		first: "name is missing or not a string", ledger: []string{"D15"}}),
+		first: "name is missing or not a string", ledger: []string{"D15"},
+		notJudged: "decodes with the generated client"}),
 	Entry("a field wrong on the keys the run made", fault{
 		breakIt: onRoutes(flexapitest.SetField("keys/3/created_at", "yesterday "+canaryBreak), flexapitest.RouteList),
 		check:   listingCheck, first: "/keys/3/created_at"}),
