@@ -145,20 +145,31 @@ func TestSpecLintersCatchWarnings(t *testing.T) {
 	}
 }
 
-// TestSpecLintRefusesADefaultResponse: failures are 4XX and 5XX, never
-// default (D13), which no consumer gate generator would notice.
-func TestSpecLintRefusesADefaultResponse(t *testing.T) {
+// TestSpecLintRefusesConstructsGeneratorsBreakOn: the spec's own Spectral
+// rules refuse a default response and a range of statuses (D13), and a
+// length beside an enum, which break generators the consumer gate may not
+// run. One lint run of a spec with all three.
+func TestSpecLintRefusesConstructsGeneratorsBreakOn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs Redocly CLI and Spectral through npx")
 	}
 	t.Parallel()
-	spec := editedSpec(t, t.TempDir(), edit{"        4XX:\n          $ref: '#/components/responses/NotCreated'\n", "        default:\n          $ref: '#/components/responses/NotCreated'\n"})
+	spec := editedSpec(t, t.TempDir(),
+		edit{"        '409':\n          $ref: '#/components/responses/NotCreated'\n", "        default:\n          $ref: '#/components/responses/NotCreated'\n"},
+		edit{"        '403':\n          $ref: '#/components/responses/NotRevoked'\n", "        4XX:\n          $ref: '#/components/responses/NotRevoked'\n"},
+		edit{"          enum:\n            - SUCCESS\n", "          minLength: 1\n          enum:\n            - SUCCESS\n"})
 	passed, out := runCommand(t, ".", []string{"SPEC=" + spec}, "bash", ".ci/spec", "lint")
 	if passed {
-		t.Fatalf("the spec linters passed a spec with a default response:\n%s", out)
+		t.Fatalf("the spec linters passed a spec with a default response, a range and a length beside an enum:\n%s", out)
 	}
-	if want := "a `default` response: declare failures under 4XX and 5XX (D13)"; !strings.Contains(out, want) {
-		t.Errorf("the report lacks %q:\n%s", want, out)
+	for _, want := range []string{
+		"response default: declare each status on its own",
+		"response 4XX: declare each status on its own",
+		"an enum with minLength beside it",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
 	}
 }
 

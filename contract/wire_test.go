@@ -88,7 +88,7 @@ func TestValidateFindsEachBreak(t *testing.T) {
 			whereBody, "/keys/1/last_four", "maximum string length"},
 		{"wrong content type", listExchange(t, 200, "text/html", twoKeys), whereContentType, "", "text/html"},
 		{"no content type", listExchange(t, 200, "", twoKeys), whereContentType, "", "(none)"},
-		{"undocumented status", listExchange(t, 503, "application/json", `{"errors":["busy"]}`), whereStatus, "", "503"},
+		{"undocumented status", listExchange(t, 502, "application/json", `{"errors":["busy"]}`), whereStatus, "", "502"},
 		{"ModelState body on 401", listExchange(t, 401, "application/json", `{"status":401,"errors":{"token":["bad"]}}`),
 			whereBody, "/errors", "must be an array"},
 		{"empty errors", listExchange(t, 500, "application/json", `{"errors":[]}`), whereBody, "/errors", "minimum number of items"},

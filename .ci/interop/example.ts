@@ -136,15 +136,15 @@ export const tokenInvalidAsList: TokenInvalid = { errors: ["The AppSecret field 
 
 // Create and revoke (0.2.0). Revoke shares the list call's path item
 // (discrepancy 11): since 0.3.0 its path parameter, like the list call's, is
-// named id, and carries the key's id. Failures are declared under 4XX and
-// 5XX (D13), not default.
+// named id, and carries the key's id. Each failure is declared under its own
+// status (D13), never default or a range (4XX, until 0.4.0).
 type CreateAPIKey = operations["createApiKey"];
 type RevokeAPIKey = operations["revokeApiKey"];
 export type CreateRequest = JSONOf<NonNullable<CreateAPIKey["requestBody"]>>;
 export type Created = JSONOf<CreateAPIKey["responses"][201]>;
-export type CreateFailed = JSONOf<CreateAPIKey["responses"]["4XX"]>;
+export type CreateFailed = JSONOf<CreateAPIKey["responses"][404]>;
 export type Revoked = JSONOf<RevokeAPIKey["responses"][200]>;
-export type RevokeFailed = JSONOf<RevokeAPIKey["responses"]["4XX"]>;
+export type RevokeFailed = JSONOf<RevokeAPIKey["responses"][404]>;
 
 export const createSecret: CreateRequest = {
   mid: "mid_123456",

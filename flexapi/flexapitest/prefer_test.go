@@ -269,17 +269,17 @@ func TestPreferStall(t *testing.T) {
 // the preference; a request's own comes first; a code a call does not
 // declare leaves that call alone.
 func TestWithPrefer(t *testing.T) {
-	srv := flexapitest.NewServer(flexapitest.WithResponseValidation(), flexapitest.WithPrefer("code=500"))
+	srv := flexapitest.NewServer(flexapitest.WithResponseValidation(), flexapitest.WithPrefer("code=409"))
 	defer srv.Close()
 	tok := srv.IssueToken()
-	if e := preferring(t, srv, tok, "listApiKeys", "", nil); e.status != 500 {
-		t.Errorf("list: %s, want the preferred 500", e)
+	if e := preferring(t, srv, tok, "createApiKey", "", nil); e.status != 409 {
+		t.Errorf("create: %s, want the preferred 409", e)
 	}
-	if e := preferring(t, srv, tok, "listApiKeys", "code=401", nil); e.status != 401 {
-		t.Errorf("list with its own Prefer: %s, want 401", e)
+	if e := preferring(t, srv, tok, "createApiKey", "code=401", nil); e.status != 401 {
+		t.Errorf("create with its own Prefer: %s, want 401", e)
 	}
 	if e := preferring(t, srv, tok, "createToken", "", nil); e.status != 200 {
-		t.Errorf("token, which declares no 500: %s, want 200", e)
+		t.Errorf("token, which declares no 409: %s, want 200", e)
 	}
 	for _, bad := range []string{"nonsense", "delay=soon", "stall, malformed"} {
 		if _, err := flexapitest.Start(flexapitest.WithPrefer(bad)); err == nil {

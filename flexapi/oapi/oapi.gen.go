@@ -164,7 +164,12 @@ type APIKeyList struct {
 // Clients must treat `publishable` and `public` alike and must not
 // fail on a value they do not know: a listed key's `type` is
 // `ListedAPIKeyType`, any string, whose known values are these. A
-// type is never empty.
+// type is never empty: the enum holds no empty value, and
+// `ListedAPIKeyType` says so with `minLength`. Since 0.4.0 the enum
+// has no `minLength` beside it: it added nothing to the enum, and
+// one generator's zod output calls `.min()` on the enum schema, which
+// has no such method, so that the generated module throws when it
+// is imported.
 //
 // `x-secret-values` names the types the list page's Key Security note
 // covers ("the full key value for secret keys is not returned"), so
@@ -178,7 +183,16 @@ type APIKeyType string
 // documentation does not give. OpenAPI 3.0 has no single schema for
 // that: `nullable` needs a `type` beside it, and validators disagree
 // on whether a schema without `type` allows `null`. So the value is
-// one of the JSON types, the first of which allows `null`.
+// one of the JSON types, or `null`, each a branch of its own. Until
+// 0.4.0 `null` was allowed by the first branch's `nullable`, which
+// satisfies a validator but not every generator: some drop
+// `nullable` from the branches of a union, and their zod clients
+// refused the token answer's `null` envelope fields, the
+// `TokenIssued` example included. The `null` branch is OpenAPI
+// 3.0's way to say "only null" (`nullable` with `enum: [null]`); its
+// `type` is `integer`, the one JSON type no other branch names,
+// because a generator that makes a sum type (ogen) cannot tell two
+// branches of one type apart.
 type AnyValue = interface{}
 
 // CreateAPIKeyFailure The create page's failure answer: the key's fields `null` (or
@@ -268,7 +282,12 @@ type CreatedAPIKey struct {
 	// Clients must treat `publishable` and `public` alike and must not
 	// fail on a value they do not know: a listed key's `type` is
 	// `ListedAPIKeyType`, any string, whose known values are these. A
-	// type is never empty.
+	// type is never empty: the enum holds no empty value, and
+	// `ListedAPIKeyType` says so with `minLength`. Since 0.4.0 the enum
+	// has no `minLength` beside it: it added nothing to the enum, and
+	// one generator's zod output calls `.min()` on the enum schema, which
+	// has no such method, so that the generated module throws when it
+	// is imported.
 	//
 	// `x-secret-values` names the types the list page's Key Security note
 	// covers ("the full key value for secret keys is not returned"), so
@@ -425,7 +444,16 @@ type TokenResponse struct {
 	// documentation does not give. OpenAPI 3.0 has no single schema for
 	// that: `nullable` needs a `type` beside it, and validators disagree
 	// on whether a schema without `type` allows `null`. So the value is
-	// one of the JSON types, the first of which allows `null`.
+	// one of the JSON types, or `null`, each a branch of its own. Until
+	// 0.4.0 `null` was allowed by the first branch's `nullable`, which
+	// satisfies a validator but not every generator: some drop
+	// `nullable` from the branches of a union, and their zod clients
+	// refused the token answer's `null` envelope fields, the
+	// `TokenIssued` example included. The `null` branch is OpenAPI
+	// 3.0's way to say "only null" (`nullable` with `enum: [null]`); its
+	// `type` is `integer`, the one JSON type no other branch names,
+	// because a generator that makes a sum type (ogen) cannot tell two
+	// branches of one type apart.
 	ID AnyValue `json:"id,omitempty"`
 
 	// RefreshToken A longer-lived token. No documented call uses it: get a new
@@ -436,21 +464,48 @@ type TokenResponse struct {
 	// documentation does not give. OpenAPI 3.0 has no single schema for
 	// that: `nullable` needs a `type` beside it, and validators disagree
 	// on whether a schema without `type` allows `null`. So the value is
-	// one of the JSON types, the first of which allows `null`.
+	// one of the JSON types, or `null`, each a branch of its own. Until
+	// 0.4.0 `null` was allowed by the first branch's `nullable`, which
+	// satisfies a validator but not every generator: some drop
+	// `nullable` from the branches of a union, and their zod clients
+	// refused the token answer's `null` envelope fields, the
+	// `TokenIssued` example included. The `null` branch is OpenAPI
+	// 3.0's way to say "only null" (`nullable` with `enum: [null]`); its
+	// `type` is `integer`, the one JSON type no other branch names,
+	// because a generator that makes a sum type (ogen) cannot tell two
+	// branches of one type apart.
 	Result AnyValue `json:"result,omitempty"`
 
 	// Status Any JSON value, `null` included, for fields whose type the
 	// documentation does not give. OpenAPI 3.0 has no single schema for
 	// that: `nullable` needs a `type` beside it, and validators disagree
 	// on whether a schema without `type` allows `null`. So the value is
-	// one of the JSON types, the first of which allows `null`.
+	// one of the JSON types, or `null`, each a branch of its own. Until
+	// 0.4.0 `null` was allowed by the first branch's `nullable`, which
+	// satisfies a validator but not every generator: some drop
+	// `nullable` from the branches of a union, and their zod clients
+	// refused the token answer's `null` envelope fields, the
+	// `TokenIssued` example included. The `null` branch is OpenAPI
+	// 3.0's way to say "only null" (`nullable` with `enum: [null]`); its
+	// `type` is `integer`, the one JSON type no other branch names,
+	// because a generator that makes a sum type (ogen) cannot tell two
+	// branches of one type apart.
 	Status AnyValue `json:"status,omitempty"`
 
 	// StatusCode Any JSON value, `null` included, for fields whose type the
 	// documentation does not give. OpenAPI 3.0 has no single schema for
 	// that: `nullable` needs a `type` beside it, and validators disagree
 	// on whether a schema without `type` allows `null`. So the value is
-	// one of the JSON types, the first of which allows `null`.
+	// one of the JSON types, or `null`, each a branch of its own. Until
+	// 0.4.0 `null` was allowed by the first branch's `nullable`, which
+	// satisfies a validator but not every generator: some drop
+	// `nullable` from the branches of a union, and their zod clients
+	// refused the token answer's `null` envelope fields, the
+	// `TokenIssued` example included. The `null` branch is OpenAPI
+	// 3.0's way to say "only null" (`nullable` with `enum: [null]`); its
+	// `type` is `integer`, the one JSON type no other branch names,
+	// because a generator that makes a sum type (ogen) cannot tell two
+	// branches of one type apart.
 	StatusCode AnyValue `json:"statusCode,omitempty"`
 
 	// Success Whether the call succeeded.
@@ -470,6 +525,22 @@ type NotCreated = CreateAPIKeyFailure
 // NotRevoked FlexFactor's envelope, the revoke page's answer to a success and to
 // a failure alike.
 type NotRevoked = RevokeAPIKeyResult
+
+// TooManyRequests The error body of the list page: one or more messages for a person.
+// The docs do not state `minItems: 1`; every error answer they show
+// carries a message, and an error answer without one would tell a
+// person nothing, so the spec requires one and the contract suite
+// reports the day FlexFactor sends an empty list. Clients should not
+// rely on it: the Go client does not index into the messages.
+type TooManyRequests = ErrorList
+
+// Unavailable The error body of the list page: one or more messages for a person.
+// The docs do not state `minItems: 1`; every error answer they show
+// carries a message, and an error answer without one would tell a
+// person nothing, so the spec requires one and the contract suite
+// reports the day FlexFactor sends an empty list. Clients should not
+// rely on it: the Go client does not index into the messages.
+type Unavailable = ErrorList
 
 // ValidationFailedApplicationJSON The validation error body of FlexFactor's errors page (ASP.NET
 // ModelState): `errors` maps each field to its messages. The token
@@ -572,8 +643,9 @@ type ClientInterface interface {
 	// No page gives the status of a success; 200 and 201 are both
 	// declared. A failure carries `CreateAPIKeyFailure` (its fields
 	// `null` beside `errors`) with a status no page gives: it is declared
-	// for every 4xx and 5xx status not declared on its own, never as
-	// `default` (D13). Creating is
+	// under each status the call can answer with it (403, 404, 409, 500),
+	// never as `default` or a range (D13); 429 and 503 carry `ErrorList`,
+	// whose `errors` the failure body shares. Creating is
 	// not idempotent: a client must not repeat a create whose answer it
 	// did not get, or the merchant may end with two keys.
 	//
@@ -591,8 +663,9 @@ type ClientInterface interface {
 	// No page gives the status of a success; 200 and 201 are both
 	// declared. A failure carries `CreateAPIKeyFailure` (its fields
 	// `null` beside `errors`) with a status no page gives: it is declared
-	// for every 4xx and 5xx status not declared on its own, never as
-	// `default` (D13). Creating is
+	// under each status the call can answer with it (403, 404, 409, 500),
+	// never as `default` or a range (D13); 429 and 503 carry `ErrorList`,
+	// whose `errors` the failure body shares. Creating is
 	// not idempotent: a client must not repeat a create whose answer it
 	// did not get, or the merchant may end with two keys.
 	//
@@ -613,8 +686,9 @@ type ClientInterface interface {
 	// a successful DELETE answers 204 with no body: both are success
 	// (D14). A failure (such as "key not found" or "no permission")
 	// carries the envelope with `success: false` and a status no page
-	// gives, declared for every 4xx and 5xx status not declared on its
-	// own (D13).
+	// gives, declared under each status the call can answer with it
+	// (403, 404, 500), never as `default` or a range (D13); 429 and 503
+	// carry `ErrorList`.
 	//
 	// Corresponds with DELETE /api-keys/{id} (the `RevokeAPIKey` operationId).
 	RevokeAPIKey(ctx context.Context, id KeyID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -680,8 +754,9 @@ type ClientInterface interface {
 // No page gives the status of a success; 200 and 201 are both
 // declared. A failure carries `CreateAPIKeyFailure` (its fields
 // `null` beside `errors`) with a status no page gives: it is declared
-// for every 4xx and 5xx status not declared on its own, never as
-// `default` (D13). Creating is
+// under each status the call can answer with it (403, 404, 409, 500),
+// never as `default` or a range (D13); 429 and 503 carry `ErrorList`,
+// whose `errors` the failure body shares. Creating is
 // not idempotent: a client must not repeat a create whose answer it
 // did not get, or the merchant may end with two keys.
 //
@@ -709,8 +784,9 @@ func (c *Client) CreateAPIKeyWithBody(ctx context.Context, contentType string, b
 // No page gives the status of a success; 200 and 201 are both
 // declared. A failure carries `CreateAPIKeyFailure` (its fields
 // `null` beside `errors`) with a status no page gives: it is declared
-// for every 4xx and 5xx status not declared on its own, never as
-// `default` (D13). Creating is
+// under each status the call can answer with it (403, 404, 409, 500),
+// never as `default` or a range (D13); 429 and 503 carry `ErrorList`,
+// whose `errors` the failure body shares. Creating is
 // not idempotent: a client must not repeat a create whose answer it
 // did not get, or the merchant may end with two keys.
 //
@@ -741,8 +817,9 @@ func (c *Client) CreateAPIKey(ctx context.Context, body CreateAPIKeyJSONRequestB
 // a successful DELETE answers 204 with no body: both are success
 // (D14). A failure (such as "key not found" or "no permission")
 // carries the envelope with `success: false` and a status no page
-// gives, declared for every 4xx and 5xx status not declared on its
-// own (D13).
+// gives, declared under each status the call can answer with it
+// (403, 404, 500), never as `default` or a range (D13); 429 and 503
+// carry `ErrorList`.
 //
 // Corresponds with DELETE /api-keys/{id} (the `RevokeAPIKey` operationId).
 func (c *Client) RevokeAPIKey(ctx context.Context, id KeyID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1039,8 +1116,9 @@ type ClientWithResponsesInterface interface {
 	// No page gives the status of a success; 200 and 201 are both
 	// declared. A failure carries `CreateAPIKeyFailure` (its fields
 	// `null` beside `errors`) with a status no page gives: it is declared
-	// for every 4xx and 5xx status not declared on its own, never as
-	// `default` (D13). Creating is
+	// under each status the call can answer with it (403, 404, 409, 500),
+	// never as `default` or a range (D13); 429 and 503 carry `ErrorList`,
+	// whose `errors` the failure body shares. Creating is
 	// not idempotent: a client must not repeat a create whose answer it
 	// did not get, or the merchant may end with two keys.
 	//
@@ -1058,8 +1136,9 @@ type ClientWithResponsesInterface interface {
 	// No page gives the status of a success; 200 and 201 are both
 	// declared. A failure carries `CreateAPIKeyFailure` (its fields
 	// `null` beside `errors`) with a status no page gives: it is declared
-	// for every 4xx and 5xx status not declared on its own, never as
-	// `default` (D13). Creating is
+	// under each status the call can answer with it (403, 404, 409, 500),
+	// never as `default` or a range (D13); 429 and 503 carry `ErrorList`,
+	// whose `errors` the failure body shares. Creating is
 	// not idempotent: a client must not repeat a create whose answer it
 	// did not get, or the merchant may end with two keys.
 	//
@@ -1080,8 +1159,9 @@ type ClientWithResponsesInterface interface {
 	// a successful DELETE answers 204 with no body: both are success
 	// (D14). A failure (such as "key not found" or "no permission")
 	// carries the envelope with `success: false` and a status no page
-	// gives, declared for every 4xx and 5xx status not declared on its
-	// own (D13).
+	// gives, declared under each status the call can answer with it
+	// (403, 404, 500), never as `default` or a range (D13); 429 and 503
+	// carry `ErrorList`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1142,6 +1222,16 @@ type ClientWithResponsesInterface interface {
 	CreateTokenWithResponse(ctx context.Context, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 }
 
+// CreateAPIKeyResponse429Headers the declared response headers of an HTTP 429 response for CreateAPIKey
+type CreateAPIKeyResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateAPIKeyResponse503Headers the declared response headers of an HTTP 503 response for CreateAPIKey
+type CreateAPIKeyResponse503Headers struct {
+	RetryAfter *string
+}
+
 type CreateAPIKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1155,10 +1245,22 @@ type CreateAPIKeyResponse struct {
 	ApplicationProblemJSON400 *ModelStateError
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *ErrorList
-	// JSON4XX the response for an HTTP 4XX `application/json` response
-	JSON4XX *NotCreated
-	// JSON5XX the response for an HTTP 5XX `application/json` response
-	JSON5XX *NotCreated
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *NotCreated
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotCreated
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *NotCreated
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *NotCreated
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAPIKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateAPIKeyResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1186,14 +1288,34 @@ func (r CreateAPIKeyResponse) GetJSON401() *ErrorList {
 	return r.JSON401
 }
 
-// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
-func (r CreateAPIKeyResponse) GetJSON4XX() *NotCreated {
-	return r.JSON4XX
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateAPIKeyResponse) GetJSON403() *NotCreated {
+	return r.JSON403
 }
 
-// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
-func (r CreateAPIKeyResponse) GetJSON5XX() *NotCreated {
-	return r.JSON5XX
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateAPIKeyResponse) GetJSON404() *NotCreated {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateAPIKeyResponse) GetJSON409() *NotCreated {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateAPIKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateAPIKeyResponse) GetJSON500() *NotCreated {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateAPIKeyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1225,6 +1347,16 @@ func (r CreateAPIKeyResponse) ContentType() string {
 	return ""
 }
 
+// RevokeAPIKeyResponse429Headers the declared response headers of an HTTP 429 response for RevokeAPIKey
+type RevokeAPIKeyResponse429Headers struct {
+	RetryAfter *string
+}
+
+// RevokeAPIKeyResponse503Headers the declared response headers of an HTTP 503 response for RevokeAPIKey
+type RevokeAPIKeyResponse503Headers struct {
+	RetryAfter *string
+}
+
 type RevokeAPIKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1236,10 +1368,20 @@ type RevokeAPIKeyResponse struct {
 	ApplicationProblemJSON400 *ValidationFailedApplicationProblemPlusJSON
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *ErrorList
-	// JSON4XX the response for an HTTP 4XX `application/json` response
-	JSON4XX *NotRevoked
-	// JSON5XX the response for an HTTP 5XX `application/json` response
-	JSON5XX *NotRevoked
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *NotRevoked
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotRevoked
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *NotRevoked
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RevokeAPIKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RevokeAPIKeyResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1262,14 +1404,29 @@ func (r RevokeAPIKeyResponse) GetJSON401() *ErrorList {
 	return r.JSON401
 }
 
-// GetJSON4XX returns the response for an HTTP 4XX `application/json` response
-func (r RevokeAPIKeyResponse) GetJSON4XX() *NotRevoked {
-	return r.JSON4XX
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RevokeAPIKeyResponse) GetJSON403() *NotRevoked {
+	return r.JSON403
 }
 
-// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
-func (r RevokeAPIKeyResponse) GetJSON5XX() *NotRevoked {
-	return r.JSON5XX
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeAPIKeyResponse) GetJSON404() *NotRevoked {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RevokeAPIKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeAPIKeyResponse) GetJSON500() *NotRevoked {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RevokeAPIKeyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1301,6 +1458,16 @@ func (r RevokeAPIKeyResponse) ContentType() string {
 	return ""
 }
 
+// ListAPIKeysResponse429Headers the declared response headers of an HTTP 429 response for ListAPIKeys
+type ListAPIKeysResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListAPIKeysResponse503Headers the declared response headers of an HTTP 503 response for ListAPIKeys
+type ListAPIKeysResponse503Headers struct {
+	RetryAfter *string
+}
+
 type ListAPIKeysResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1312,8 +1479,16 @@ type ListAPIKeysResponse struct {
 	ApplicationProblemJSON400 *ValidationFailedApplicationProblemPlusJSON
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *ErrorList
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *ErrorList
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAPIKeysResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAPIKeysResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1336,9 +1511,19 @@ func (r ListAPIKeysResponse) GetJSON401() *ErrorList {
 	return r.JSON401
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAPIKeysResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListAPIKeysResponse) GetJSON500() *ErrorList {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAPIKeysResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1370,6 +1555,16 @@ func (r ListAPIKeysResponse) ContentType() string {
 	return ""
 }
 
+// CreateTokenResponse429Headers the declared response headers of an HTTP 429 response for CreateToken
+type CreateTokenResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateTokenResponse503Headers the declared response headers of an HTTP 503 response for CreateToken
+type CreateTokenResponse503Headers struct {
+	RetryAfter *string
+}
+
 type CreateTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1381,6 +1576,16 @@ type CreateTokenResponse struct {
 	ApplicationProblemJSON400 *ModelStateError
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *ErrorList
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ErrorList
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateTokenResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateTokenResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1401,6 +1606,21 @@ func (r CreateTokenResponse) GetApplicationProblemJSON400() *ModelStateError {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r CreateTokenResponse) GetJSON401() *ErrorList {
 	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateTokenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateTokenResponse) GetJSON500() *ErrorList {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateTokenResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1441,8 +1661,9 @@ func (r CreateTokenResponse) ContentType() string {
 // No page gives the status of a success; 200 and 201 are both
 // declared. A failure carries `CreateAPIKeyFailure` (its fields
 // `null` beside `errors`) with a status no page gives: it is declared
-// for every 4xx and 5xx status not declared on its own, never as
-// `default` (D13). Creating is
+// under each status the call can answer with it (403, 404, 409, 500),
+// never as `default` or a range (D13); 429 and 503 carry `ErrorList`,
+// whose `errors` the failure body shares. Creating is
 // not idempotent: a client must not repeat a create whose answer it
 // did not get, or the merchant may end with two keys.
 //
@@ -1466,8 +1687,9 @@ func (c *ClientWithResponses) CreateAPIKeyWithBodyWithResponse(ctx context.Conte
 // No page gives the status of a success; 200 and 201 are both
 // declared. A failure carries `CreateAPIKeyFailure` (its fields
 // `null` beside `errors`) with a status no page gives: it is declared
-// for every 4xx and 5xx status not declared on its own, never as
-// `default` (D13). Creating is
+// under each status the call can answer with it (403, 404, 409, 500),
+// never as `default` or a range (D13); 429 and 503 carry `ErrorList`,
+// whose `errors` the failure body shares. Creating is
 // not idempotent: a client must not repeat a create whose answer it
 // did not get, or the merchant may end with two keys.
 //
@@ -1494,8 +1716,9 @@ func (c *ClientWithResponses) CreateAPIKeyWithResponse(ctx context.Context, body
 // a successful DELETE answers 204 with no body: both are success
 // (D14). A failure (such as "key not found" or "no permission")
 // carries the envelope with `success: false` and a status no page
-// gives, declared for every 4xx and 5xx status not declared on its
-// own (D13).
+// gives, declared under each status the call can answer with it
+// (403, 404, 500), never as `default` or a range (D13); 429 and 503
+// carry `ErrorList`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -1628,20 +1851,71 @@ func ParseCreateAPIKeyResponse(rsp *http.Response) (*CreateAPIKeyResponse, error
 		}
 		response.JSON401 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest NotCreated
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON4XX = &dest
+		response.JSON403 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotCreated
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON5XX = &dest
+		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest NotCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest NotCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateAPIKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateAPIKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1692,20 +1966,64 @@ func ParseRevokeAPIKeyResponse(rsp *http.Response) (*RevokeAPIKeyResponse, error
 		}
 		response.JSON401 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest NotRevoked
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON4XX = &dest
+		response.JSON403 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotRevoked
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON5XX = &dest
+		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest NotRevoked
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RevokeAPIKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers RevokeAPIKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1753,6 +2071,13 @@ func ParseListAPIKeysResponse(rsp *http.Response) (*ListAPIKeysResponse, error) 
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ErrorList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1760,6 +2085,36 @@ func ParseListAPIKeysResponse(rsp *http.Response) (*ListAPIKeysResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListAPIKeysResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAPIKeysResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1807,6 +2162,50 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateTokenResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
