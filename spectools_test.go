@@ -101,6 +101,8 @@ func TestInteropClientCatchesABrokenDouble(t *testing.T) {
 			"the list call without a token is refused with 401"},
 		{"a double older than the spec", flexapitest.RouteToken, flexapitest.Latency(0).WithHeader(flexapitest.SpecVersionHeader, "0.2.0"),
 			"the double implements spec 0.2.0, older than the spec"},
+		{"a 500 asked for with Prefer answered 502", flexapitest.RouteList, flexapitest.Status(502).OnStatus(500),
+			"the list call with Prefer: code=500 answers 500"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

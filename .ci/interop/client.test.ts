@@ -244,3 +244,40 @@ describe("a TypeScript client generated from openapi.yaml, against the double", 
     assert.deepEqual(after, [], "the revoked key is gone from the listing");
   });
 });
+
+// Faults on demand: the double answers the Prefer header Prism reads
+// (docs/double.md#faults-on-demand-prefer), so a team tests its error
+// handling through its own generated client.
+describe("faults the client asks the double for with Prefer", () => {
+  test("Prefer: code=500 gets the list page's 500 with its errors body", async () => {
+    const { data, error, response } = await client(await token()).GET("/api-keys/{id}", {
+      params: { path: { id: mid } },
+      headers: { Prefer: "code=500" },
+    });
+    assert.equal(response.status, 500, "the list call with Prefer: code=500 answers 500");
+    assertJSON(response, "500");
+    assert.equal(data, undefined);
+    assert.ok(error && Array.isArray(error.errors) && error.errors.length > 0, "the 500 body is an ErrorList");
+    for (const m of error.errors) assert.equal(typeof m, "string");
+  });
+
+  test("Prefer: delay holds the answer back, and a client that gives up first gets no answer", async () => {
+    const bearer = await token();
+    const start = Date.now();
+    const slow = await client(bearer).GET("/api-keys/{id}", {
+      params: { path: { id: mid } },
+      headers: { Prefer: "delay=300ms" },
+    });
+    assert.equal(slow.response.status, 200);
+    assert.ok(Date.now() - start >= 300, `the answer came after ${Date.now() - start} ms, before the 300 ms asked for`);
+    await assert.rejects(
+      client(bearer).GET("/api-keys/{id}", {
+        params: { path: { id: mid } },
+        headers: { Prefer: "delay=30s" },
+        signal: AbortSignal.timeout(200),
+      }),
+      (err: Error) => err.name === "TimeoutError",
+      "a client whose deadline comes first gives up",
+    );
+  });
+});
