@@ -20,7 +20,7 @@ import (
 // or not. The answer holds the key's full value: the run's redactor
 // learns it from the body.
 func (c *WireClient) CreateAPIKey(ctx context.Context, mid, name, typ string, auth Auth) (*Exchange, error) {
-	body, err := json.Marshal(oapi.CreateAPIKeyRequest{Mid: mid, Name: name, Type: oapi.NewAPIKeyType(typ)})
+	body, err := json.Marshal(oapi.CreateAPIKeyRequest{MID: mid, Name: name, Type: oapi.NewAPIKeyType(typ)})
 	if err != nil {
 		return nil, fmt.Errorf("contract: create request: %w", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -40,29 +39,15 @@ var ErrInvalidKeyRequest = errors.New("flexapi: invalid key request")
 // so that the caller can name it (Name, Value.LastFour) for removal by hand.
 var ErrNoKeyID = errors.New("flexapi: the create answer has no key id")
 
-// NewAPIKey is what CreateAPIKey asks for.
-type NewAPIKey struct {
-	// MID is the merchant the key is for.
-	MID string
-	// Name names the key; < and > are not allowed.
-	Name string
-	// Type is the key's type.
-	Type NewAPIKeyType
-	// Scopes, optional, say what the key may do (such as "customers:read").
-	Scopes []string
-}
+// NewAPIKey is what CreateAPIKey asks for: the spec's create request, as
+// oapi-codegen generates it, so a field the spec adds reaches callers with
+// go generate alone. MID, Name and Type are required; Scopes is optional.
+type NewAPIKey = oapi.CreateAPIKeyRequest
 
-// CreatedAPIKey is a key just created. Value is its full value, shown by
-// FlexFactor only in this answer: it prints masked (see KeyValue).
-type CreatedAPIKey struct {
-	ID        string
-	MID       string
-	Name      string
-	Type      APIKeyType
-	Value     KeyValue
-	Scopes    []string
-	CreatedAt time.Time
-}
+// CreatedAPIKey is a key just created: the spec's create answer, as
+// oapi-codegen generates it. Value is its full value, shown by FlexFactor
+// only in this answer: a KeyValue, which prints masked.
+type CreatedAPIKey = oapi.CreatedAPIKey
 
 // CreateAPIKey creates a key and returns it with its value.
 //
@@ -84,18 +69,13 @@ func (c *Client) CreateAPIKey(ctx context.Context, key NewAPIKey) (*CreatedAPIKe
 	if ctx == nil {
 		return nil, errNilContext
 	}
-	body := oapi.CreateAPIKeyRequest{Mid: key.MID, Name: key.Name, Type: key.Type}
-	if key.Scopes != nil {
-		scopes := append([]string(nil), key.Scopes...)
-		body.Scopes = &scopes
-	}
-	if err := validateNewKey(key, body); err != nil {
+	if err := validateNewKey(key); err != nil {
 		return nil, err
 	}
 	ctx, cancel := c.start(ctx, OpCreateAPIKey)
 	defer cancel()
 	resp, tok, err := c.authorized(ctx, OpCreateAPIKey, func(ctx context.Context, bearer oapi.RequestEditorFn) (*http.Response, error) {
-		return c.api.CreateAPIKey(ctx, body, bearer)
+		return c.api.CreateAPIKey(ctx, key, bearer)
 	})
 	if err != nil {
 		return nil, err
@@ -142,26 +122,22 @@ func decodeCreated(resp *http.Response, raw []byte, s *answerSchemas, red *redac
 			schema = s.created[status]
 		}
 	}
-	var a oapi.CreatedAPIKey
-	decodePartly(raw, schema, &a)
+	key := &CreatedAPIKey{}
+	decodePartly(raw, schema, key)
 	malformed := func(err error) *DecodeError {
-		return newDecodeError(OpCreateAPIKey, resp, raw, red, err, tok, a.Value)
+		return newDecodeError(OpCreateAPIKey, resp, raw, red, err, tok, key.Value.Reveal())
 	}
 	var env envelope
 	if err := json.Unmarshal(raw, &env); err != nil {
 		return nil, malformed(decodingError(err))
 	}
 	if failed(env.Success, env.Errors) {
-		return nil, newAPIError(OpCreateAPIKey, resp, raw, red, tok, a.Value)
+		return nil, newAPIError(OpCreateAPIKey, resp, raw, red, tok, key.Value.Reveal())
 	}
-	var full oapi.CreatedAPIKey
+	var full CreatedAPIKey
 	err := decodeChecked(schema, raw, &full)
 	if err == nil {
-		a = full
-	}
-	key := &CreatedAPIKey{ID: a.ID, MID: a.Mid, Name: a.Name, Type: a.Type, Value: redact.NewKeyValue(a.Value), CreatedAt: a.CreatedAt}
-	if a.Scopes != nil {
-		key.Scopes = *a.Scopes
+		key = &full
 	}
 	switch {
 	case key.ID == "" && err != nil:
@@ -211,7 +187,7 @@ func failed(success *bool, errs json.RawMessage) bool {
 // spec (its name pattern and type enum, as the error says), and the name
 // must be neither blank nor hold control characters, which no server could
 // take as a name though the spec does not say so.
-func validateNewKey(key NewAPIKey, body oapi.CreateAPIKeyRequest) error {
+func validateNewKey(key NewAPIKey) error {
 	if err := validateMID(key.MID); err != nil {
 		return err
 	}
@@ -219,7 +195,7 @@ func validateNewKey(key NewAPIKey, body oapi.CreateAPIKeyRequest) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidKeyRequest, err)
 	}
-	raw, err := json.Marshal(body)
+	raw, err := json.Marshal(key)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidKeyRequest, err)
 	}

@@ -82,13 +82,13 @@ func (s *Server) create(r *http.Request) *response {
 	if s.cfg.broken.valuesListed {
 		raw = withMember(raw, "value", value)
 	}
-	if len(raw)+len(req.Mid) > maxCreatedKeySize {
+	if len(raw)+len(req.MID) > maxCreatedKeySize {
 		return createFailure(http.StatusConflict, fmt.Sprintf("The double keeps created keys of at most %d bytes, mid and name included.", maxCreatedKeySize))
 	}
 	id := "key_" + randomHex(12)
 
 	s.mu.Lock()
-	keys, known := s.data[req.Mid]
+	keys, known := s.data[req.MID]
 	switch {
 	case !known && len(s.data) >= s.cfg.maxMerchants:
 		s.mu.Unlock()
@@ -97,20 +97,22 @@ func (s *Server) create(r *http.Request) *response {
 		s.mu.Unlock()
 		return createFailure(http.StatusConflict, fmt.Sprintf("The merchant holds its limit of %d keys.", s.cfg.maxKeys))
 	}
-	s.data[req.Mid] = append(keys, raw)
+	s.data[req.MID] = append(keys, raw)
 	if s.created == nil {
 		s.created = map[string]createdKey{}
 	}
-	s.created[id] = createdKey{mid: req.Mid, raw: raw}
+	s.created[id] = createdKey{mid: req.MID, raw: raw}
 	s.mu.Unlock()
 
-	scopes := []string{}
-	if req.Scopes != nil {
-		scopes = *req.Scopes
-	}
-	b := encodeAs("CreatedAPIKey", oapi.CreatedAPIKey{
-		ID: id, Type: oapi.APIKeyType(req.Type), Value: value, Mid: req.Mid, Name: req.Name,
-		Scopes: &scopes, CreatedAt: now, Errors: &[]string{},
+	// The generated type with the value itself, which its KeyValue would
+	// encode masked, and scopes always, [] when none were asked for.
+	b := encodeAs("CreatedAPIKey", struct {
+		oapi.CreatedAPIKey
+		Value  string   `json:"value"`
+		Scopes []string `json:"scopes"`
+	}{
+		oapi.CreatedAPIKey{ID: id, Type: oapi.APIKeyType(req.Type), MID: req.MID, Name: req.Name, CreatedAt: now, Errors: &[]string{}},
+		value, append([]string{}, req.Scopes...),
 	})
 	return jsonResponse(http.StatusCreated, b)
 }

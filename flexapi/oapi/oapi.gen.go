@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -212,10 +213,10 @@ type CreateAPIKeyFailure struct {
 
 // CreateAPIKeyRequest A key to create, as the create page's request table and example give it.
 type CreateAPIKeyRequest struct {
-	// Mid The merchant the key is for.
+	// MID The merchant the key is for.
 	//
 	// Example: mid_123456
-	Mid string `json:"mid"`
+	MID string `json:"mid"`
 
 	// Name The name or description of the key; `<` and `>` are not allowed.
 	//
@@ -224,7 +225,7 @@ type CreateAPIKeyRequest struct {
 
 	// Scopes What the key may do, such as `customers:read`. The page's
 	// example sends it; its request table does not list it.
-	Scopes *[]string `json:"scopes,omitempty"`
+	Scopes []string `json:"scopes,omitempty"`
 
 	// Type The type of key to create, as the create page lists them: `secret`
 	// (server-side, keep it secret), `public` (client-side) or
@@ -253,10 +254,10 @@ type CreatedAPIKey struct {
 	// Example: key_abc123
 	ID string `json:"id"`
 
-	// Mid The merchant the key is for.
+	// MID The merchant the key is for.
 	//
 	// Example: mid_123456
-	Mid string `json:"mid"`
+	MID string `json:"mid"`
 
 	// Name The name given at creation.
 	//
@@ -264,7 +265,7 @@ type CreatedAPIKey struct {
 	Name string `json:"name"`
 
 	// Scopes What the key may do.
-	Scopes *[]string `json:"scopes,omitempty"`
+	Scopes []string `json:"scopes,omitempty"`
 
 	// Type The type of a key. FlexFactor's pages disagree on the values: the
 	// list page's field table says `secret` or `public`, the same page's
@@ -303,7 +304,7 @@ type CreatedAPIKey struct {
 	//
 	//
 	// Example: sk_test_4eC39HqLyjWDarjtT1zdp7dc
-	Value string `json:"value"`
+	Value redact.KeyValue `json:"value"`
 }
 
 // ErrorList The error body of the list page: one or more messages for a person.

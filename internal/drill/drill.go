@@ -14,6 +14,7 @@ package drill
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"testing"
 	"time"
@@ -23,13 +24,17 @@ import (
 
 // The change under drill, one at a time: the name of a string property
 // the drill added to APIKey as optional, added as required (with
-// minLength 1), or took out of APIKey's required list; or a key type the
-// drill added to the enums of APIKeyType and NewAPIKeyType.
+// minLength 1), or took out of APIKey's required list; a key type the
+// drill added to the enums of APIKeyType and NewAPIKeyType; or the names
+// of the optional string properties it added to the create call's answer
+// (CreatedAPIKey) and request (CreateAPIKeyRequest), together.
 var (
 	AddedOptional    = os.Getenv("DRILL_ADDED_OPTIONAL")
 	AddedRequired    = os.Getenv("DRILL_ADDED_REQUIRED")
 	NoLongerRequired = os.Getenv("DRILL_NO_LONGER_REQUIRED")
 	AddedType        = os.Getenv("DRILL_ADDED_TYPE")
+	CreatedOptional  = os.Getenv("DRILL_CREATED_OPTIONAL")
+	RequestOptional  = os.Getenv("DRILL_REQUEST_OPTIONAL")
 )
 
 // Created is the create call's answer for a key of type typ, as the spec
@@ -90,15 +95,42 @@ func List(t testing.TB, opts ...flexapi.Option) ([]map[string]any, error) {
 	return out.Keys, nil
 }
 
-// Create creates a key of type typ for mid with a client made of opts and
-// fails t unless the client returns it with that type.
-func Create(t testing.TB, mid, typ string, opts ...flexapi.Option) {
+// CreateOfType creates a key of type typ for mid with a client made of opts
+// and fails t unless the client returns it with that type.
+func CreateOfType(t testing.TB, mid, typ string, opts ...flexapi.Option) {
 	t.Helper()
-	c, ctx := client(t, opts)
-	key, err := c.CreateAPIKey(ctx, flexapi.NewAPIKey{MID: mid, Name: "drill key", Type: flexapi.NewAPIKeyType(typ)})
-	if err != nil || string(key.Type) != typ {
-		t.Errorf("CreateAPIKey of a key of the new type %s: %v, %+v", typ, err, key)
+	key, err := Create(t, map[string]any{"mid": mid, "type": typ}, opts...)
+	if err != nil || key["type"] != typ {
+		t.Errorf("CreateAPIKey of a key of the new type %s: %v, %v", typ, err, key)
 	}
+}
+
+// Create creates a key for MID with a client made of opts: a secret key
+// named "drill key", with's members set on the flexapi.NewAPIKey (through
+// JSON, so that no check names a field by heart). The key comes back as
+// the JSON object json.Marshal makes of it.
+func Create(t testing.TB, with map[string]any, opts ...flexapi.Option) (map[string]any, error) {
+	t.Helper()
+	asked := map[string]any{"mid": MID, "name": "drill key", "type": "secret"}
+	maps.Copy(asked, with)
+	var key flexapi.NewAPIKey
+	if b, err := json.Marshal(asked); err != nil || json.Unmarshal(b, &key) != nil {
+		t.Fatalf("flexapi.NewAPIKey does not take %v", asked)
+	}
+	c, ctx := client(t, opts)
+	created, err := c.CreateAPIKey(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	b, err := json.Marshal(created)
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	if err != nil {
+		t.Fatalf("the key CreateAPIKey returned does not round-trip through JSON: %v", err)
+	}
+	return out, nil
 }
 
 // client is a client made of opts, without retries, and a context of ten

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -176,19 +177,9 @@ func TestAnAddedKeyType(t *testing.T) {
 	if typ == "" {
 		t.Skip("not this drill")
 	}
-	body, err := json.Marshal(drill.Created(typ))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusCreated)
-		_, _ = w.Write(body)
-	}))
-	t.Cleanup(srv.Close)
-	base := srv.URL + "/v1"
+	base, _ := serveCreated(t, drill.Created(typ))
 	t.Run("the client creates a key of it", func(t *testing.T) {
-		drill.Create(t, drill.MID, typ, flexapi.WithBaseURL(base), flexapi.WithToken("drill-token-0123456789"))
+		drill.CreateOfType(t, drill.MID, typ, flexapi.WithBaseURL(base), flexapi.WithToken("drill-token-0123456789"))
 	})
 	t.Run("the suite takes it as a known type the Key Security note does not cover", func(t *testing.T) {
 		if !slices.Contains(contract.NonSecretTypes, typ) {
@@ -196,18 +187,83 @@ func TestAnAddedKeyType(t *testing.T) {
 		}
 	})
 	t.Run("the suite accepts a key created with it", func(t *testing.T) {
-		wire := contract.NewWireClient(base, 10*time.Second, 5)
-		defer wire.Close()
-		ex, err := wire.CreateAPIKey(context.Background(), drill.MID, "drill key", typ, contract.Bearer("t"))
+		suiteAcceptsCreated(t, base, typ, "with the new type "+typ)
+	})
+}
+
+// serveCreated answers every create call with created, and returns the
+// base URL, /v1 included, and the last request body it received.
+func serveCreated(t *testing.T, created map[string]any) (string, func() map[string]any) {
+	t.Helper()
+	body, err := json.Marshal(created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var last map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		_ = json.NewDecoder(r.Body).Decode(&last)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/v1", func() map[string]any { mu.Lock(); defer mu.Unlock(); return last }
+}
+
+// suiteAcceptsCreated fails t unless the suite's wire check passes the
+// create answer served at base, asked for a key of type typ.
+func suiteAcceptsCreated(t *testing.T, base, typ, what string) {
+	t.Helper()
+	wire := contract.NewWireClient(base, 10*time.Second, 5)
+	defer wire.Close()
+	ex, err := wire.CreateAPIKey(context.Background(), drill.MID, "drill key", typ, contract.Bearer("t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := contract.NewValidator(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failures := v.Validate(context.Background(), ex); len(failures) > 0 {
+		t.Errorf("the suite's wire check fails a key created %s: %v", what, failures)
+	}
+}
+
+// TestAddedCreateFields: an optional field the spec adds to the create
+// call's answer reaches the key CreateAPIKey returns, and one it adds to
+// the request can be set on flexapi.NewAPIKey and is sent.
+func TestAddedCreateFields(t *testing.T) {
+	answer, request := drill.CreatedOptional, drill.RequestOptional
+	if answer == "" || request == "" {
+		t.Skip("not this drill")
+	}
+	created := drill.Created("secret")
+	created[answer] = drill.Note
+	base, sent := serveCreated(t, created)
+	opts := []flexapi.Option{flexapi.WithBaseURL(base), flexapi.WithToken("drill-token-0123456789")}
+	t.Run("the client returns the answer's and sends the request's", func(t *testing.T) {
+		key, err := drill.Create(t, map[string]any{request: drill.Note}, opts...)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("CreateAPIKey with the new %s, answered with the new %s: %v", request, answer, err)
 		}
-		v, err := contract.NewValidator(base)
-		if err != nil {
-			t.Fatal(err)
+		if key[answer] != drill.Note {
+			t.Errorf("CreateAPIKey returned the key without its %s (%v): the client does not decode what the spec added", answer, key[answer])
 		}
-		if failures := v.Validate(context.Background(), ex); len(failures) > 0 {
-			t.Errorf("the suite's wire check fails a key created with the new type %s: %v", typ, failures)
+		if got := sent()[request]; got != drill.Note {
+			t.Errorf("CreateAPIKey sent no %s set on flexapi.NewAPIKey (%v): the request is not the spec's", request, got)
 		}
+	})
+	t.Run("the client accepts an answer without it", func(t *testing.T) {
+		delete(created, answer)
+		base, _ := serveCreated(t, created)
+		if _, err := drill.Create(t, nil, flexapi.WithBaseURL(base), flexapi.WithToken("drill-token-0123456789")); err != nil {
+			t.Errorf("CreateAPIKey answered without the optional %s: %v", answer, err)
+		}
+	})
+	t.Run("the suite accepts it", func(t *testing.T) {
+		suiteAcceptsCreated(t, base, "secret", "with the optional "+answer)
 	})
 }

@@ -66,3 +66,14 @@ func (k KeyValue) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) }
 // MarshalJSON encodes the masked form: a struct holding a KeyValue may be
 // logged as JSON without leaking it.
 func (k KeyValue) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
+
+// UnmarshalJSON reads the value from a JSON string, as the create call's
+// answer carries it (null reads as no value). Its errors quote no value.
+func (k *KeyValue) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*k = NewKeyValue(s)
+	return nil
+}

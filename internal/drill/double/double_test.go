@@ -112,5 +112,5 @@ func TestAnAddedKeyType(t *testing.T) {
 	}
 	srv := flexapitest.NewServer()
 	t.Cleanup(srv.Close)
-	drill.Create(t, flexapitest.DefaultMID, typ, flexapi.WithBaseURL(srv.URL), flexapi.WithToken(srv.IssueToken()), flexapi.WithHTTPClient(srv.HTTPClient()))
+	drill.CreateOfType(t, flexapitest.DefaultMID, typ, flexapi.WithBaseURL(srv.URL), flexapi.WithToken(srv.IssueToken()), flexapi.WithHTTPClient(srv.HTTPClient()))
 }
