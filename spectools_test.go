@@ -103,6 +103,8 @@ func TestInteropClientCatchesABrokenDouble(t *testing.T) {
 			"the double implements spec 0.2.0, older than the spec"},
 		{"a 500 asked for with Prefer answered 502", flexapitest.RouteList, flexapitest.Status(502).OnStatus(500),
 			"the list call with Prefer: code=500 answers 500"},
+		{"a 429 asked for with Prefer without Retry-After", flexapitest.RouteList, flexapitest.Status(429).OnStatus(429),
+			"Retry-After is seconds or an HTTP date: (none)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

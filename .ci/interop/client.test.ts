@@ -261,6 +261,20 @@ describe("faults the client asks the double for with Prefer", () => {
     for (const m of error.errors) assert.equal(typeof m, "string");
   });
 
+  test("Prefer: code=429 gets a 429 with Retry-After and its errors body", async () => {
+    const { data, error, response } = await client(await token()).GET("/api-keys/{id}", {
+      params: { path: { id: mid } },
+      headers: { Prefer: "code=429" },
+    });
+    assert.equal(response.status, 429, "the list call with Prefer: code=429 answers 429");
+    assertJSON(response, "429");
+    const retryAfter = response.headers.get("retry-after") ?? "";
+    assert.ok(/^\d+$/.test(retryAfter) || !Number.isNaN(Date.parse(retryAfter)),
+      `Retry-After is seconds or an HTTP date: ${retryAfter || "(none)"}`);
+    assert.equal(data, undefined);
+    assert.ok(error && Array.isArray(error.errors) && error.errors.length > 0, "the 429 body is an ErrorList");
+  });
+
   test("Prefer: delay holds the answer back, and a client that gives up first gets no answer", async () => {
     const bearer = await token();
     const start = Date.now();

@@ -95,6 +95,17 @@ func TestPreferCode(t *testing.T) {
 		{"the list page's 500", "listApiKeys", "code=500", "", func(t *testing.T, e exchange) {
 			wantAnswer(t, e, 500, "application/json", `{"errors":["An unexpected error occurred. Please try again later."]}`)
 		}},
+		{"a 429 with Retry-After", "listApiKeys", "code=429", "", func(t *testing.T, e exchange) {
+			wantAnswer(t, e, 429, "application/json", `{"errors":["Too many requests. Please try again later."]}`)
+			if got := e.resp.Header.Get("Retry-After"); got != "2" {
+				t.Errorf("Retry-After = %q, want the spec's example, 2", got)
+			}
+		}},
+		{"a 503 on create", "createApiKey", "code=503", "", func(t *testing.T, e exchange) {
+			if e.status != 503 || e.resp.Header.Get("Retry-After") == "" || !strings.Contains(string(e.body), `"errors":[`) {
+				t.Errorf("%s %s", e, e.body)
+			}
+		}},
 		{"a 401 on the token call", "createToken", "code=401", "", func(t *testing.T, e exchange) {
 			if e.status != 401 || !strings.Contains(string(e.body), "Invalid credentials") {
 				t.Errorf("%s %s", e, e.body)
