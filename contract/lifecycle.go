@@ -320,17 +320,39 @@ func lastFourProblem(listed map[string]any, k *createdKey) string {
 // CreatedAtProblem says how the listed created_at falls outside the run's
 // window, widened by ClockSkew on each side, or "".
 func (lc *keyLifecycle) CreatedAtProblem(listed map[string]any, k *createdKey) string {
-	s, _ := listed["created_at"].(string)
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
+	place, t := lc.createdAtPlace(listed)
+	switch place {
+	case createdAtNotADate:
 		return k.Name + ": created_at is not an RFC 3339 date-time"
-	}
-	from, to := lc.Start.Add(-clockSkew), lc.End.Add(clockSkew)
-	if t.Before(from) || t.After(to) {
+	case createdAtBefore, createdAtAfter:
 		return fmt.Sprintf("%s: created_at %s is outside the run's window %s to %s (%s of clock skew allowed)",
 			k.Name, t.UTC().Format(time.RFC3339), lc.Start.UTC().Format(time.RFC3339), lc.End.UTC().Format(time.RFC3339), clockSkew)
 	}
 	return ""
+}
+
+// Where a listed created_at falls: what observations.json records of it.
+const (
+	createdAtWithin   = "within"
+	createdAtBefore   = "before"
+	createdAtAfter    = "after"
+	createdAtNotADate = "not a date-time"
+)
+
+// createdAtPlace places the listed created_at against the run's window,
+// widened by clockSkew on each side.
+func (lc *keyLifecycle) createdAtPlace(listed map[string]any) (string, time.Time) {
+	s, _ := listed["created_at"].(string)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	switch {
+	case err != nil:
+		return createdAtNotADate, t
+	case t.Before(lc.Start.Add(-clockSkew)):
+		return createdAtBefore, t
+	case t.After(lc.End.Add(clockSkew)):
+		return createdAtAfter, t
+	}
+	return createdAtWithin, t
 }
 
 // lastUsedProblem says why a never-used key's last_used is not null, or "".

@@ -20,7 +20,7 @@ func (r *suiteRun) LifecycleReport() *report.LifecycleReport {
 	}
 	for _, k := range lc.Keys {
 		row := report.GroundTruth{Name: k.Name, Asked: k.Type, Listed: "not listed", LastUsed: "not listed",
-			LastFour: "not listed", ValueAbsent: "not listed", Revoked: revokedWord(k)}
+			LastFour: "not listed", ValueAbsent: "not listed", CreatedAt: "not listed", Revoked: revokedWord(k)}
 		if !k.Created {
 			row.Listed = "not created: " + k.CreateProblem
 			out.Rows = append(out.Rows, row)
@@ -28,6 +28,7 @@ func (r *suiteRun) LifecycleReport() *report.LifecycleReport {
 		}
 		if listed, problem := lc.ListedOnce(k); problem == "" {
 			row.Listed, _ = listed["type"].(string)
+			row.CreatedAt, _ = lc.createdAtPlace(listed)
 			row.LastUsed = "null"
 			if lastUsedProblem(listed, k) != "" {
 				row.LastUsed = "not null"

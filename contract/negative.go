@@ -165,8 +165,10 @@ func (r *suiteRun) sendProbes(ctx context.Context, probes []negativeProbe) []*pr
 	for _, p := range probes {
 		res := &probeOutcome{Probe: p}
 		out = append(out, res)
+		answered := "probe " + p.Key + ": answered"
 		if problem := r.Validator.RequestProblem(ctx, r.Wire.base, p); problem != "" {
 			res.NotSent = problem
+			r.Observer.RecordJudged(answered, "not sent: openapi.yaml allows the request")
 			continue
 		}
 		auth := noAuth()
@@ -179,6 +181,7 @@ func (r *suiteRun) sendProbes(ctx context.Context, probes []negativeProbe) []*pr
 		ex, err := r.Wire.Send(ctx, p.Operation, p.Method, p.Path, p.Body, auth)
 		res.Exchange = ex
 		if err != nil {
+			r.Observer.RecordJudged(answered, "no answer")
 			res.Problem = "the request failed: " + rootMessage(err)
 			if p.Creates {
 				r.Wire.Unreserve(1)
@@ -188,6 +191,7 @@ func (r *suiteRun) sendProbes(ctx context.Context, probes []negativeProbe) []*pr
 			}
 			continue
 		}
+		r.Observer.RecordJudged(answered, fmt.Sprintf("%d %s", ex.Status, printableMediaType(ex.MediaType())))
 		res.Problem = r.judgeProbe(p, ex)
 		if p.Creates {
 			if refused(ex) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,12 +23,19 @@ import (
 type observer struct {
 	mu sync.Mutex
 	o  report.Observed
+	// breaks are the ways each operation's answers broke openapi.yaml,
+	// by the fact RecordMatch keeps them under.
+	breaks map[string]map[string]bool
+	// seen are the answers RecordResponse counted: the target's, not
+	// those the suite provoked from the double with a client of its own.
+	seen map[*Exchange]bool
 }
 
 // NewObserver returns an observer that has seen nothing.
 func NewObserver() *observer {
 	return &observer{o: report.Observed{Types: map[string]int{}, Undocumented: map[string]int{}, MediaTypes: map[string]int{},
-		Responses: map[string]int{}, ErrorShapes: map[string]string{}, GroundTruth: map[string]string{}}}
+		Responses: map[string]int{}, ErrorShapes: map[string]string{}, GroundTruth: map[string]string{}, Judged: map[string]string{}},
+		breaks: map[string]map[string]bool{}, seen: map[*Exchange]bool{}}
 }
 
 // Snapshot is a copy of what was observed, for the report.
@@ -36,6 +45,7 @@ func (ob *observer) Snapshot() report.Observed {
 	o := ob.o
 	o.Types, o.Undocumented, o.MediaTypes = clone(o.Types), clone(o.Undocumented), clone(o.MediaTypes)
 	o.Responses, o.ErrorShapes, o.GroundTruth = clone(o.Responses), clone(o.ErrorShapes), clone(o.GroundTruth)
+	o.Judged = clone(o.Judged)
 	return o
 }
 
@@ -90,6 +100,7 @@ func (ob *observer) RecordUndocumented(op string, status int, fields map[string]
 func (ob *observer) RecordResponse(ex *Exchange) {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
+	ob.seen[ex] = true
 	ob.o.Responses[fmt.Sprintf("%s %d %s", ex.Operation, ex.Status, printableMediaType(ex.MediaType()))]++
 	if ex.Status >= 400 {
 		ob.o.ErrorShapes[fmt.Sprintf("%s %d", ex.Operation, ex.Status)] = bodyShape(ex.Body)
@@ -102,6 +113,44 @@ func (ob *observer) RecordGroundTruth(fact, value string) {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	ob.o.GroundTruth[fact] = value
+}
+
+// RecordJudged records a fact a check judged, such as what a negative
+// probe was answered, under a name that stays the same from run to run.
+func (ob *observer) RecordJudged(fact, value string) {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	ob.o.Judged[fact] = value
+}
+
+// arrayIndex is an array index in a JSON pointer.
+var arrayIndex = regexp.MustCompile(`/[0-9]+(/|$)`)
+
+// RecordMatch records how one answer of an operation matched openapi.yaml:
+// "<operation> <status> matches openapi.yaml" is "yes" while every answer
+// did, else the failures of all of them, array indexes as "*", each once.
+// An answer RecordResponse did not count is not the target's: it is left
+// out.
+func (ob *observer) RecordMatch(ex *Exchange, failures []Failure) {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	if !ob.seen[ex] {
+		return
+	}
+	fact := fmt.Sprintf("%s %d matches openapi.yaml", ex.Operation, ex.Status)
+	set := ob.breaks[fact]
+	if set == nil {
+		set = map[string]bool{}
+		ob.breaks[fact] = set
+	}
+	for _, f := range failures {
+		f.Pointer = arrayIndex.ReplaceAllString(arrayIndex.ReplaceAllString(f.Pointer, "/*$1"), "/*$1")
+		set[f.String()] = true
+	}
+	ob.o.Judged[fact] = "yes"
+	if len(set) > 0 {
+		ob.o.Judged[fact] = strings.Join(slices.Sorted(maps.Keys(set)), "; ")
+	}
 }
 
 // RecordMediaType counts a response's media type.

@@ -196,6 +196,7 @@ func (r *suiteRun) Check(ex *Exchange) []Failure {
 	}
 	failures := r.Validator.Validate(context.Background(), ex)
 	r.checked[ex] = failures
+	r.Observer.RecordMatch(ex, failures)
 	r.Observer.RecordMediaType(ex.MediaType())
 	if schema := r.Validator.ResponseSchema(ex.Operation, ex.Status); schema != nil {
 		if v, err := DecodeJSON(ex.Body); err == nil {

@@ -18,6 +18,9 @@ type Fact struct {
 	Matters bool
 }
 
+// judgedPrefix starts the name of a fact of Observations.Judged.
+const judgedPrefix = "judged: "
+
 // Absent is the value of a fact one side did not observe.
 const Absent = "absent"
 
@@ -71,6 +74,10 @@ func Facts(o Observations) map[string]Fact {
 	}
 	for k, v := range o.GroundTruth {
 		add("ground truth: "+k, v, groundTruthLedger(k), true)
+	}
+	for k, v := range o.Judged {
+		op, _, _ := strings.Cut(k, " ")
+		add(judgedPrefix+k, v, operationLedger[op], true)
 	}
 	for _, e := range o.Ledger {
 		add("ledger "+e.ID, e.Verdict, e.ID, true)
@@ -127,6 +134,12 @@ func Diff(before, after Observations) []Change {
 		}
 		if inB {
 			c.After, c.Ledger, c.Matters = fb.Value, fb.Ledger, c.Matters || fb.Matters
+		}
+		if strings.HasPrefix(n, judgedPrefix) && (!inA || !inB) {
+			// A judged fact one run has and the other lacks was judged in
+			// one run only (a check not run, a file older than the fact):
+			// the verdict and the ledger say what matters of that.
+			c.Matters = false
 		}
 		out = append(out, c)
 	}
@@ -206,7 +219,7 @@ func DiffTargets(left, right Observations) (changes []Change, notes []string) {
 		}
 	}
 	for _, c := range Diff(left, right) {
-		if len(notes) > 0 && strings.HasPrefix(c.Fact, "ground truth: ") {
+		if len(notes) > 0 && (strings.HasPrefix(c.Fact, "ground truth: ") || strings.HasPrefix(c.Fact, judgedPrefix+"key created ")) {
 			continue
 		}
 		changes = append(changes, c)

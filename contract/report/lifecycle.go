@@ -33,6 +33,8 @@ type KeyLeft struct {
 // GroundTruth is one created key's row, in words.
 type GroundTruth struct {
 	Name, Asked, Listed, LastUsed, LastFour, ValueAbsent, Revoked string
+	// CreatedAt places the listed created_at against the run's window.
+	CreatedAt string
 }
 
 // writeLifecycle renders the ground-truth table, or says the lifecycle was

@@ -36,6 +36,9 @@ type Observations struct {
 	Undocumented []ObservedField    `json:"undocumentedFields"`
 	Responses    []ObservedResponse `json:"responses"`
 	GroundTruth  map[string]string  `json:"groundTruth"`
+	// Judged is every other fact a check judged (Observed.Judged), so
+	// that a comparison names what changed for any failing check.
+	Judged map[string]string `json:"judged,omitempty"`
 	// KeysLeft are the keys the run made that may still be on the target
 	// (a revoke that failed or that the listing after it contradicts), by
 	// the type asked for and the id: a person removes them by hand.
@@ -95,6 +98,10 @@ type Observed struct {
 	// GroundTruth is what the run proved by making the data itself (a key
 	// it created, then revoked), by fact.
 	GroundTruth map[string]string
+	// Judged is every other fact a check judged, by fact: whether each
+	// operation's answers matched openapi.yaml (and where not), what each
+	// negative probe was answered.
+	Judged map[string]string
 }
 
 // ObservedTarget says what was tested: "double" or "live", and the host
@@ -189,7 +196,11 @@ func BuildObservations(d ReportData, kind, environment string, ledger []LedgerEn
 	for k, v := range o.GroundTruth {
 		obs.GroundTruth[k] = v
 	}
-	addLifecycle(obs.GroundTruth, d.Lifecycle)
+	obs.Judged = maps.Clone(o.Judged)
+	addLifecycle(&obs, d.Lifecycle)
+	if len(obs.Judged) == 0 {
+		obs.Judged = nil
+	}
 	if d.Lifecycle != nil {
 		obs.KeysLeft = d.Lifecycle.Left
 	}
@@ -254,10 +265,11 @@ func (l *ObservedListing) typeValues() []string {
 // addLifecycle adds the lifecycle's ground truth, one fact per created
 // key and question, keyed by the type asked for (never by the key's name,
 // which changes every run).
-func addLifecycle(facts map[string]string, lc *LifecycleReport) {
+func addLifecycle(obs *Observations, lc *LifecycleReport) {
 	if lc == nil {
 		return
 	}
+	facts := obs.GroundTruth
 	seen := map[string]int{}
 	for _, row := range lc.Rows {
 		key := "key created " + row.Asked
@@ -269,6 +281,10 @@ func addLifecycle(facts map[string]string, lc *LifecycleReport) {
 		facts[key+": "+GroundTruthLastFour] = row.LastFour
 		facts[key+": value absent from the listing"] = row.ValueAbsent
 		facts[key+": revoked"] = row.Revoked
+		if obs.Judged == nil {
+			obs.Judged = map[string]string{}
+		}
+		obs.Judged[key+": "+GroundTruthCreatedAt] = row.CreatedAt
 	}
 }
 
@@ -277,4 +293,7 @@ const (
 	GroundTruthListedAs = "listed as"
 	GroundTruthLastUsed = "last_used when new"
 	GroundTruthLastFour = "last_four is the value's"
+	// GroundTruthCreatedAt places the listed created_at against the
+	// run's window: within, before, after, or not a date-time.
+	GroundTruthCreatedAt = "created_at against the run's window"
 )

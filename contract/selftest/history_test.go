@@ -89,3 +89,45 @@ func TestTheDoubleComparedWithAnotherServerListsExactlyTheDifference(t *testing.
 	}
 	assertClean(t, r, secrets...)
 }
+
+// Whatever a failing check judged is in observations.json, so that the
+// comparison with a faithful night names what changed, not only the
+// verdict and the ledger: a field gone from the listing, a created_at
+// outside the run's window, a refusal's status, a 401 body's shape, a
+// last_four that is not the value's.
+func TestContractdiffNamesWhatChangedForAFailingCheck(t *testing.T) {
+	faithful, _ := runSuite(t, newCanaryDouble(t), appCredentials, lifecycleOn)
+	before := readObservations(t, faithful)
+	for name, tc := range map[string]struct {
+		route flexapitest.Route
+		fault flexapitest.Fault
+		want  string // the start of the fact that must change
+	}{
+		"the listed keys lack last_used": {flexapitest.RouteList, flexapitest.RemoveField("keys/*/last_used"), "judged: listApiKeys 200 matches openapi.yaml"},
+		"a created key's created_at outside the window": {flexapitest.RouteList, flexapitest.SetField("keys/3/created_at", "2020-01-01T00:00:00Z"),
+			"judged: key created secret: created_at against the run's window"},
+		"a create without a token accepted": {flexapitest.RouteCreate, flexapitest.AcceptWithoutToken(), "judged: probe " + contract.ProbeCreateNoToken + ": answered"},
+		"a 401 of another shape": {flexapitest.RouteList, flexapitest.JSONBody(401, map[string]any{"title": "Unauthorized " + canaryBreak}).OnStatus(401),
+			"error body listApiKeys 401"},
+		"last_four not the value's": {flexapitest.RouteList, flexapitest.SetField("keys/2/last_four", "zzzz"), "ground truth: key created public: last_four is the value's"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := newCanaryDouble(t)
+			srv.Inject(tc.route, tc.fault.Always())
+			r, secrets := runSuite(t, srv, appCredentials, lifecycleOn)
+			assertClean(t, r, secrets...)
+			after := readObservations(t, r)
+			if after.Verdict.Kind != report.VerdictFailed {
+				t.Fatalf("the run is %s, not FAILED", after.Verdict.Line)
+			}
+			var named []string
+			for _, c := range report.Diff(before, after) {
+				if strings.HasPrefix(c.Fact, tc.want) && c.Matters {
+					return
+				}
+				named = append(named, c.String())
+			}
+			t.Errorf("no change of %q; the changes:\n%s", tc.want, strings.Join(named, "\n"))
+		})
+	}
+}
