@@ -44,7 +44,7 @@ const (
 	// the transport New builds when no *http.Client is given.
 	DefaultResponseHeaderTimeout = 15 * time.Second
 	// DefaultUserAgent is sent unless WithUserAgent says otherwise.
-	DefaultUserAgent = "flexfactor-apikeys-go/0.1"
+	DefaultUserAgent = "flexfactor-apikeys-go/" + Version
 
 	defaultRetryWaitMin = 200 * time.Millisecond
 	defaultRetryWaitMax = 5 * time.Second

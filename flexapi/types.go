@@ -13,6 +13,11 @@ type (
 	APIKeyType = oapi.APIKeyType
 )
 
+// Version is the version of this client: info.version of the openapi.yaml
+// it was generated from (a test holds them equal), sent in the default
+// User-Agent.
+const Version = "0.4.0"
+
 // The key types the spec declares. A server may send others: decoding never
 // fails on them, and APIKeyType.Valid reports false for them.
 const (
