@@ -83,18 +83,26 @@ mock: need-go
 	@$(GO) build -o bin/flexfactor-mock ./cmd/flexfactor-mock
 	@exec bin/flexfactor-mock $(MOCK_FLAGS)
 
-## bench: the client against the raw generated client, the hand-written baseline as the floor
+## bench: the client against the do-it-yourself path (generated client + kin-openapi validation), ogen beside it
 bench: need-go
-	@# Several runs of every size, the order of client, generated client and baseline
-	@# reversed between runs; benchcheck judges time on the median of the per-run ratios
-	@# (one run on a shared machine decides nothing alone) and exits 1 when a goal is missed.
+	@# Several runs of every size, the order of the client and the do-it-yourself path
+	@# reversed between runs, the ogen client (generated as the consumer gate does,
+	@# into a copy of .ci/consumers/go) after them on the same bodies; benchcheck
+	@# judges time on the median of the per-run ratios (one run on a shared machine
+	@# decides nothing alone) and exits 1 when a goal is missed.
 	@# The machine's load goes first: other work on it moves every figure.
-	@out=$$(mktemp); trap 'rm -f "$$out"' EXIT; \
+	@out=$$(mktemp); ogen=$$(mktemp -d); export FLEXAPI_BENCH_BODIES=$$(mktemp -d); \
+	trap 'rm -rf "$$out" "$$ogen" "$$FLEXAPI_BENCH_BODIES"' EXIT; \
+	cp -r .ci/consumers/go/. "$$ogen"; \
+	if ! $(GO) -C "$$ogen" run github.com/ogen-go/ogen/cmd/ogen -config ogen.yml -target ogenapi -package ogenapi $(abspath openapi.yaml) >/dev/null 2>&1; then \
+	  echo "bench: ogen cannot generate a client from the spec; shown without it"; rm -rf "$$ogen/ogenapi"; fi; \
 	echo "$$($(GO) version), $$(nproc) CPUs, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"; \
 	echo "load before: $$(uptime)"; \
 	for i in $$(seq "$${BENCH_RUNS:-5}"); do \
-	  if (( i % 2 == 0 )); then export FLEXAPI_BENCH_BASELINE_FIRST=1; else unset FLEXAPI_BENCH_BASELINE_FIRST; fi; \
-	  $(GO) test -run '^$$' -bench '^(BenchmarkListAPIKeys|BenchmarkDecode|BenchmarkWireValidation|BenchmarkCostlyBodies)$$' -benchmem -benchtime "$${BENCHTIME:-0.5s}" ./flexapi | tee -a "$$out"; \
+	  if (( i % 2 == 0 )); then export FLEXAPI_BENCH_PEER_FIRST=1; else unset FLEXAPI_BENCH_PEER_FIRST; fi; \
+	  $(GO) test -run '^$$' -bench '^(BenchmarkListAPIKeys|BenchmarkDecode|BenchmarkCostlyBodies)$$' -benchmem -benchtime "$${BENCHTIME:-0.5s}" ./flexapi | tee -a "$$out"; \
+	  if [[ -d $$ogen/ogenapi ]]; then \
+	    $(GO) -C "$$ogen" test -run '^$$' -bench '^BenchmarkListAPIKeys$$' -benchmem -benchtime "$${BENCHTIME:-0.5s}" ./bench | tee -a "$$out"; fi; \
 	done; \
 	echo "load after: $$(uptime)"; \
 	$(GO) run ./cmd/benchcheck "$$out"

@@ -1,34 +1,39 @@
 package flexapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/flexcontract/flexfactor-apikeys/contract"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
 	"github.com/flexcontract/flexfactor-apikeys/flexapi"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
-
-	"github.com/flexcontract/flexfactor-apikeys/contract/report"
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
-// Benchmarks: the client against what a user would otherwise call, the raw
-// generated client (oapi.ClientWithResponses, which decodes with
-// encoding/json and checks nothing), and against a careful hand-written
-// net/http + encoding/json client, the floor; all three on the same
-// loopback server serving the same pre-encoded bytes, with a static token
-// (no exchange per call), in the same run. `make bench` runs them and
-// cmd/benchcheck judges the client against the generated client.
+// Benchmarks: the client against what a user would otherwise build from
+// the same libraries, the do-it-yourself path: the raw generated client
+// (oapi.ClientWithResponses, encoding/json, nothing checked) plus
+// kin-openapi's openapi3filter.ValidateResponse of each answer against
+// openapi.yaml; both on the same loopback server serving the same
+// pre-encoded bytes, with a static token (no exchange per call), in the
+// same run. `make bench` runs them, and an ogen client beside them
+// (.ci/consumers/go), and cmd/benchcheck judges the client against the
+// do-it-yourself path.
 
 // benchSizes are the numbers of keys a merchant has.
 var benchSizes = []int{1, 100, 10000}
@@ -54,6 +59,12 @@ func benchKeysBody(b *testing.B, n int) []byte {
 	body, err := json.Marshal(flexapi.APIKeyList{Keys: keys})
 	if err != nil {
 		b.Fatal(err)
+	}
+	// make bench hands the bodies to the ogen client's benchmark.
+	if dir := os.Getenv("FLEXAPI_BENCH_BODIES"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("keys=%d.json", n)), body, 0o644); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return body
 }
@@ -99,19 +110,7 @@ func BenchmarkListAPIKeys(b *testing.B) {
 				}
 			}
 		}
-		baseline := func(b *testing.B) {
-			bc := newBaseline(base, staticTok)
-			defer bc.hc.CloseIdleConnections()
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				list, err := bc.list(ctx, exampleMID)
-				if err != nil || len(list.Keys) != n {
-					b.Fatalf("baseline: %v", err)
-				}
-			}
-		}
-		generated := func(b *testing.B) {
+		diy := func(b *testing.B) {
 			gc, err := oapi.NewClientWithResponses(base)
 			if err != nil {
 				b.Fatal(err)
@@ -120,6 +119,7 @@ func BenchmarkListAPIKeys(b *testing.B) {
 				req.Header.Set("Authorization", "Bearer "+staticTok)
 				return nil
 			}
+			router := diyRouter(b, base)
 			defer http.DefaultClient.CloseIdleConnections()
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
@@ -127,6 +127,9 @@ func BenchmarkListAPIKeys(b *testing.B) {
 				resp, err := gc.ListAPIKeysWithResponse(ctx, exampleMID, bearer)
 				if err != nil || resp.JSON200 == nil || len(resp.JSON200.Keys) != n {
 					b.Fatalf("generated client: %v", err)
+				}
+				if err := diyValidate(ctx, router, resp.HTTPResponse, resp.Body); err != nil {
+					b.Fatal(err)
 				}
 			}
 		}
@@ -137,8 +140,8 @@ func BenchmarkListAPIKeys(b *testing.B) {
 			order := []struct {
 				name string
 				f    func(*testing.B)
-			}{{"client", client}, {"generated", generated}, {"baseline", baseline}}
-			if os.Getenv("FLEXAPI_BENCH_BASELINE_FIRST") != "" {
+			}{{"client", client}, {"diy", diy}}
+			if os.Getenv("FLEXAPI_BENCH_PEER_FIRST") != "" {
 				slices.Reverse(order)
 			}
 			for _, o := range order {
@@ -179,87 +182,32 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
-// baseline is what a careful engineer writes by hand with net/http and
-// encoding/json: its own transport with the same response-header timeout as
-// the client's, a timeout per call, the mid escaped, the status checked, the
-// body decoded under a size cap, drained and closed. No retries, no token
-// exchange, no error shapes, no schema: the floor, shown beside the goals.
-type baseline struct {
-	hc          *http.Client
-	base, token string
-}
-
-func newBaseline(base, token string) *baseline {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.ResponseHeaderTimeout = flexapi.DefaultResponseHeaderTimeout
-	return &baseline{hc: &http.Client{Transport: tr}, base: base, token: token}
-}
-
-func (bc *baseline) list(ctx context.Context, mid string) (*flexapi.APIKeyList, error) {
-	ctx, cancel := context.WithTimeout(ctx, flexapi.DefaultTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, bc.base+"/api-keys/"+url.PathEscape(mid), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+bc.token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", flexapi.DefaultUserAgent)
-	resp, err := bc.hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		_ = resp.Body.Close()
-	}()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
-	}
-	var out flexapi.APIKeyList
-	if err := json.NewDecoder(io.LimitReader(resp.Body, flexapi.DefaultMaxBodyBytes)).Decode(&out); err != nil {
-		return nil, err
-	}
-	if out.Keys == nil {
-		return nil, errors.New(`no "keys"`)
-	}
-	return &out, nil
-}
-
-// BenchmarkWireValidation is the cost of checking one list answer against
-// openapi.yaml with the contract suite's validator (kin-openapi), per
-// response: what validating every answer in production would add.
-func BenchmarkWireValidation(b *testing.B) {
-	const base = "http://127.0.0.1:8080/v1"
-	v, err := contract.NewValidator(base)
+// diyRouter routes requests to base by openapi.yaml's paths, as a user
+// validating answers with kin-openapi sets it up once.
+func diyRouter(b *testing.B, base string) routers.Router {
+	doc, err := spec.Load()
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	for _, n := range benchSizes {
-		body := benchKeysBody(b, n)
-		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
-			req, err := http.NewRequest(http.MethodGet, base+"/api-keys/"+exampleMID, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			ex := &contract.Exchange{
-				Operation: report.OpListAPIKeys,
-				Request:   req,
-				Status:    http.StatusOK,
-				Header:    http.Header{"Content-Type": {"application/json; charset=utf-8"}},
-				Body:      body,
-			}
-			if failures := v.Validate(ctx, ex); len(failures) > 0 {
-				b.Fatalf("the benchmark's body breaks the spec: %v", failures)
-			}
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if failures := v.Validate(ctx, ex); len(failures) > 0 {
-					b.Fatal(failures)
-				}
-			}
-		})
+	doc.Servers = openapi3.Servers{{URL: base}}
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		b.Fatal(err)
 	}
+	return router
+}
+
+// diyValidate checks one answer against openapi.yaml, as a user of the
+// generated client would: route its request, then openapi3filter.
+func diyValidate(ctx context.Context, router routers.Router, resp *http.Response, body []byte) error {
+	route, params, err := router.FindRoute(resp.Request)
+	if err != nil {
+		return err
+	}
+	return openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: resp.Request, PathParams: params, Route: route},
+		Status:                 resp.StatusCode,
+		Header:                 resp.Header,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+	})
 }

@@ -43,6 +43,8 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		{"zero retry wait cap", []flexapi.Option{flexapi.WithMaxRetryWait(0)}},
 		{"nil option", []flexapi.Option{nil}},
 		{"no credentials", nil},
+		{"nil transport wrapper", []flexapi.Option{flexapi.WithTransportWrapper(nil)}},
+		{"nil logger", []flexapi.Option{flexapi.WithLogger(nil)}},
 		{"base URL without /v1", []flexapi.Option{flexapi.WithBaseURL("http://127.0.0.1:1234")}},
 		{"base URL of the list endpoint", []flexapi.Option{flexapi.WithBaseURL("https://host/v1/api-keys")}},
 		{"base URL with /v2", []flexapi.Option{flexapi.WithBaseURL("https://host/v2")}},
