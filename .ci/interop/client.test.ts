@@ -248,50 +248,46 @@ describe("a TypeScript client generated from openapi.yaml, against the double", 
 // Faults on demand: the double answers the Prefer header Prism reads
 // (docs/double.md#faults-on-demand-prefer), so a team tests its error
 // handling through its own generated client.
+// listPreferring is the list call with a Prefer header, and a deadline.
+async function listPreferring(bearer: string, prefer: string, signal?: AbortSignal) {
+  return client(bearer).GET("/api-keys/{id}", {
+    params: { path: { id: mid } },
+    headers: { Prefer: prefer },
+    ...(signal ? { signal } : {}),
+  });
+}
+
+// assertErrorList checks an error answer of the list call: the status asked
+// for, as application/json, with the spec's ErrorList body.
+function assertErrorList(answer: Awaited<ReturnType<typeof listPreferring>>, status: number): void {
+  const { data, error, response } = answer;
+  assert.equal(response.status, status, `the list call with Prefer: code=${status} answers ${status}`);
+  assertJSON(response, String(status));
+  assert.equal(data, undefined);
+  assert.ok(error && Array.isArray(error.errors) && error.errors.length > 0, `the ${status} body is an ErrorList`);
+  for (const m of error.errors) assert.equal(typeof m, "string");
+}
+
 describe("faults the client asks the double for with Prefer", () => {
   test("Prefer: code=500 gets the list page's 500 with its errors body", async () => {
-    const { data, error, response } = await client(await token()).GET("/api-keys/{id}", {
-      params: { path: { id: mid } },
-      headers: { Prefer: "code=500" },
-    });
-    assert.equal(response.status, 500, "the list call with Prefer: code=500 answers 500");
-    assertJSON(response, "500");
-    assert.equal(data, undefined);
-    assert.ok(error && Array.isArray(error.errors) && error.errors.length > 0, "the 500 body is an ErrorList");
-    for (const m of error.errors) assert.equal(typeof m, "string");
+    assertErrorList(await listPreferring(await token(), "code=500"), 500);
   });
 
   test("Prefer: code=429 gets a 429 with Retry-After and its errors body", async () => {
-    const { data, error, response } = await client(await token()).GET("/api-keys/{id}", {
-      params: { path: { id: mid } },
-      headers: { Prefer: "code=429" },
-    });
-    assert.equal(response.status, 429, "the list call with Prefer: code=429 answers 429");
-    assertJSON(response, "429");
-    const retryAfter = response.headers.get("retry-after") ?? "";
+    const answer = await listPreferring(await token(), "code=429");
+    assertErrorList(answer, 429);
+    const retryAfter = answer.response.headers.get("retry-after") ?? "";
     assert.ok(/^\d+$/.test(retryAfter) || !Number.isNaN(Date.parse(retryAfter)),
       `Retry-After is seconds or an HTTP date: ${retryAfter || "(none)"}`);
-    assert.equal(data, undefined);
-    assert.ok(error && Array.isArray(error.errors) && error.errors.length > 0, "the 429 body is an ErrorList");
   });
 
   test("Prefer: delay holds the answer back, and a client that gives up first gets no answer", async () => {
     const bearer = await token();
     const start = Date.now();
-    const slow = await client(bearer).GET("/api-keys/{id}", {
-      params: { path: { id: mid } },
-      headers: { Prefer: "delay=300ms" },
-    });
+    const slow = await listPreferring(bearer, "delay=300ms");
     assert.equal(slow.response.status, 200);
     assert.ok(Date.now() - start >= 300, `the answer came after ${Date.now() - start} ms, before the 300 ms asked for`);
-    await assert.rejects(
-      client(bearer).GET("/api-keys/{id}", {
-        params: { path: { id: mid } },
-        headers: { Prefer: "delay=30s" },
-        signal: AbortSignal.timeout(200),
-      }),
-      (err: Error) => err.name === "TimeoutError",
-      "a client whose deadline comes first gives up",
-    );
+    await assert.rejects(listPreferring(bearer, "delay=30s", AbortSignal.timeout(200)),
+      (err: Error) => err.name === "TimeoutError", "a client whose deadline comes first gives up");
   });
 });
