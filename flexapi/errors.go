@@ -128,10 +128,14 @@ func errorText(op Operation, text, requestID string) string {
 	return head + redact.Printable(text, maxErrorTextBytes-len(head)-len(tail)) + tail
 }
 
-// DecodeError is a 2xx answer the client could not use: a body that is not
-// JSON, is truncated, has another content type, lacks "keys" or exceeds the
-// size cap. It matches ErrMalformedResponse, and ErrBodyTooLarge when that is
-// the cause. Operation, RequestID and RetryAfter are as in *APIError.
+// DecodeError is a 2xx answer the client could not use, from any call
+// (list, create, revoke, or the token exchange inside an *AuthError): a body
+// that is not JSON, is truncated, has another content type, breaks its
+// schema in the spec (a listing without "keys", a created key without its
+// value) or exceeds the size cap. It matches ErrMalformedResponse, and
+// ErrBodyTooLarge when that is the cause; a created key's DecodeError that
+// lacks the key's id matches ErrNoKeyID. Operation, RequestID and
+// RetryAfter are as in *APIError.
 type DecodeError struct {
 	Operation   Operation
 	StatusCode  int

@@ -33,12 +33,13 @@ const (
 	// DefaultMaxAttempts is the number of attempts of a call, the first one
 	// included.
 	DefaultMaxAttempts = 3
-	// DefaultTimeout bounds one ListAPIKeys call: token exchange, every
-	// attempt and every wait between attempts.
+	// DefaultTimeout bounds every call (list, create, revoke): its token
+	// exchange, every attempt and every wait between attempts.
 	DefaultTimeout = 30 * time.Second
 	// DefaultMaxBodyBytes caps the bytes read of a successful response.
 	DefaultMaxBodyBytes int64 = 10 << 20
-	// DefaultMaxRetryWait caps the wait a Retry-After header may ask for.
+	// DefaultMaxRetryWait caps the wait a 429's or 503's Retry-After may
+	// ask for (WithMaxRetryWait).
 	DefaultMaxRetryWait = 30 * time.Second
 	// DefaultResponseHeaderTimeout bounds the wait for response headers on
 	// the transport New builds when no *http.Client is given.
@@ -338,9 +339,9 @@ func WithoutRetries() Option {
 	return WithMaxAttempts(1)
 }
 
-// WithTimeout bounds each ListAPIKeys call as a whole: the token exchange,
-// every attempt and every wait (default 30s). Zero leaves the bound to the
-// caller's context.
+// WithTimeout bounds every call (list, create, revoke) as a whole, whatever
+// the server does: its token exchange, every attempt and every wait
+// (default 30s). Zero leaves the bound to the caller's context.
 func WithTimeout(d time.Duration) Option {
 	return func(s *settings) error {
 		if d < 0 {
@@ -377,8 +378,11 @@ func WithBackoff(min, max time.Duration) Option {
 	}
 }
 
-// WithMaxRetryWait caps the wait a Retry-After header may ask for (default
-// 30s). A server asking for more is retried after d.
+// WithMaxRetryWait caps the wait a 429's or 503's Retry-After may ask for
+// before the call is tried again (default 30s): a server asking for more is
+// retried after d. When the wait would outlast the call's deadline, the
+// answer is returned at once as an *APIError, whose RetryAfter keeps the
+// uncapped wait.
 func WithMaxRetryWait(d time.Duration) Option {
 	return func(s *settings) error {
 		if d <= 0 {
