@@ -323,7 +323,7 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 	}
 	b, err := readAll(io.LimitReader(resp.Body, max+1), resp.ContentLength, max+1)
 	if err != nil {
-		return nil, fmt.Errorf("flexapi: reading response body: %w", err)
+		return nil, fmt.Errorf("reading response body: %w", err)
 	}
 	if int64(len(b)) > max {
 		return nil, ErrBodyTooLarge
@@ -401,7 +401,7 @@ func decodeBody(op Operation, resp *http.Response, max int64, red *redact.Redact
 		// cut short of its Content-Length): the server said nothing
 		// malformed, so this is no *DecodeError, and errors.Is still finds
 		// context.DeadlineExceeded, io.ErrUnexpectedEOF or ECONNRESET.
-		return err
+		return fmt.Errorf("flexapi: %s: %w", op, err)
 	}
 	if err != nil {
 		// A body that cannot be decoded as it says it is encoded, such as

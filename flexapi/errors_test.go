@@ -3,6 +3,7 @@ package flexapi_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -118,3 +119,28 @@ func create(c *flexapi.Client) error {
 }
 
 func revoke(c *flexapi.Client) error { return c.RevokeAPIKey(context.Background(), "key_1") }
+
+// TestACutBodyNamesTheCall: a body the network cuts short is the network's
+// error, still matched by errors.Is, and says which call it cut.
+func TestACutBodyNamesTheCall(t *testing.T) {
+	k := newKeyServer(t)
+	k.revoke = func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Content-Length", "100")
+		_, _ = w.Write([]byte(`{"success":`))
+	}
+	err := revoke(k.client(t))
+	if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.HasPrefix(err.Error(), "flexapi: revoke API key: ") ||
+		strings.Count(err.Error(), "flexapi:") != 1 {
+		t.Errorf("error %v: want io.ErrUnexpectedEOF, said once for revoke", err)
+	}
+	f := newFakeFF(t)
+	f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Content-Length", "100")
+		_, _ = w.Write([]byte(`{"keys":`))
+	}
+	err = list(newClient(t, f))
+	if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.HasPrefix(err.Error(), "flexapi: list API keys: ") ||
+		strings.Count(err.Error(), "flexapi:") != 1 {
+		t.Errorf("error %v: want io.ErrUnexpectedEOF, said once for list", err)
+	}
+}
