@@ -95,12 +95,8 @@ type retryPolicy struct {
 // the whole process's. It gets a copy of hc whose transport cannot close
 // idle connections; Client.CloseIdleConnections still can.
 func newRetryClient(hc *http.Client, s *settings, p retryPolicy) *retryablehttp.Client {
-	rt := hc.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
 	kept := *hc
-	kept.Transport = keepIdle{rt}
+	kept.Transport = keepIdle{hc.Transport} // never nil: httpClientFor sets it
 	return &retryablehttp.Client{
 		HTTPClient:   &kept,
 		Logger:       nil,
