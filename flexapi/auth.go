@@ -163,7 +163,7 @@ func (a *exchangeAuth) store(t *oauth2.Token) {
 	c := &cachedToken{access: t.AccessToken}
 	now := a.now()
 	if life := t.Expiry.Sub(now); !t.Expiry.IsZero() && life > 0 {
-		refreshAt := t.Expiry.Add(-minDuration(a.earlyExpiry, life/2))
+		refreshAt := t.Expiry.Add(-min(a.earlyExpiry, life/2))
 		c.refreshAt = now.Add(minTokenReuse)
 		if refreshAt.After(c.refreshAt) {
 			c.refreshAt = refreshAt

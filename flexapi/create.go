@@ -222,7 +222,7 @@ var createRequestSchema = sync.OnceValues(func() (*openapi3.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s := spec.RequestSchema(spec.Operation(doc, "createApiKey")); s != nil {
+	if s := spec.RequestSchema(spec.Operation(doc, operationIDs[OpCreateAPIKey])); s != nil {
 		return s, nil
 	}
 	return nil, errors.New("openapi.yaml: createApiKey has no JSON request body")

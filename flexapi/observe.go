@@ -27,17 +27,12 @@ func routesFor(base string) (map[Operation]string, error) {
 		return nil, err
 	}
 	routes := make(map[Operation]string, len(operationIDs))
-	for path, item := range doc.Paths.Map() {
-		for _, o := range item.Operations() {
-			for op, id := range operationIDs {
-				if o.OperationID == id {
-					routes[op] = base + path
-				}
-			}
+	for op, id := range operationIDs {
+		path := spec.Path(doc, id)
+		if path == "" {
+			return nil, fmt.Errorf("openapi.yaml has no operation %s", id)
 		}
-	}
-	if len(routes) != len(operationIDs) {
-		return nil, fmt.Errorf("openapi.yaml lacks one of the operations %v", operationIDs)
+		routes[op] = base + path
 	}
 	return routes, nil
 }

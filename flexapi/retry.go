@@ -207,15 +207,15 @@ func retryableTransportError(err error) bool {
 
 // backoff is capped, jittered exponential backoff; a Retry-After header
 // replaces it, capped at maxRetryWait.
-func (p retryPolicy) backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+func (p retryPolicy) backoff(first, most time.Duration, attempt int, resp *http.Response) time.Duration {
 	if d, ok := p.retryAfter(resp); ok {
 		return d
 	}
-	wait := min
-	for i := 0; i < attempt && wait < max; i++ {
+	wait := first
+	for i := 0; i < attempt && wait < most; i++ {
 		wait *= 2
 	}
-	wait = minDuration(wait, max)
+	wait = min(wait, most)
 	// Equal jitter: half fixed, half random, so that callers that failed
 	// together do not come back together.
 	half := wait / 2
@@ -234,7 +234,7 @@ func (p retryPolicy) retryAfter(resp *http.Response) (time.Duration, bool) {
 		return 0, false
 	}
 	d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), p.now())
-	return minDuration(d, p.maxRetryWait), ok
+	return min(d, p.maxRetryWait), ok
 }
 
 // parseRetryAfter parses a Retry-After value, seconds or an HTTP date.
@@ -251,11 +251,4 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return max(t.Sub(now), 0), true
 	}
 	return 0, false
-}
-
-func minDuration(a, b time.Duration) time.Duration {
-	if a < b {
-		return a
-	}
-	return b
 }

@@ -83,7 +83,7 @@ var schemas = sync.OnceValues(func() (*answerSchemas, error) {
 		return s
 	}
 	s := &answerSchemas{created: map[int]*openapi3.Schema{}}
-	if s.list = answer("listApiKeys", 200); s.list == nil {
+	if s.list = answer(operationIDs[OpListAPIKeys], 200); s.list == nil {
 		return nil, errors.New("openapi.yaml: listApiKeys has no JSON 200 answer")
 	}
 	// The keys are the list's one array member: they are streamed and
@@ -102,11 +102,11 @@ var schemas = sync.OnceValues(func() (*answerSchemas, error) {
 	s.keyBatch = &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeArray}, Items: openapi3.NewSchemaRef("", s.key)}
 	s.bareListValid = validate(s.list, map[string]any{s.keyArray: []any{}}) == nil
 	for status := 200; status < 300; status++ {
-		if c := answer("createApiKey", status); c != nil {
+		if c := answer(operationIDs[OpCreateAPIKey], status); c != nil {
 			s.created[status] = c
 		}
 	}
-	if s.token = answer("createToken", 200); s.token == nil || len(s.created) == 0 {
+	if s.token = answer(operationIDs[OpTokenExchange], 200); s.token == nil || len(s.created) == 0 {
 		return nil, errors.New("openapi.yaml: createToken or createApiKey has no JSON 2xx answer")
 	}
 	return s, nil

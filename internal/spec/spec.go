@@ -44,14 +44,26 @@ func Version() string {
 
 // Operation is doc's operation whose operationId is id, or nil.
 func Operation(doc *openapi3.T, id string) *openapi3.Operation {
-	for _, item := range doc.Paths.Map() {
+	_, op := find(doc, id)
+	return op
+}
+
+// Path is the path of doc's operation whose operationId is id, as the
+// spec writes it ("/api-keys/{mid}"), or "".
+func Path(doc *openapi3.T, id string) string {
+	path, _ := find(doc, id)
+	return path
+}
+
+func find(doc *openapi3.T, id string) (string, *openapi3.Operation) {
+	for path, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
 			if op.OperationID == id {
-				return op
+				return path, op
 			}
 		}
 	}
-	return nil
+	return "", nil
 }
 
 // ResponseSchema is the JSON schema of op's answer with status, or nil.
