@@ -53,10 +53,7 @@ func run(w io.Writer) error {
 	ctx := context.Background()
 	defer func() { _ = tp.Shutdown(ctx) }()
 
-	client, err := srv.NewClient(traced(tp))
-	if err != nil {
-		return err
-	}
+	client := srv.Client(traced(tp))
 	defer client.CloseIdleConnections()
 	if _, err := client.ListAPIKeys(ctx, flexapitest.DefaultMID); err != nil {
 		return err
