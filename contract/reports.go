@@ -9,6 +9,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/flexcontract/flexfactor-apikeys/contract/report"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // writeReports is what the suite does after its specs, green or red: it
@@ -32,7 +34,7 @@ func writeReports(gr types.Report, cfg config, cfgErr error, run *suiteRun, red 
 			broken = &report.Broken{Cause: b.Cause, Hint: b.Hint, State: b.State}
 		}
 	}
-	data.SpecVersion = report.EmbeddedSpecVersion()
+	data.SpecVersion = spec.Version()
 	token := ""
 	if run != nil {
 		token = red.Redact(tokenCommand(run.Wire))

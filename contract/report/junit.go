@@ -9,8 +9,6 @@ import (
 
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
-
-	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // ansiEscape matches a terminal colour code.
@@ -58,13 +56,3 @@ func WriteJUnit(path string, r types.Report, red Redactor) error {
 }
 
 func trimSep(s string) string { return s[1 : len(s)-1] }
-
-// EmbeddedSpecVersion is info.version of the openapi.yaml built into the
-// suite: the report states it on every path, a misconfigured run included.
-func EmbeddedSpecVersion() string {
-	doc, err := spec.Doc()
-	if err != nil {
-		return "unknown (openapi.yaml does not load)"
-	}
-	return doc.Info.Version
-}

@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // ObservationsSchema is the JSON Schema of observations.json
@@ -44,7 +45,7 @@ func ValidateObservations(b []byte) error {
 	err = schema.VisitJSON(v, openapi3.MultiErrors(), openapi3.EnableFormatValidation(), openapi3.DisableSchemaErrorDetails())
 	var msgs []string
 	for _, e := range schemaErrors(err) {
-		msgs = append(msgs, "/"+strings.Join(e.JSONPointer(), "/")+": breaks its "+strconv.Quote(e.SchemaField))
+		msgs = append(msgs, "/"+strings.Join(e.JSONPointer(), "/")+": "+spec.Reason(e))
 	}
 	if len(msgs) > 0 || err != nil {
 		return fmt.Errorf("does not match observations.schema.json: %s", strings.Join(msgs, "; "))
