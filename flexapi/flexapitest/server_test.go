@@ -278,6 +278,15 @@ func TestRequestLog(t *testing.T) {
 	if len(log) != 4 {
 		t.Fatalf("log has %d entries, want 4", len(log))
 	}
+	// Each route counts its own requests.
+	k := createKey(t, srv, tok, "mid_1", "k", "secret")
+	do(t, srv, http.MethodDelete, "/v1/api-keys/"+k.ID, bearer(tok), "")
+	do(t, srv, http.MethodDelete, "/v1/api-keys/"+k.ID, bearer(tok), "")
+	for route, want := range map[flexapitest.Route]int{flexapitest.RouteCreate: 1, flexapitest.RouteRevoke: 2, flexapitest.RouteOther: 1} {
+		if n := srv.RequestCount(route); n != want {
+			t.Errorf("%s count = %d, want %d", route, n, want)
+		}
+	}
 	tokEntry, list, bare := log[0], log[1], log[2]
 	if tokEntry.Method != "POST" || tokEntry.Route != flexapitest.RouteToken || tokEntry.Status != 200 || !tokEntry.Time.Equal(epoch) {
 		t.Errorf("token entry = %+v", tokEntry)
