@@ -99,7 +99,7 @@ func rootMessage(err error) string {
 // rest of the run, or returns nil when it does not: any status but 200,
 // and a 200 whose body is not JSON.
 func responseCause(s step, ex *Exchange, base string) *targetError {
-	what := fmt.Sprintf("%s answered %d %s", s.name, ex.Status, printableMediaType(ex.MediaType()))
+	what := s.name + " answered " + ex.answer()
 	switch {
 	case ex.Status == 401 || ex.Status == 403:
 		return &targetError{Cause: "token rejected: " + what, Hint: "check " + s.credentials + ": wrong, expired, or for another environment?", State: report.TargetTokenRefused}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 )
 
 // listingCheck owns the listings' match with openapi.yaml: a listing that
@@ -41,6 +43,7 @@ var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 		// Its promise is the scheme's: the body is the listing check's.
 		ex, err := run.Wire.ListAPIKeys(ctx, cfg.MID, Auth{Header: "bearer " + run.Token()})
 		must(err, "listing with a lower-case bearer scheme")
+		run.Observer.RecordJudged(report.OpListAPIKeys+" with the scheme bearer: answered", ex.answer())
 		expectStatus(ex, 200)
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 
@@ -55,6 +58,7 @@ var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 		// are real keys, and their values must not reach a report.
 		keys, err := decodeKeys(ex.Body)
 		must(err, ex.Summary())
+		run.Observer.RecordJudged(report.OpListAPIKeys+" of the merchant without keys: keys listed", fmt.Sprint(len(keys)))
 		if len(keys) > 0 {
 			Fail(fmt.Sprintf("%s: /keys holds %d keys for %s, which names a merchant without keys; expected an empty array",
 				ex.Summary(), len(keys), EnvEmptyMID))

@@ -191,7 +191,7 @@ func (r *suiteRun) sendProbes(ctx context.Context, probes []negativeProbe) []*pr
 			}
 			continue
 		}
-		r.Observer.RecordJudged(answered, fmt.Sprintf("%d %s", ex.Status, printableMediaType(ex.MediaType())))
+		r.Observer.RecordJudged(answered, ex.answer())
 		res.Problem = r.judgeProbe(p, ex)
 		if p.Creates {
 			if refused(ex) {

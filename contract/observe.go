@@ -101,7 +101,7 @@ func (ob *observer) RecordResponse(ex *Exchange) {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	ob.seen[ex] = true
-	ob.o.Responses[fmt.Sprintf("%s %d %s", ex.Operation, ex.Status, printableMediaType(ex.MediaType()))]++
+	ob.o.Responses[ex.Operation+" "+ex.answer()]++
 	if ex.Status >= 400 {
 		ob.o.ErrorShapes[fmt.Sprintf("%s %d", ex.Operation, ex.Status)] = bodyShape(ex.Body)
 	}

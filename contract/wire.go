@@ -321,6 +321,12 @@ func (ex *Exchange) MediaType() string {
 	return strings.ToLower(mt)
 }
 
+// answer is "200 application/json": the status and the media type, as
+// observations record them.
+func (ex *Exchange) answer() string {
+	return strconv.Itoa(ex.Status) + " " + printableMediaType(ex.MediaType())
+}
+
 // GomegaString keeps Gomega from printing the request's Authorization
 // header or the body in a failure message.
 func (ex *Exchange) GomegaString() string {

@@ -73,22 +73,35 @@ func onRoutes(fault flexapitest.Fault, routes ...flexapitest.Route) func(*flexap
 	}
 }
 
-// faithfulNights are the ledgers every fault is compared with, by the
-// environment added to the nightly's: the faithful double, run once each.
+// faithfulNights are the observations every fault is compared with, by
+// the environment added to the nightly's: the faithful double, run once
+// each.
 var faithfulNights sync.Map
 
-func faithfulNight(env []string) map[string]string {
+func faithfulNight(env []string) report.Observations {
 	key := strings.Join(env, " ")
-	if l, ok := faithfulNights.Load(key); ok {
-		return l.(map[string]string)
+	if o, ok := faithfulNights.Load(key); ok {
+		return o.(report.Observations)
 	}
 	r, _ := runSuite(GinkgoT(), newCanaryDouble(GinkgoT()), appCredentials, append([]string{lifecycleOn}, env...)...)
 	if r.exitCode != 0 {
 		Fail("the faithful night failed:\n" + r.output)
 	}
-	l := ledgerVerdicts(readObservations(GinkgoT(), r))
-	faithfulNights.Store(key, l)
-	return l
+	o := readObservations(GinkgoT(), r)
+	faithfulNights.Store(key, o)
+	return o
+}
+
+// namedFact is the first change that matters between the faithful night
+// and the fault's, beyond the verdict and the ledger: what contractdiff
+// names as changed for the failing check; "" when none.
+func namedFact(faithful, faulty report.Observations) string {
+	for _, c := range report.Diff(faithful, faulty) {
+		if c.Matters && c.Fact != "verdict" && !strings.HasPrefix(c.Fact, "ledger ") {
+			return c.String()
+		}
+	}
+	return ""
 }
 
 func ledgerVerdicts(o report.Observations) map[string]string {
@@ -103,7 +116,8 @@ func ledgerVerdicts(o report.Observations) map[string]string {
 // then the public key (index 2) and the secret key (index 3).
 var _ = DescribeTable("A single fault of the target is one failure, blamed on its cause",
 	func(f fault) {
-		faithful := faithfulNight(f.env)
+		faithfulObs := faithfulNight(f.env)
+		faithful := ledgerVerdicts(faithfulObs)
 		srv := newCanaryDouble(GinkgoT(), f.opts...)
 		if f.breakIt != nil {
 			f.breakIt(srv)
@@ -129,7 +143,11 @@ var _ = DescribeTable("A single fault of the target is one failure, blamed on it
 		if !strings.Contains(first, f.first) {
 			Fail("the report's first line is " + first + "; want it to say " + f.first)
 		}
-		for id, verdict := range ledgerVerdicts(readObservations(GinkgoT(), r)) {
+		obs := readObservations(GinkgoT(), r)
+		if namedFact(faithfulObs, obs) == "" {
+			Fail("contractdiff names no fact that changed, only the verdict and the ledger")
+		}
+		for id, verdict := range ledgerVerdicts(obs) {
 			switch {
 			case broken && verdict != report.LedgerNotObserved:
 				Fail(id + " is " + verdict + " on a broken target")
@@ -231,7 +249,8 @@ var _ = DescribeTable("A single fault of the target is one failure, blamed on it
 			"status": 401, "title": "Unauthorized " + canaryBreak, "errors": map[string][]string{"token": {"invalid " + canaryBreak}},
 		}).OnStatus(401), flexapitest.RouteList, flexapitest.RouteCreate, flexapitest.RouteRevoke),
 		check: "the error body openapi.yaml documents",
-		first: "body /errors", ledger: []string{"D4"}}),
+		first: "body /errors", ledger: []string{"D4"},
+		report: "(GET /v1/api-keys/mid_123456 -> 401, POST /v1/api-keys -> 401, DELETE /v1/api-keys/"}),
 	Entry("auth not enforced on the listing", fault{
 		breakIt: onRoutes(flexapitest.AuthNotEnforced(), flexapitest.RouteList),
 		check:   "an invalid bearer token", second: "a missing Authorization header",
