@@ -3,7 +3,7 @@
 //
 //	go run ./cmd/flexfactor-mock [-addr 127.0.0.1:8080] [-app-key K] [-app-secret S] [-data FILE] [-token-ttl 10m]
 //	    [-public-type public|publishable] [-revoke-status 200|204] [-max-keys-per-merchant N] [-max-merchants N]
-//	    [-break revoke-ignored|listed-twice|last-four|last-used|type]
+//	    [-break revoke-ignored|listed-twice|last-four|last-used|type] [-version]
 //
 // It serves POST /v1/oauth2/token, GET /v1/api-keys/{mid}, POST /v1/api-keys
 // (create) and DELETE /v1/api-keys/{id} (revoke), checks every request

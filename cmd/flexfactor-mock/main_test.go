@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
 	"go.uber.org/goleak"
 )
 
@@ -434,6 +435,23 @@ func TestRunPrefer(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 401 {
 		t.Errorf("list with its own Prefer: %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestRunVersion: -version names the embedded spec's version, and the
+// release's when the build sets it (as .goreleaser.yaml's ldflags do).
+func TestRunVersion(t *testing.T) {
+	defer func(v string) { version = v }(version)
+	for _, v := range []string{"", "1.2.3"} {
+		version = v
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"-version"}, &stdout, &stderr); code != 0 {
+			t.Fatalf("-version: exit %d: %s", code, &stderr)
+		}
+		want := "flexfactor-mock " + doubleVersion() + " (spec " + flexapitest.SpecVersion() + ")\n"
+		if flexapitest.SpecVersion() == "unknown" || stdout.String() != want || (v != "" && doubleVersion() != v) {
+			t.Errorf("-version with version %q printed %q, want %q", v, stdout.String(), want)
+		}
 	}
 }
 

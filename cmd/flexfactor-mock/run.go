@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -18,6 +19,10 @@ const (
 	defaultAppKey    = "mock-app-key"
 	defaultAppSecret = "mock-app-secret"
 )
+
+// version is the double's release, set by the release build's ldflags
+// (.goreleaser.yaml); without it, the module version go install records.
+var version string
 
 // preferIntro heads the table of preferences in -h; docs/double.md has
 // both, word for word (TestTheDocsHoldTheHelpOnFaults).
@@ -41,6 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	breakName := fs.String("break", "", "break the double on purpose, for self-tests of workflows run against it: `revoke-ignored` (revoke answers success, the key stays), listed-twice (every listed key twice), last-four (every last_four zzzz), last-used (every last_used set) or type (every listed type tokenization)")
 	maxMerchants := fs.Int("max-merchants", flexapitest.DefaultMaxMerchants, "how many merchants may hold keys; a create beyond it answers 409")
 	prefer := fs.String("prefer", "", "answer every request as if it carried this `Prefer` header (code=503, delay=2s, unknown-type: see below); a request's own Prefer comes first")
+	showVersion := fs.Bool("version", false, "print the double's version and the spec version it implements, and exit")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: flexfactor-mock [flags]\n\nA local FlexFactor API-keys double: POST /v1/oauth2/token, GET /v1/api-keys/{mid},\nPOST /v1/api-keys, DELETE /v1/api-keys/{id}.\n\nFlags:")
 		fs.PrintDefaults()
@@ -55,6 +61,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "flexfactor-mock: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
 		return 2
+	}
+
+	if *showVersion {
+		fmt.Fprintf(stdout, "flexfactor-mock %s (spec %s)\n", doubleVersion(), flexapitest.SpecVersion())
+		return 0
 	}
 
 	opts := []flexapitest.Option{
@@ -139,6 +150,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	srv.Close()
 	fmt.Fprintf(stdout, "flexfactor-mock: stopped\n")
 	return 0
+}
+
+// doubleVersion is the release the ldflags name, else the module version
+// in the build info: v1.2.3 from go install ...@v1.2.3, (devel) from a clone.
+func doubleVersion() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
 }
 
 // count is "1 key", "0 keys", "2 keys": the banner is read by people.
