@@ -31,25 +31,33 @@ var _ = Describe("Each listed key", Label("live"), func() {
 	DescribeTable("keeps the page's promise about its fields",
 		func(ctx SpecContext, check keyCheck) {
 			keys := listedKeys(ctx)
-			// Each problem once, with the keys that have it.
+			// Each problem once, in the first line when there is one, with
+			// how many keys have it and the first few of them.
 			var problems []string
 			where := map[string][]string{}
-			broken := 0
 			for i, k := range keys {
 				if p := check(k); p != "" {
 					if where[p] == nil {
 						problems = append(problems, p)
 					}
 					where[p] = append(where[p], fmt.Sprintf("/keys/%d", i))
-					broken++
 				}
 			}
-			if broken > 0 {
-				lines := make([]string, len(problems))
-				for i, p := range problems {
-					lines[i] = p + " (" + strings.Join(where[p], ", ") + ")"
+			lines := make([]string, len(problems))
+			for i, p := range problems {
+				w := where[p]
+				shown := strings.Join(w[:min(len(w), 3)], ", ")
+				if len(w) > 3 {
+					shown += fmt.Sprintf(" and %d more", len(w)-3)
 				}
-				Fail(fmt.Sprintf("%d of %d listed keys break it:\n  %s", broken, len(keys), strings.Join(lines, "\n  ")))
+				lines[i] = fmt.Sprintf("%s in %d of %d listed keys (%s)", p, len(w), len(keys), shown)
+			}
+			switch len(lines) {
+			case 0:
+			case 1:
+				Fail(lines[0])
+			default:
+				Fail("the listed keys break the page's promise:\n  " + strings.Join(lines, "\n  "))
 			}
 		},
 		Entry("created_at is an RFC 3339 date-time", Label("D7"), keyCheck(func(k map[string]any) string {

@@ -59,15 +59,22 @@ func (n night) red() bool {
 	return !strings.HasPrefix(n.verdict, report.VerdictPassed) || len(n.drift) > 0
 }
 
+// maxTitle is the longest title GitHub takes, in characters.
+const maxTitle = 256
+
 // title names the first cause: the first failure's words, the broken
-// target's or inconclusive run's cause, or the first change that matters.
+// target's or inconclusive run's cause, or the first change that matters;
+// cut to what GitHub takes.
 func (n night) title() string {
-	if !strings.HasPrefix(n.verdict, report.VerdictPassed) {
-		return "Contract nightly: " + strings.TrimPrefix(n.verdict, report.VerdictFailed+": ")
+	title := "Contract nightly: " + strings.TrimPrefix(n.verdict, report.VerdictFailed+": ")
+	if strings.HasPrefix(n.verdict, report.VerdictPassed) {
+		title = "Contract nightly: the sandbox drifted: " + n.drift[0].String()
+		if len(n.drift) > 1 {
+			title += fmt.Sprintf(" (and %d more)", len(n.drift)-1)
+		}
 	}
-	title := "Contract nightly: the sandbox drifted: " + n.drift[0].String()
-	if len(n.drift) > 1 {
-		title += fmt.Sprintf(" (and %d more)", len(n.drift)-1)
+	if r := []rune(title); len(r) > maxTitle {
+		title = string(r[:maxTitle-1]) + "…"
 	}
 	return title
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -54,6 +55,10 @@ func (f *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewDecoder(r.Body).Decode(&in)
 	}
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/repos/o/r/issues"), "/")
+	if t, ok := in["title"].(string); ok && utf8.RuneCountInString(t) > 256 {
+		http.Error(w, `{"message":"Validation Failed","errors":[{"field":"title","code":"custom","message":"title is too long (maximum is 256 characters)"}]}`, http.StatusUnprocessableEntity)
+		return
+	}
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/repos/o/r/issues":
 		var out []map[string]any
@@ -148,6 +153,9 @@ func TestTheFourNightSequences(t *testing.T) {
 		{"green after green", [][]string{nightArgs("green.md"), nightArgs("green.md", same1, same2)}, 0, 0, 0, "", "green, nothing to do"},
 		{"a green but drifted night", [][]string{nightArgs("green.md", same1, drifted)}, 1, 0, 0,
 			"Contract nightly: the sandbox drifted: key type values [D1]: public, secret → publishable, secret", "opened issue #1"},
+		{"a cause longer than a title", [][]string{nightArgs("long.md")}, 1, 0, 0,
+			"Contract nightly: the answers break openapi.yaml: body /keys/0/name: value must be a string (GET /v1/api-keys/mid_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef -> 200, GET /v1/api-keys/mid_0123456789abcdef0123456789abcdef0123456789abcde…",
+			"opened issue #1"},
 		{"a night that wrote no report", [][]string{nightArgs("missing.md")}, 1, 0, 0,
 			"Contract nightly: the contract run wrote no report", "opened issue #1"},
 		{"a first night without previous observations", [][]string{nightArgs("green.md", filepath.Join(t.TempDir(), "none.json"), same1)}, 0, 0, 0, "", "green, nothing to do"},
