@@ -27,20 +27,16 @@ type authenticator interface {
 }
 
 // sourceAuth asks an oauth2.TokenSource: WithToken (a StaticTokenSource) and
-// WithTokenSource.
-type sourceAuth struct {
-	src       oauth2.TokenSource
-	renewable bool
-}
+// WithTokenSource. Neither can be renewed by the client.
+type sourceAuth struct{ src oauth2.TokenSource }
 
-func (a *sourceAuth) token(ctx context.Context) (string, error) {
+func (a sourceAuth) token(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	t, err := a.src.Token()
 	if err != nil {
-		// The source's error is the caller's own; it is wrapped, not
-		// printed here, so that it keeps its type.
+		// Wrapped, not printed, so that the caller's error keeps its type.
 		return "", &AuthError{Err: err}
 	}
 	if t == nil || t.AccessToken == "" {
@@ -49,57 +45,34 @@ func (a *sourceAuth) token(ctx context.Context) (string, error) {
 	return t.AccessToken, nil
 }
 
-func (a *sourceAuth) renew(string) bool { return a.renewable }
-
-// Format keeps the source, which may hold a token, out of any output.
-func (a *sourceAuth) Format(f fmt.State, _ rune) {
-	fmt.Fprint(f, "flexapi.sourceAuth{"+redact.Placeholder+"}")
-}
+func (sourceAuth) renew(string) bool { return false }
 
 // exchangeAuth exchanges an app's credentials for a token at POST
-// /oauth2/token, through the generated client, and reuses it.
-//
-// The exchange itself is an oauth2.TokenSource (exchangeSource). The reuse is
-// done here rather than by oauth2.ReuseTokenSourceWithExpiry, which has the
-// same early-expiry idea but neither a way to drop a token the server refused
-// (the docs' policy: renew on 401) nor a context for waiters: a caller whose
-// context ends stops waiting here, while the shared exchange goes on for the
-// others (singleflight).
+// /oauth2/token, through the client's generated client, and reuses it.
+// oauth2.ReuseTokenSourceWithExpiry has the same early-expiry idea but
+// neither a way to drop a token the server refused (renew on 401) nor a
+// context for waiters: here a caller whose context ends stops waiting,
+// while the shared exchange goes on for the others (singleflight).
 type exchangeAuth struct {
-	api          *oapi.Client
-	appKey       string
-	appSecret    redact.Text
-	red          *redact.Redactor
-	schemas      *answerSchemas
-	maxBodyBytes int64
-	timeout      time.Duration
-	earlyExpiry  time.Duration
-	now          func() time.Time
-	route        string
-	log          *slog.Logger // WithLogger's, or nil
+	c           *Client
+	appKey      string
+	appSecret   redact.Text
+	timeout     time.Duration
+	earlyExpiry time.Duration
+	now         func() time.Time
+	log         *slog.Logger // WithLogger's, or nil
 
 	flight singleflight.Group
 	mu     sync.Mutex
-	cur    *cachedToken
-}
-
-// cachedToken is a token and when to stop using it; a zero refreshAt means
-// until the server refuses it.
-type cachedToken struct {
-	access    string
-	refreshAt time.Time
+	access string    // the token, or ""
+	until  time.Time // when to stop using it; zero: until it is refused
 }
 
 func (a *exchangeAuth) fresh() (string, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.cur == nil {
-		return "", false
-	}
-	if !a.cur.refreshAt.IsZero() && !a.now().Before(a.cur.refreshAt) {
-		return "", false
-	}
-	return a.cur.access, true
+	ok := a.access != "" && (a.until.IsZero() || a.now().Before(a.until))
+	return a.access, ok
 }
 
 func (a *exchangeAuth) token(ctx context.Context) (string, error) {
@@ -129,8 +102,8 @@ func (a *exchangeAuth) exchange(ctx context.Context) (string, error) {
 		// context of the one that started it; it has its own bound.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.timeout)
 		defer cancel()
-		fctx, _ = withCall(fctx, OpTokenExchange, a.route)
-		t, err := exchangeSource{ctx: fctx, a: a}.Token()
+		fctx, _ = withCall(fctx, OpTokenExchange, a.c.routes[OpTokenExchange])
+		t, err := a.fetch(fctx)
 		if err != nil {
 			return nil, err
 		}
@@ -155,22 +128,20 @@ const minTokenReuse = time.Minute
 
 // store caches t. It is renewed earlyExpiry before it expires, or halfway
 // through its life when that is shorter, and never sooner than
-// minTokenReuse from now, so that a short-lived token is not exchanged on
-// every call. An expiry already past says nothing usable (expires in
-// seconds rather than milliseconds reads as 1970; a clock far off): the
-// token is then reused until a call answers 401, the docs' policy.
+// minTokenReuse from now. An expiry already past says nothing usable
+// (seconds read as milliseconds; a clock far off): the token is then
+// reused until a call answers 401.
 func (a *exchangeAuth) store(t *oauth2.Token) {
-	c := &cachedToken{access: t.AccessToken}
+	var until time.Time
 	now := a.now()
 	if life := t.Expiry.Sub(now); !t.Expiry.IsZero() && life > 0 {
-		refreshAt := t.Expiry.Add(-min(a.earlyExpiry, life/2))
-		c.refreshAt = now.Add(minTokenReuse)
-		if refreshAt.After(c.refreshAt) {
-			c.refreshAt = refreshAt
+		until = t.Expiry.Add(-min(a.earlyExpiry, life/2))
+		if floor := now.Add(minTokenReuse); floor.After(until) {
+			until = floor
 		}
 	}
 	a.mu.Lock()
-	a.cur = c
+	a.access, a.until = t.AccessToken, until
 	a.mu.Unlock()
 }
 
@@ -179,32 +150,21 @@ func (a *exchangeAuth) renew(used string) bool {
 	defer a.mu.Unlock()
 	// Only the token that was refused is dropped: when many calls fail with
 	// the same old token, the first drops it and the rest find the new one.
-	if a.cur != nil && a.cur.access == used {
-		a.cur = nil
+	if a.access == used {
+		a.access = ""
 	}
 	return true
 }
 
-// Format keeps the credentials and the token out of any output.
-func (a *exchangeAuth) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "flexapi.exchangeAuth{appKey: %q}", a.appKey)
-}
-
-// exchangeSource is one token exchange as an oauth2.TokenSource.
-type exchangeSource struct {
-	ctx context.Context
-	a   *exchangeAuth
-}
-
-// Token posts the credentials to /oauth2/token. Every failure is an
+// fetch posts the credentials to /oauth2/token. Every failure is an
 // *AuthError; none carries the AppSecret.
-func (s exchangeSource) Token() (_ *oauth2.Token, err error) {
-	a := s.a
+func (a *exchangeAuth) fetch(ctx context.Context) (_ *oauth2.Token, err error) {
+	c := a.c
 	status, start := 0, time.Now()
 	if a.log != nil {
-		defer func() { logExchange(s.ctx, a.log, a.red, status, time.Since(start), err) }()
+		defer func() { logExchange(ctx, a.log, c.red, status, time.Since(start), err) }()
 	}
-	resp, err := a.api.CreateToken(s.ctx, oapi.TokenRequest{AppKey: a.appKey, AppSecret: string(a.appSecret)})
+	resp, err := c.api.CreateToken(ctx, oapi.TokenRequest{AppKey: a.appKey, AppSecret: string(a.appSecret)})
 	if resp != nil {
 		status = resp.StatusCode
 	}
@@ -212,30 +172,28 @@ func (s exchangeSource) Token() (_ *oauth2.Token, err error) {
 		return nil, &AuthError{Err: closeOnError(resp, fmt.Errorf("POST /oauth2/token: %w", err))}
 	}
 	defer drainAndClose(resp.Body)
-	if err := checkResponse(OpTokenExchange, resp, a.red); err != nil {
+	if err := checkResponse(OpTokenExchange, resp, c.red); err != nil {
 		return nil, &AuthError{Err: err}
 	}
 	var tr oapi.TokenResponse
-	err = decodeBody(OpTokenExchange, resp, a.maxBodyBytes, a.red, func(body []byte) error {
-		return decodeChecked(a.schemas.token, body, &tr)
+	err = decodeBody(OpTokenExchange, resp, c.maxBodyBytes, c.red, func(body []byte) error {
+		return newValueDecoder().decodeChecked(c.schemas.token, body, &tr)
 	})
 	if err != nil {
 		// A token answer is secrets throughout, some in members or shapes
-		// the redactor cannot know (a refresh token sent as an array, a
-		// form-encoded answer): one the client cannot use is told by its
-		// rule or its content type alone.
+		// the redactor cannot know: one the client cannot use is told by
+		// its rule or its content type alone.
 		var de *DecodeError
 		if errors.As(err, &de) {
 			de.Body = ""
 		}
 		return nil, &AuthError{Err: err}
 	}
-	t := &oauth2.Token{AccessToken: tr.AccessToken, TokenType: "Bearer", RefreshToken: tr.RefreshToken}
+	t := &oauth2.Token{AccessToken: tr.AccessToken}
 	if tr.Expires > 0 {
 		t.Expiry = time.UnixMilli(tr.Expires)
 		// The expiry is on the server's clock: read it as a lifetime from
-		// the answer's Date and place that on ours, so that a client clock
-		// ahead or behind neither renews at once nor uses a dead token.
+		// the answer's Date and place that on ours.
 		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
 			t.Expiry = a.now().Add(t.Expiry.Sub(date))
 		}

@@ -1,6 +1,7 @@
 package flexapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,12 +15,12 @@ import (
 	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
 )
 
-// Client calls FlexFactor's API-keys endpoints: list, create and revoke. It is safe for concurrent
-// use; create one and share it, so that calls share its token and its
-// connections.
+// Client calls FlexFactor's API-keys endpoints: list, create and revoke. It
+// is safe for concurrent use: share one, so that calls share its token and
+// its connections.
 type Client struct {
 	base         *url.URL
-	api          *oapi.Client // every call, each with its retry policy (retryPolicy.check)
+	api          *oapi.Client // every call, each with its retry policy
 	schemas      *answerSchemas
 	auth         authenticator
 	hc           *http.Client
@@ -35,11 +36,10 @@ type Client struct {
 // WithCredentials; every call would answer 401.
 var ErrNoCredentials = errors.New("flexapi: no credentials: give WithCredentials, WithToken or WithTokenSource")
 
-// New returns a Client configured by opts: Sandbox, three attempts per call
-// and a 30s timeout unless they say otherwise. It fails on the first invalid
-// option, without credentials (ErrNoCredentials), and when credentials would
-// be sent over plain http to a host that is not loopback
-// (ErrInsecureTransport).
+// New returns a Client configured by opts (Sandbox unless they say
+// otherwise). It fails on the first invalid option, without credentials
+// (ErrNoCredentials), and when credentials would go over plain http to a
+// host that is not loopback (ErrInsecureTransport).
 func New(opts ...Option) (*Client, error) {
 	s := defaultSettings()
 	for _, opt := range opts {
@@ -65,7 +65,6 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("flexapi: %w", err)
 	}
-	policy := retryPolicy{maxRetryWait: s.maxRetryWait, now: s.now}
 	userAgent := func(_ context.Context, req *http.Request) error {
 		req.Header.Set("User-Agent", s.userAgent)
 		req.Header.Set("Accept", "application/json")
@@ -73,7 +72,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	red := redact.New(string(s.token), string(s.appSecret))
 	api, err := oapi.NewClient(s.baseURL.String(),
-		oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s, policy), log: s.logger, red: red}),
+		oapi.WithHTTPClient(retryDoer{rc: newRetryClient(hc, s), log: s.logger, red: red}),
 		oapi.WithRequestEditorFn(userAgent))
 	if err != nil {
 		return nil, fmt.Errorf("flexapi: %w", err)
@@ -97,47 +96,27 @@ func New(opts ...Option) (*Client, error) {
 	}
 	switch s.auth {
 	case authToken:
-		c.auth = &sourceAuth{src: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: string(s.token)})}
+		c.auth = sourceAuth{oauth2.StaticTokenSource(&oauth2.Token{AccessToken: string(s.token)})}
 	case authSource:
-		c.auth = &sourceAuth{src: s.source, renewable: false}
+		c.auth = sourceAuth{s.source}
 	case authCredentials:
-		flightTimeout := s.timeout
-		if flightTimeout == 0 {
-			flightTimeout = DefaultTimeout
-		}
-		c.auth = &exchangeAuth{
-			api:          api,
-			appKey:       s.appKey,
-			appSecret:    s.appSecret,
-			red:          c.red,
-			schemas:      sch,
-			maxBodyBytes: s.maxBodyBytes,
-			timeout:      flightTimeout,
-			earlyExpiry:  s.earlyExpiry,
-			now:          s.now,
-			route:        routes[OpTokenExchange],
-			log:          s.logger,
-		}
+		c.auth = &exchangeAuth{c: c, appKey: s.appKey, appSecret: s.appSecret,
+			timeout: cmp.Or(s.timeout, defaultTimeout), earlyExpiry: s.earlyExpiry, now: s.now, log: s.logger}
 	}
 	return c, nil
 }
 
 // ListAPIKeys lists the API keys of the merchant mid.
 //
-// A mid that is empty, blank, "." or ".." or has control characters fails
-// with ErrInvalidMID before any request. A non-2xx answer is an *APIError; a
-// 2xx answer that is not the documented JSON (not JSON, truncated, another
-// content type, "keys" missing or null, larger than the size cap) is a
-// *DecodeError matching ErrMalformedResponse. A body the network fails to
-// deliver (a reset, a stall past the deadline, fewer bytes than its
-// Content-Length) is that network error. With credentials, a 401 makes
-// the client exchange them for a new token and try the call once more; a
-// failed exchange is an *AuthError.
+// A mid that cannot name one segment of the path fails with ErrInvalidMID
+// before any request. A non-2xx answer is an *APIError; a 2xx answer that is
+// not the documented JSON is a *DecodeError; a body the network fails to
+// deliver is that network error; a failed token exchange is an *AuthError.
 func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, error) {
 	if ctx == nil {
 		return nil, errNilContext
 	}
-	if err := validateMID(mid); err != nil {
+	if err := validateSegment(ErrInvalidMID, mid); err != nil {
 		return nil, err
 	}
 	ctx, cancel := c.start(ctx, OpListAPIKeys)
@@ -155,11 +134,10 @@ func (c *Client) ListAPIKeys(ctx context.Context, mid string) (*APIKeyList, erro
 		return nil, err
 	}
 	var list *APIKeyList
-	err = decodeBody(OpListAPIKeys, resp, c.maxBodyBytes, c.red, func(body []byte) (err error) {
+	if err := decodeBody(OpListAPIKeys, resp, c.maxBodyBytes, c.red, func(body []byte) (err error) {
 		list, err = decodeKeyList(c.schemas, body)
 		return err
-	}, tok)
-	if err != nil {
+	}, tok); err != nil {
 		return nil, err
 	}
 	return list, nil
@@ -175,18 +153,12 @@ func (c *Client) CloseIdleConnections() {
 	}
 }
 
-// String describes the client without its credentials. It and GoString and
-// Format have value receivers, so that a copied Client (fmt of *c) formats
-// itself too rather than printing its fields.
-func (c Client) String() string {
-	return fmt.Sprintf("flexapi.Client{base: %q, auth: %s}", c.base.Redacted(), c.authKind)
+// Format describes the client without its credentials, whatever the verb.
+// Its receiver is a value, so that a copied Client formats itself too
+// rather than printing its fields.
+func (c Client) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "flexapi.Client{base: %q, auth: %s}", c.base.Redacted(), c.authKind)
 }
-
-// GoString is String: %#v must not print the fields, which hold secrets.
-func (c Client) GoString() string { return c.String() }
-
-// Format prints String for every verb, so that no verb reaches the fields.
-func (c Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 // IsPublicKeyType reports whether t is a client-side key type: public, or
 // publishable, the name the list page's example gives the same kind of key.

@@ -17,7 +17,7 @@ func listFrom(t *testing.T, h http.HandlerFunc, auth flexapi.Option) error {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), auth, flexapi.WithoutRetries())
+	c, err := flexapi.New(flexapi.WithBaseURL(srv.URL+"/v1"), auth, flexapi.WithMaxAttempts(1))
 	if err != nil {
 		t.Fatal(err)
 	}

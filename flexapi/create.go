@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -135,7 +134,7 @@ func decodeCreated(resp *http.Response, raw []byte, s *answerSchemas, red *redac
 		return nil, newAPIError(OpCreateAPIKey, resp, raw, red, tok, key.Value.Reveal())
 	}
 	var full CreatedAPIKey
-	err := decodeChecked(schema, raw, &full)
+	err := newValueDecoder().decodeChecked(schema, raw, &full)
 	if err == nil {
 		key = &full
 	}
@@ -188,7 +187,7 @@ func failed(success *bool, errs json.RawMessage) bool {
 // must be neither blank nor hold control characters, which no server could
 // take as a name though the spec does not say so.
 func validateNewKey(key NewAPIKey) error {
-	if err := validateMID(key.MID); err != nil {
+	if err := validateSegment(ErrInvalidMID, key.MID); err != nil {
 		return err
 	}
 	s, err := createRequestSchema()
@@ -203,7 +202,7 @@ func validateNewKey(key NewAPIKey) error {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidKeyRequest, err)
 	}
-	if err := validate(s, v); err != nil {
+	if err := validate(s, v, -1); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidKeyRequest, err)
 	}
 	switch {
@@ -227,15 +226,3 @@ var createRequestSchema = sync.OnceValues(func() (*openapi3.Schema, error) {
 	}
 	return nil, errors.New("openapi.yaml: createApiKey has no JSON request body")
 })
-
-// createRetry is the create call's policy: sent again only when the request
-// never left (a dial error). Anything later, even a 429 or a 503 with
-// Retry-After, may come after the server made the key, or from a gateway that
-// passed the request on.
-func (p retryPolicy) createRetry(ctx context.Context, _ *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	var op *net.OpError
-	return err != nil && errors.As(err, &op) && op.Op == "dial", nil
-}

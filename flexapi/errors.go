@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net"
 	"net/http"
@@ -38,22 +39,19 @@ var (
 	ErrBodyTooLarge = errors.New("flexapi: response body too large")
 )
 
-// Caps on the server's text in an error: each message of an *APIError, and
-// the whole of an error's Error(), so that a server cannot flood a log.
+// Caps, so that a server can neither flood a log nor cost memory: the
+// server's text in each message of an *APIError and in a whole Error(), a
+// request id, what is read of a non-2xx body, and what is drained of a body
+// nobody needs so that its connection goes back to the pool (a longer one
+// is cut off with its connection).
 const (
 	maxMessageBytes   = 256
 	maxErrorTextBytes = 1024
+	maxRequestIDBytes = 128
+	errorReadBytes    = 64 << 10
+	drainBytes        = 64 << 10
 	errorPrefix       = "flexapi: "
 )
-
-// errorReadBytes caps what is read of a non-2xx body: enough for any error
-// message, small enough that a hostile gateway page costs nothing.
-const errorReadBytes = 64 << 10
-
-// drainBytes bounds what is read of a body nobody needs before closing it, so
-// that the connection can go back to the pool; a longer body is cut off and
-// its connection dropped.
-const drainBytes = 64 << 10
 
 // Operation names a call in errors and logs.
 type Operation string
@@ -88,9 +86,7 @@ type APIError struct {
 }
 
 // Error is one printable line of at most about 1 KiB, naming the operation
-// and the request id once: the client fills Messages and FieldErrors with
-// printable text already, and Error cleans what a caller may have set by
-// hand too.
+// and the request id once.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
@@ -185,7 +181,7 @@ func newAPIError(op Operation, resp *http.Response, body []byte, red *redact.Red
 	e := &APIError{
 		Operation:   op,
 		StatusCode:  resp.StatusCode,
-		RetryAfter:  retryAfterOf(resp),
+		RetryAfter:  uncappedWait(resp),
 		ContentType: red.Redact(resp.Header.Get("Content-Type"), extra...),
 		Body:        red.Excerpt(body, extra...),
 	}
@@ -201,20 +197,15 @@ func newDecodeError(op Operation, resp *http.Response, body []byte, red *redact.
 		Operation:   op,
 		StatusCode:  resp.StatusCode,
 		RequestID:   requestID(resp.Header, "", red, extra),
-		RetryAfter:  retryAfterOf(resp),
+		RetryAfter:  uncappedWait(resp),
 		ContentType: red.Redact(resp.Header.Get("Content-Type"), extra...),
 		Body:        red.Excerpt(body, extra...),
 		Err:         err,
 	}
 }
 
-// maxRequestIDBytes caps a request id: real ones are well under 100 bytes.
-const maxRequestIDBytes = 128
-
-// requestID is the id support asks for: the X-Request-Id or Request-Id
-// header, else the trace id of a W3C traceparent header, else the body's
-// (a ModelState traceId). Ids are no secrets and stay readable, but a
-// known secret or a credential's shape in one is hidden.
+// requestID is APIError.RequestID. Ids are no secrets and stay readable,
+// but a known secret or a credential's shape in one is hidden.
 func requestID(h http.Header, fromBody string, red *redact.Redactor, extra []string) string {
 	id := cmp.Or(h.Get("X-Request-Id"), h.Get("Request-Id"))
 	if id == "" {
@@ -227,10 +218,8 @@ func requestID(h http.Header, fromBody string, red *redact.Redactor, extra []str
 	return redact.Printable(red.RedactID(id, extra...), maxRequestIDBytes)
 }
 
-// retryAfterOf is the wait an answer's Retry-After header asks for, seconds
-// or an HTTP date, uncapped; zero without one.
-func retryAfterOf(resp *http.Response) time.Duration {
-	d, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+func uncappedWait(resp *http.Response) time.Duration {
+	d, _ := retryAfter(resp.Header, time.Now(), math.MaxInt64)
 	return d
 }
 
@@ -266,11 +255,10 @@ func secretMembers(body []byte) []string {
 	return out
 }
 
-// parseErrorBody fills Messages and FieldErrors from either documented shape:
+// parseErrorBody fills Messages and FieldErrors from either documented shape,
 // the list page's {"errors": ["..."]} or ModelState's {"title": "...",
-// "errors": {"field": ["..."]}}. Anything else leaves them empty; the excerpt
-// remains. The content type is not trusted either way: gateways label JSON
-// as text and HTML as JSON. It returns a ModelState body's traceId.
+// "errors": {"field": ["..."]}}, whatever the content type says (gateways
+// mislabel both ways), and returns a ModelState body's traceId.
 func parseErrorBody(e *APIError, body []byte, red *redact.Redactor, extra []string) (traceID string) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
@@ -331,12 +319,10 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 	return b, nil
 }
 
-// readAll is io.ReadAll with a buffer sized for the declared length
-// (already checked against the cap): one byte more than declared lets it see
-// EOF without growing. Without a declared length (a chunked body) it reads
-// into pieces that double in size and joins them once: io.ReadAll's growth
-// (a quarter at a time for large slices) allocates about five times a large
-// body in all, this about twice. It never holds more than limit bytes.
+// readAll is io.ReadAll with a buffer sized for the declared length, one
+// byte more to see EOF. Without one (chunked) it reads into pieces that
+// double in size and joins them once: about twice a large body allocated
+// in all, where io.ReadAll's growth costs five times.
 func readAll(r io.Reader, declared, limit int64) ([]byte, error) {
 	if declared >= 0 {
 		return readInto(r, make([]byte, 0, min(declared+1, limit)))
@@ -376,16 +362,9 @@ func readInto(r io.Reader, b []byte) ([]byte, error) {
 // isJSON reports whether a Content-Type names JSON. An absent one is given
 // the benefit of the doubt; the decoder decides.
 func isJSON(contentType string) bool {
-	switch contentType {
-	case "", "application/json", "application/json; charset=utf-8":
-		// No type at all, and the two FlexFactor sends, without parsing.
-		return true
-	}
 	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return false
-	}
-	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+	return contentType == "" || (err == nil && (mt == "application/json" ||
+		(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))))
 }
 
 // decodeBody reads a 2xx body under the cap and hands it to decode; a
@@ -397,15 +376,12 @@ func decodeBody(op Operation, resp *http.Response, max int64, red *redact.Redact
 		return fail(nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max))
 	}
 	if err != nil && networkFailure(err) {
-		// The network failed (a reset, a stall past the deadline, a body
-		// cut short of its Content-Length): the server said nothing
-		// malformed, so this is no *DecodeError, and errors.Is still finds
-		// context.DeadlineExceeded, io.ErrUnexpectedEOF or ECONNRESET.
+		// The server said nothing malformed: no *DecodeError, and
+		// errors.Is still finds the network's cause.
 		return fmt.Errorf("flexapi: %s: %w", op, err)
 	}
 	if err != nil {
-		// A body that cannot be decoded as it says it is encoded, such as
-		// Content-Encoding: gzip on plain bytes.
+		// Such as Content-Encoding: gzip on plain bytes.
 		return fail(nil, err)
 	}
 	if !isJSON(resp.Header.Get("Content-Type")) {

@@ -82,7 +82,7 @@ func (r *replay) seen() []*http.Request {
 // be in a service.
 func (r *replay) client(f *testing.F) *flexapi.Client {
 	c, err := flexapi.New(flexapi.WithBaseURL(r.srv.URL+"/v1"), flexapi.WithToken(staticTok),
-		flexapi.WithoutRetries(), flexapi.WithMaxBodyBytes(fuzzMaxBody), flexapi.WithTimeout(10*time.Second))
+		flexapi.WithMaxAttempts(1), flexapi.WithMaxBodyBytes(fuzzMaxBody), flexapi.WithTimeout(10*time.Second))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -41,8 +42,10 @@ func DecodeAPIKeyList(body []byte) (*APIKeyList, error) {
 // nothing may follow the object.
 func decodeKeyList(s *answerSchemas, body []byte) (*APIKeyList, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := expectDelim(dec, '{', "the body is not a JSON object"); err != nil {
-		return nil, err
+	if tok, err := dec.Token(); err != nil {
+		return nil, decodingError(err)
+	} else if tok != json.Delim('{') {
+		return nil, errors.New("decoding JSON: the body is not a JSON object")
 	}
 	answer := map[string]any{}
 	var keys []APIKey
@@ -83,7 +86,7 @@ func decodeKeyList(s *answerSchemas, body []byte) (*APIKeyList, error) {
 	// An answer of keys alone is the one the spec's schema was checked
 	// against when it was loaded (bareListValid): no need to check it again.
 	if keys == nil || len(answer) > 1 || !s.bareListValid {
-		if err := validate(s.list, answer); err != nil {
+		if err := validate(s.list, answer, -1); err != nil {
 			return nil, err
 		}
 	}
@@ -119,7 +122,7 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 	}
 	if tok != json.Delim('[') {
 		// Checked against the schema as what it is, for the spec's words.
-		return nil, validate(s.list, map[string]any{s.keyArray: tokenKind(tok)})
+		return nil, validate(s.list, map[string]any{s.keyArray: tokenKind(tok)}, -1)
 	}
 	var (
 		out     keyCollector
@@ -132,7 +135,7 @@ func decodeKeyArray(s *answerSchemas, body []byte, dec *json.Decoder) ([]APIKey,
 		checked = 0      // keys before the batch
 	)
 	flush := func() error {
-		if err := validateKeys(s.keyBatch, values, checked); err != nil {
+		if err := validate(s.keyBatch, values, checked); err != nil {
 			return err
 		}
 		from := 0
@@ -297,7 +300,7 @@ func onlyDeclared(s *openapi3.Schema, raw []byte) bool {
 // JSON string as the body has it, or nil for an undeclared member.
 func declaredProperty(s *openapi3.Schema, name []byte) *openapi3.Schema {
 	key := name[1 : len(name)-1]
-	if bytes.IndexByte(key, '\\') >= 0 || !isASCII(key) {
+	if bytes.IndexFunc(key, func(r rune) bool { return r == '\\' || r >= utf8.RuneSelf }) >= 0 {
 		// An escape, or bytes encoding/json would replace: the name as
 		// it decodes.
 		var decoded string
@@ -310,15 +313,6 @@ func declaredProperty(s *openapi3.Schema, name []byte) *openapi3.Schema {
 		return p.Value
 	}
 	return nil
-}
-
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // standIn is the smallest JSON value of value's type.
@@ -509,17 +503,6 @@ func tokenKind(tok json.Token) any {
 		return false
 	}
 	return tok
-}
-
-func expectDelim(dec *json.Decoder, want json.Delim, msg string) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return decodingError(err)
-	}
-	if tok != want {
-		return errors.New("decoding JSON: " + msg)
-	}
-	return nil
 }
 
 // decodingError says what encoding/json found, without the values it may

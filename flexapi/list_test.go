@@ -95,7 +95,7 @@ func listAPIError(t *testing.T, status int, contentType, body string) (*flexapi.
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(body))
 	}
-	_, err := newClient(t, f, flexapi.WithoutRetries()).ListAPIKeys(context.Background(), exampleMID)
+	_, err := newClient(t, f, flexapi.WithMaxAttempts(1)).ListAPIKeys(context.Background(), exampleMID)
 	var apiErr *flexapi.APIError
 	if !errors.As(err, &apiErr) {
 		t.Fatalf("error %v (%T): want *APIError", err, err)

@@ -87,7 +87,7 @@ func TestTransportWrapperKeepsTheProtections(t *testing.T) {
 	defer close(release)
 	f.list = func(http.ResponseWriter, *http.Request, int) { <-release }
 	wrapped := 0
-	c := newClient(t, f, flexapi.WithoutRetries(), flexapi.WithResponseHeaderTimeout(50*time.Millisecond),
+	c := newClient(t, f, flexapi.WithMaxAttempts(1), flexapi.WithResponseHeaderTimeout(50*time.Millisecond),
 		flexapi.WithTransportWrapper(func(next http.RoundTripper) http.RoundTripper { wrapped++; return next }))
 	_, err := c.ListAPIKeys(context.Background(), exampleMID)
 	if err == nil || !strings.Contains(err.Error(), "timeout awaiting response headers") || wrapped != 1 {

@@ -27,30 +27,19 @@ const (
 	Production Environment = oapi.ServerURLProduction
 )
 
-// Defaults. They are chosen so that one call is bounded even when the caller
-// passes a context without a deadline.
+// The defaults, which the options' docs state: one call is bounded even
+// when the caller's context has no deadline.
 const (
-	// DefaultMaxAttempts is the number of attempts of a call, the first one
-	// included.
-	DefaultMaxAttempts = 3
-	// DefaultTimeout bounds every call (list, create, revoke): its token
-	// exchange, every attempt and every wait between attempts.
-	DefaultTimeout = 30 * time.Second
-	// DefaultMaxBodyBytes caps the bytes read of a successful response.
-	DefaultMaxBodyBytes int64 = 10 << 20
-	// DefaultMaxRetryWait caps the wait a 429's or 503's Retry-After may
-	// ask for (WithMaxRetryWait).
-	DefaultMaxRetryWait = 30 * time.Second
-	// DefaultResponseHeaderTimeout bounds the wait for response headers on
-	// the transport New builds when no *http.Client is given.
-	DefaultResponseHeaderTimeout = 15 * time.Second
-	// DefaultUserAgent is sent unless WithUserAgent says otherwise.
-	DefaultUserAgent = "flexfactor-apikeys-go/" + Version
-
-	defaultRetryWaitMin = 200 * time.Millisecond
-	defaultRetryWaitMax = 5 * time.Second
-	// A token is renewed this long before FlexFactor says it expires, so
-	// that a call never starts with a token that dies on the way.
+	defaultMaxAttempts         = 3
+	defaultTimeout             = 30 * time.Second
+	defaultMaxBodyBytes  int64 = 10 << 20
+	defaultMaxRetryWait        = 30 * time.Second
+	defaultHeaderTimeout       = 15 * time.Second
+	defaultUserAgent           = "flexfactor-apikeys-go/" + Version
+	defaultRetryWaitMin        = 200 * time.Millisecond
+	defaultRetryWaitMax        = 5 * time.Second
+	// A token is renewed this long before it expires, so that a call never
+	// starts with a token that dies on the way.
 	defaultEarlyExpiry = 30 * time.Second
 )
 
@@ -58,28 +47,25 @@ const (
 // the first error an option reports.
 type Option func(*settings) error
 
-// settings collects what the options say. It holds secrets, so it formats
-// itself without them (see Format).
+// settings collects what the options say.
 type settings struct {
-	baseURL      *url.URL
-	baseFrom     string // the option that set baseURL
-	httpClient   *http.Client
-	userAgent    string
-	auth         authKind
-	token        redact.Text
-	source       oauth2.TokenSource
-	appKey       string
-	appSecret    redact.Text
-	maxAttempts  int
-	timeout      time.Duration
-	maxBodyBytes int64
-	retryWaitMin time.Duration
-	retryWaitMax time.Duration
-	maxRetryWait time.Duration
-	earlyExpiry  time.Duration
-	now          func() time.Time
-	// headerTimeout is the response-header timeout of the default
-	// transport; tests shorten it.
+	baseURL       *url.URL
+	baseFrom      string // the option that set baseURL
+	httpClient    *http.Client
+	userAgent     string
+	auth          authKind
+	token         redact.Text
+	source        oauth2.TokenSource
+	appKey        string
+	appSecret     redact.Text
+	maxAttempts   int
+	timeout       time.Duration
+	maxBodyBytes  int64
+	retryWaitMin  time.Duration
+	retryWaitMax  time.Duration
+	maxRetryWait  time.Duration
+	earlyExpiry   time.Duration
+	now           func() time.Time
 	headerTimeout time.Duration
 	wrappers      []func(http.RoundTripper) http.RoundTripper
 	logger        *slog.Logger
@@ -112,24 +98,18 @@ func defaultSettings() *settings {
 	u, _ := url.Parse(string(Sandbox))
 	return &settings{
 		baseURL:      u,
-		userAgent:    DefaultUserAgent,
-		maxAttempts:  DefaultMaxAttempts,
-		timeout:      DefaultTimeout,
-		maxBodyBytes: DefaultMaxBodyBytes,
+		userAgent:    defaultUserAgent,
+		maxAttempts:  defaultMaxAttempts,
+		timeout:      defaultTimeout,
+		maxBodyBytes: defaultMaxBodyBytes,
 		retryWaitMin: defaultRetryWaitMin,
 		retryWaitMax: defaultRetryWaitMax,
-		maxRetryWait: DefaultMaxRetryWait,
+		maxRetryWait: defaultMaxRetryWait,
 		earlyExpiry:  defaultEarlyExpiry,
 		now:          time.Now,
-
-		headerTimeout: DefaultResponseHeaderTimeout,
+		// The header timeout of the transport New builds.
+		headerTimeout: defaultHeaderTimeout,
 	}
-}
-
-// Format prints the settings without any secret, whatever the verb.
-func (s *settings) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "flexapi.settings{base: %q, auth: %s, attempts: %d, timeout: %s}",
-		s.baseURL.Redacted(), s.auth, s.maxAttempts, s.timeout)
 }
 
 // WithEnvironment selects one of FlexFactor's deployments (Sandbox by
@@ -274,19 +254,16 @@ func WithTokenSource(src oauth2.TokenSource) Option {
 // WithToken and WithTokenSource.
 func WithCredentials(appKey, appSecret string) Option {
 	return func(s *settings) error {
-		if strings.TrimSpace(appKey) == "" {
-			return errors.New("flexapi: empty AppKey")
-		}
-		if strings.TrimSpace(appSecret) == "" {
-			return errors.New("flexapi: empty AppSecret")
-		}
-		if hasControl(appKey) || hasControl(appSecret) {
-			return errors.New("flexapi: AppKey or AppSecret contains control characters")
-		}
-		if appKey != strings.TrimSpace(appKey) || appSecret != strings.TrimSpace(appSecret) {
-			// Read from a file with its newline, or pasted with a
-			// space: the exchange would answer 401.
-			return errors.New("flexapi: AppKey or AppSecret has leading or trailing whitespace")
+		for _, v := range []string{appKey, appSecret} {
+			switch {
+			case strings.TrimSpace(v) == "":
+				return errors.New("flexapi: empty AppKey or AppSecret")
+			case hasControl(v):
+				return errors.New("flexapi: AppKey or AppSecret contains control characters")
+			case v != strings.TrimSpace(v):
+				// Read from a file with its newline: the exchange would answer 401.
+				return errors.New("flexapi: AppKey or AppSecret has leading or trailing whitespace")
+			}
 		}
 		if err := s.setAuth(authCredentials); err != nil {
 			return err
@@ -320,9 +297,8 @@ func validToken(token string) error {
 	return nil
 }
 
-// WithMaxAttempts sets how many times a call is attempted in all when it
-// fails with a connection error or a 429, 502, 503 or 504 (default 3). One
-// means no retries.
+// WithMaxAttempts sets how many times a call is attempted in all, where its
+// retry policy allows another attempt (default 3). One means no retries.
 func WithMaxAttempts(n int) Option {
 	return func(s *settings) error {
 		if n < 1 {
@@ -331,12 +307,6 @@ func WithMaxAttempts(n int) Option {
 		s.maxAttempts = n
 		return nil
 	}
-}
-
-// WithoutRetries makes every call a single attempt; the same as
-// WithMaxAttempts(1).
-func WithoutRetries() Option {
-	return WithMaxAttempts(1)
 }
 
 // WithTimeout bounds every call (list, create, revoke) as a whole, whatever

@@ -3,6 +3,7 @@ package flexapi_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -133,12 +134,12 @@ func TestEnvironments(t *testing.T) {
 		if err != nil {
 			t.Fatalf("New(%s): %v", env, err)
 		}
-		if !strings.Contains(c.String(), "https://"+host+"/v1") {
+		if !strings.Contains(fmt.Sprint(c), "https://"+host+"/v1") {
 			t.Errorf("%s: %s", env, c)
 		}
 	}
 	c, err := flexapi.New(flexapi.WithToken(staticTok))
-	if err != nil || !strings.Contains(c.String(), "api-sandbox") {
+	if err != nil || !strings.Contains(fmt.Sprint(c), "api-sandbox") {
 		t.Errorf("default: %v, %v: want the sandbox", c, err)
 	}
 }

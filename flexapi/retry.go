@@ -20,9 +20,8 @@ import (
 )
 
 // retryDoer is the generated client's HttpRequestDoer: it sends each request
-// through a retryablehttp.Client. Using the retryablehttp.Client directly
-// (rather than its StandardClient) keeps one *http.Client, ours, in charge of
-// redirects.
+// through a retryablehttp.Client (not its StandardClient, so that one
+// *http.Client, ours, is in charge of redirects).
 type retryDoer struct {
 	rc  *retryablehttp.Client
 	log *slog.Logger // WithLogger's, or nil
@@ -37,10 +36,8 @@ func (d retryDoer) Do(req *http.Request) (*http.Response, error) {
 	resp, err := d.client(req.Context()).Do(rreq)
 	if resp != nil && resp.StatusCode == http.StatusSwitchingProtocols {
 		// No request asks for an upgrade. The body of a 101 is the raw
-		// connection, which no deadline or context governs: reading it
-		// (for an error excerpt, or to drain it) would wait for as long as
-		// the server keeps it open. Close it unread; the 101 becomes an
-		// *APIError like any other unexpected status.
+		// connection, which no deadline governs: close it unread; the 101
+		// becomes an *APIError like any other unexpected status.
 		_ = resp.Body.Close()
 		resp.Body = http.NoBody
 	}
@@ -83,23 +80,21 @@ type retryPolicy struct {
 	now          func() time.Time
 }
 
-// newRetryClient wires a retryablehttp.Client the way this package needs it:
-// no logger (its messages would go to stderr and name URLs), the last
-// response handed back as it is (PassthroughErrorHandler: the caller turns
-// it into an *APIError and closes it), our retry decision and backoff.
+// newRetryClient wires a retryablehttp.Client: no logger (it would write to
+// stderr and name URLs), the last response handed back as it is for the
+// caller to turn into an error, our retry decision and backoff.
 //
 // retryablehttp closes its http.Client's idle connections whenever it gives
-// up (retries run out, a transport error, a context ended in a wait): one
-// caller's bad answer would drop every other caller's kept-alive
-// connections, and with a caller's http.Client on the default transport,
-// the whole process's. It gets a copy of hc whose transport cannot close
-// idle connections; Client.CloseIdleConnections still can.
-func newRetryClient(hc *http.Client, s *settings, p retryPolicy) *retryablehttp.Client {
+// up: one caller's bad answer would drop every other caller's kept-alive
+// connections (with the default transport, the whole process's). It gets
+// a copy of hc whose transport cannot close them; Client.CloseIdleConnections
+// still can.
+func newRetryClient(hc *http.Client, s *settings) *retryablehttp.Client {
 	kept := *hc
 	kept.Transport = keepIdle{hc.Transport} // never nil: httpClientFor sets it
+	p := retryPolicy{maxRetryWait: s.maxRetryWait, now: s.now}
 	return &retryablehttp.Client{
 		HTTPClient:   &kept,
-		Logger:       nil,
 		RetryWaitMin: s.retryWaitMin,
 		RetryWaitMax: s.retryWaitMax,
 		RetryMax:     s.maxAttempts - 1,
@@ -110,60 +105,40 @@ func newRetryClient(hc *http.Client, s *settings, p retryPolicy) *retryablehttp.
 }
 
 // check is the policy of the call a request belongs to (its context's
-// call): list and revoke are idempotent in effect, the token exchange and
-// create are not, create least of all (createRetry). A request of no known
-// call gets create's, the most cautious.
+// call), docs/client.md's table:
+//
+//   - list and revoke, idempotent in effect: connection errors and 429, 502,
+//     503 and 504 are tried again;
+//   - the token exchange, a POST not documented as idempotent: only what the
+//     server cannot have acted on, a dial error, a 429, a 503 with
+//     Retry-After (not a 502 or 504: a gateway may have passed it on);
+//   - create, and a request of no known call: a dial error alone, since even
+//     a 429 may come after the key was made.
+//
+// A 401 is final here: the caller renews the token and sends once more.
 func (p retryPolicy) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	switch callOf(ctx).op {
-	case OpListAPIKeys, OpRevokeAPIKey:
-		return p.listRetry(ctx, resp, err)
-	case OpTokenExchange:
-		return p.tokenRetry(ctx, resp, err)
-	}
-	return p.createRetry(ctx, resp, err)
-}
-
-// listRetry is the policy of the list call, a GET and so idempotent:
-// connection errors and 429, 502, 503, 504 are tried again; every other
-// status, 401 included (that one is handled above, by renewing the token),
-// is final.
-func (p retryPolicy) listRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	if err != nil {
+	var dial *net.OpError
+	op := callOf(ctx).op
+	switch {
+	case err != nil && (op == OpListAPIKeys || op == OpRevokeAPIKey):
 		return retryableTransportError(err), nil
+	case err != nil:
+		return errors.As(err, &dial) && dial.Op == "dial", nil
+	case op != OpListAPIKeys && op != OpRevokeAPIKey && op != OpTokenExchange:
+		return false, nil
 	}
 	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return p.waitFits(ctx, resp), nil
-	}
-	return false, nil
-}
-
-// tokenRetry is the policy of POST /oauth2/token. A POST is tried again only
-// when the server cannot have acted on it:
-//
-//   - a dial error: the request was never sent;
-//   - 429: the server refused to process it;
-//   - 503 with Retry-After: the server says it did not handle it and when
-//     to come back.
-//
-// Not after a reset or timeout once the request was written, nor after a 502
-// or 504: a gateway may have passed the request on, and the token exchange
-// is not documented as idempotent.
-func (p retryPolicy) tokenRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	if err != nil {
-		var op *net.OpError
-		return errors.As(err, &op) && op.Op == "dial", nil
-	}
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return p.waitFits(ctx, resp), nil
-	case resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
+	case http.StatusBadGateway, http.StatusGatewayTimeout:
+		return op != OpTokenExchange, nil
+	case http.StatusServiceUnavailable:
+		if op == OpTokenExchange && resp.Header.Get("Retry-After") == "" {
+			return false, nil
+		}
+		fallthrough
+	case http.StatusTooManyRequests:
 		return p.waitFits(ctx, resp), nil
 	}
 	return false, nil
@@ -177,7 +152,7 @@ func (p retryPolicy) waitFits(ctx context.Context, resp *http.Response) bool {
 	if !ok {
 		return true
 	}
-	wait, ok := p.retryAfter(resp)
+	wait, ok := p.retryWait(resp)
 	if !ok {
 		return true
 	}
@@ -208,7 +183,7 @@ func retryableTransportError(err error) bool {
 // backoff is capped, jittered exponential backoff; a Retry-After header
 // replaces it, capped at maxRetryWait.
 func (p retryPolicy) backoff(first, most time.Duration, attempt int, resp *http.Response) time.Duration {
-	if d, ok := p.retryAfter(resp); ok {
+	if d, ok := p.retryWait(resp); ok {
 		return d
 	}
 	wait := first
@@ -222,33 +197,25 @@ func (p retryPolicy) backoff(first, most time.Duration, attempt int, resp *http.
 	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
 
-// retryAfter is the wait a 429's or 503's Retry-After header asks for,
-// capped at maxRetryWait.
-func (p retryPolicy) retryAfter(resp *http.Response) (time.Duration, bool) {
-	if resp == nil {
-		return 0, false
-	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-	default:
-		return 0, false
-	}
-	d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), p.now())
-	return min(d, p.maxRetryWait), ok
-}
-
-// parseRetryAfter parses a Retry-After value, seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
+// retryAfter is the wait a Retry-After header asks for, seconds or an HTTP
+// date, capped at most.
+func retryAfter(h http.Header, now time.Time, most time.Duration) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
 		// Capped where a Duration would overflow.
-		return time.Duration(min(secs, math.MaxInt64/int64(time.Second))) * time.Second, true
+		return min(time.Duration(min(secs, math.MaxInt64/int64(time.Second)))*time.Second, most), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
+		return min(max(t.Sub(now), 0), most), true
 	}
 	return 0, false
+}
+
+// retryWait is the wait a 429's or 503's Retry-After asks for, capped at
+// maxRetryWait.
+func (p retryPolicy) retryWait(resp *http.Response) (time.Duration, bool) {
+	if resp == nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
+		return 0, false
+	}
+	return retryAfter(resp.Header, p.now(), p.maxRetryWait)
 }

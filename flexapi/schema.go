@@ -15,21 +15,10 @@ import (
 	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
-// The client checks every answer it decodes against the schemas of
-// openapi.yaml, the spec flexapi/oapi was generated from: required members,
-// nullable, types, formats and lengths are the spec's, not this package's.
-// The spec is internal/spec's, which the double and the contract suite
-// validate against too.
-
-// reportOnly are the schema keywords the client does not enforce on an
-// answer (docs/client.md, "What the client enforces"). They say whether a
-// value is one the spec expects, not whether the client can use it: a
-// pattern is a rule for creating a key (a listed name holding < fails no
-// listing), an enum lists the values known today (the spec: clients must
-// not fail on a value they do not know), a minimum or maximum bounds a
-// plausible value (an expiry in seconds still carries a usable token). The
-// contract suite validates the same answers against the whole spec and
-// reports every one of them.
+// relaxForAnswers drops from s the keywords the client does not enforce on
+// an answer (docs/client.md, "What the client enforces"): pattern, enum,
+// minimum and maximum say whether a value is one the spec expects, not
+// whether the client can use it. The contract suite reports them.
 func relaxForAnswers(s *openapi3.Schema, seen map[*openapi3.Schema]bool) {
 	if s == nil || seen[s] {
 		return
@@ -100,7 +89,7 @@ var schemas = sync.OnceValues(func() (*answerSchemas, error) {
 		return nil, errors.New("openapi.yaml: listApiKeys' answer has no array of keys")
 	}
 	s.keyBatch = &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeArray}, Items: openapi3.NewSchemaRef("", s.key)}
-	s.bareListValid = validate(s.list, map[string]any{s.keyArray: []any{}}) == nil
+	s.bareListValid = validate(s.list, map[string]any{s.keyArray: []any{}}, -1) == nil
 	for status := 200; status < 300; status++ {
 		if c := answer(operationIDs[OpCreateAPIKey], status); c != nil {
 			s.created[status] = c
@@ -131,74 +120,48 @@ var schemaOptions = []openapi3.SchemaValidationOption{
 }
 
 // validate checks v, a value decoded from JSON, against s, and says why it
-// does not match without quoting any part of it.
-func validate(s *openapi3.Schema, v any) error {
-	se, err := visit(s, v)
-	if se == nil {
-		return err
-	}
-	return errors.New(schemaErrorText(se.JSONPointer(), se))
-}
-
-// validateKeys checks a batch of keys, the first of them the key numbered
-// first, against an array of the key schema; its error names the key.
-func validateKeys(batch *openapi3.Schema, keys []any, first int) error {
-	se, err := visit(batch, keys)
-	if se == nil {
-		return err
+// does not match in one line without quoting any part of it: the member it
+// is about and the spec's rule, in spec.Reason's words. For a batch of keys
+// (first >= 0, v an array whose first key is numbered first) the line names
+// the key by its number in the listing.
+func validate(s *openapi3.Schema, v any, first int) error {
+	var se *openapi3.SchemaError
+	if err := s.VisitJSON(v, schemaOptions...); err == nil || !errors.As(err, &se) {
+		if err != nil {
+			return errors.New("does not match openapi.yaml")
+		}
+		return nil
 	}
 	pointer := se.JSONPointer()
-	if len(pointer) == 0 {
-		return errors.New(schemaErrorText(pointer, se))
-	}
-	i, convErr := strconv.Atoi(pointer[0])
-	if convErr != nil {
-		return errors.New(schemaErrorText(pointer, se))
-	}
-	text := schemaErrorText(pointer[1:], se)
-	if len(pointer) == 1 && strings.HasPrefix(text, "is ") {
-		return fmt.Errorf("key %d %s", first+i, text)
-	}
-	return fmt.Errorf("key %d: %s", first+i, text)
-}
-
-// visit validates v against s: the first schema error, or another error,
-// or neither.
-func visit(s *openapi3.Schema, v any) (*openapi3.SchemaError, error) {
-	err := s.VisitJSON(v, schemaOptions...)
-	if err == nil {
-		return nil, nil
-	}
-	var se *openapi3.SchemaError
-	if !errors.As(err, &se) {
-		return nil, errors.New("does not match openapi.yaml")
-	}
-	return se, nil
-}
-
-// schemaErrorText is a schema error as one line: the member it is about and
-// the spec's rule, in spec.Reason's words, which never quote the value.
-func schemaErrorText(pointer []string, se *openapi3.SchemaError) string {
 	if se.SchemaField == "required" && len(pointer) > 0 {
 		// kin-openapi points at the missing member itself.
 		pointer = pointer[:len(pointer)-1]
 	}
-	reason := spec.Reason(se)
 	var b strings.Builder
-	for _, p := range pointer {
-		if _, err := strconv.Atoi(p); err == nil {
+	for i, p := range pointer {
+		n, err := strconv.Atoi(p)
+		switch {
+		case i == 0 && first >= 0 && err == nil:
+			fmt.Fprintf(&b, "key %d", first+n)
+			if len(pointer) > 1 {
+				b.WriteString(":")
+			}
+		case err == nil:
 			b.WriteString("[" + p + "]")
-		} else {
+		case i == 1 && first >= 0:
+			b.WriteString(" " + strconv.Quote(p))
+		default:
 			b.WriteString(strconv.Quote(p))
 		}
 	}
+	reason := spec.Reason(se)
 	switch {
 	case b.Len() == 0:
-		return reason
+		return errors.New(reason)
 	case strings.HasPrefix(reason, "is "):
-		return b.String() + " " + reason
+		return errors.New(b.String() + " " + reason)
 	}
-	return b.String() + ": " + reason
+	return errors.New(b.String() + ": " + reason)
 }
 
 // valueDecoder decodes JSON values, one at a time, with one json.Decoder:
@@ -228,7 +191,7 @@ func (d *valueDecoder) decodeChecked(s *openapi3.Schema, raw []byte, out any) er
 	if err := d.decode(raw, &v); err != nil {
 		return decodingError(err)
 	}
-	if err := validate(s, v); err != nil {
+	if err := validate(s, v, -1); err != nil {
 		return err
 	}
 	return d.decodeInto(s, raw, v, out)
@@ -267,12 +230,6 @@ func (d *valueDecoder) decodeTyped(raw []byte, out any) error {
 		return errors.New("decoding JSON: the body does not fit the generated types")
 	}
 	return nil
-}
-
-// decodeChecked decodes a single JSON value (a whole body) into out after
-// checking it against s.
-func decodeChecked(s *openapi3.Schema, raw []byte, out any) error {
-	return newValueDecoder().decodeChecked(s, raw, out)
 }
 
 // foldsOntoDeclared reports whether m has a member that is not a declared

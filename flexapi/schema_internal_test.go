@@ -19,7 +19,7 @@ func TestAReasonThatQuotesTheAnswerIsToldByItsKeyword(t *testing.T) {
 		Properties:           openapi3.Schemas{"name": openapi3.NewStringSchema().NewRef()},
 		AdditionalProperties: openapi3.AdditionalProperties{Has: &no},
 	}
-	err := validate(closed, map[string]any{"name": "n", canary: 1})
+	err := validate(closed, map[string]any{"name": "n", canary: 1}, -1)
 	if err == nil {
 		t.Fatal("a closed object took an undeclared member")
 	}

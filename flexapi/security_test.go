@@ -101,7 +101,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		"token": flexapi.WithToken(staticTok), "credentials": flexapi.WithCredentials(appKey, appSecret),
 	} {
 		t.Run(name, func(t *testing.T) {
-			c, err := flexapi.New(flexapi.WithBaseURL(f.URL()), auth, flexapi.WithoutRetries())
+			c, err := flexapi.New(flexapi.WithBaseURL(f.URL()), auth, flexapi.WithMaxAttempts(1))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +143,7 @@ func TestExcerptsNeverShowACutSecret(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeFF(t)
 			f.list = func(w http.ResponseWriter, _ *http.Request, _ int) { writeJSON(w, http.StatusOK, tt.body) }
-			c, err := flexapi.New(flexapi.WithBaseURL(f.URL()), flexapi.WithToken(long), flexapi.WithoutRetries())
+			c, err := flexapi.New(flexapi.WithBaseURL(f.URL()), flexapi.WithToken(long), flexapi.WithMaxAttempts(1))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +197,7 @@ func TestEachRedactionMechanism(t *testing.T) {
 				w.WriteHeader(tt.status)
 				_, _ = io.WriteString(w, strings.ReplaceAll(tt.body, "{token}", tok))
 			}
-			c := newClient(t, f, flexapi.WithoutRetries())
+			c := newClient(t, f, flexapi.WithMaxAttempts(1))
 			_, err := c.ListAPIKeys(context.Background(), exampleMID)
 			if err == nil {
 				t.Fatal("want an error")

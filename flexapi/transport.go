@@ -14,11 +14,8 @@ import (
 const maxRedirects = 10
 
 // httpClientFor returns the *http.Client the client sends with: a copy of the
-// caller's, or one over a transport with a response-header timeout. Either
-// way its CheckRedirect keeps requests, and so the bearer token, on the
-// origin they started at.
-// The transport WithTransportWrapper's wrappers wrap is the innermost, the
-// one that holds the connections: inner.
+// caller's, or one over defaultTransport, whose redirects stay on their
+// origin, and inner, the transport under WithTransportWrapper's wrappers.
 func httpClientFor(s *settings) (hc *http.Client, inner http.RoundTripper, err error) {
 	hc = &http.Client{}
 	if s.httpClient != nil {
@@ -45,9 +42,7 @@ func httpClientFor(s *settings) (hc *http.Client, inner http.RoundTripper, err e
 const maxHeaderBytes = 256 << 10
 
 // defaultTransport is net/http's default transport, owned by this client,
-// with a bound on the wait for response headers (a server that accepts the
-// connection and never answers must not hold a call until its timeout) and
-// on their size.
+// with bounds on the wait for response headers and on their size.
 func defaultTransport(headerTimeout time.Duration) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = headerTimeout
@@ -55,9 +50,8 @@ func defaultTransport(headerTimeout time.Duration) *http.Transport {
 	return t
 }
 
-// sameOriginRedirects follows a redirect only to the same scheme and host.
-// net/http drops the Authorization header when a redirect leaves the domain
-// but keeps it on a downgrade from https to http on the same host, and a
+// sameOriginRedirects follows a redirect only to the same scheme and host:
+// net/http keeps the Authorization header on a downgrade to http, and a
 // refused redirect is clearer than a request that silently lost its token.
 func sameOriginRedirects(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
@@ -72,27 +66,15 @@ func sameOriginRedirects(req *http.Request, via []*http.Request) error {
 }
 
 // checkTransportSecurity refuses a client that would send credentials in
-// clear text: https always, plain http to loopback hosts only (tests, local
-// doubles).
+// clear text: https always, plain http to loopback hosts only (localhost or
+// a loopback address; a name is not resolved, as it may not keep resolving
+// to loopback).
 func checkTransportSecurity(u *url.URL) error {
-	if u.Scheme == "https" {
-		return nil
-	}
-	if isLoopback(u.Hostname()) {
+	ip := net.ParseIP(u.Hostname())
+	if u.Scheme == "https" || strings.EqualFold(u.Hostname(), "localhost") || (ip != nil && ip.IsLoopback()) {
 		return nil
 	}
 	return fmt.Errorf("%w: %s", ErrInsecureTransport, u.Host)
-}
-
-// isLoopback reports whether host is localhost or a loopback address
-// (127.0.0.0/8, ::1). It does not resolve names: a name that resolves to
-// loopback is not trusted to keep doing so.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // closeOnError closes the response net/http may return together with an

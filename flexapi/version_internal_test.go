@@ -12,7 +12,7 @@ func TestVersionIsTheSpecs(t *testing.T) {
 	if want := spec.Version(); Version != want {
 		t.Errorf("flexapi.Version = %q, openapi.yaml's info.version = %q: give them one value", Version, want)
 	}
-	if want := "flexfactor-apikeys-go/" + Version; DefaultUserAgent != want {
-		t.Errorf("DefaultUserAgent = %q, want %q", DefaultUserAgent, want)
+	if want := "flexfactor-apikeys-go/" + Version; defaultUserAgent != want {
+		t.Errorf("defaultUserAgent = %q, want %q", defaultUserAgent, want)
 	}
 }

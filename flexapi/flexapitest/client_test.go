@@ -21,7 +21,7 @@ func TestClient(t *testing.T) {
 	clock := flexapitest.NewFakeClock(time.Now())
 	srv := flexapitest.NewServer(flexapitest.WithClock(clock.Now))
 	defer srv.Close()
-	c := srv.Client(flexapi.WithoutRetries())
+	c := srv.Client(flexapi.WithMaxAttempts(1))
 	ctx := context.Background()
 
 	list, err := c.ListAPIKeys(ctx, flexapitest.DefaultMID)

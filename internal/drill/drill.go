@@ -137,7 +137,7 @@ func Create(t testing.TB, with map[string]any, opts ...flexapi.Option) (map[stri
 // seconds for its call; both end with t.
 func client(t testing.TB, opts []flexapi.Option) (*flexapi.Client, context.Context) {
 	t.Helper()
-	c, err := flexapi.New(append(opts, flexapi.WithoutRetries())...)
+	c, err := flexapi.New(append(opts, flexapi.WithMaxAttempts(1))...)
 	if err != nil {
 		t.Fatal(err)
 	}
