@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,14 +60,17 @@ func fakeGH(args []string, state string, stdout, stderr *os.File) int {
 	}
 	switch {
 	case slices.Equal(positional, []string{"run", "list"}):
-		if flags["--workflow"] != "contract-nightly.yml" || flags["--status"] != "completed" || flags["--limit"] != "1" ||
-			flags["--json"] != "databaseId" || flags["--jq"] != ".[0].databaseId // empty" {
+		limit, err := strconv.Atoi(flags["--limit"])
+		if flags["--workflow"] != "contract-nightly.yml" || flags["--status"] != "completed" || err != nil ||
+			flags["--json"] != "databaseId" || flags["--jq"] != ".[].databaseId" {
 			fmt.Fprintf(stderr, "gh run list: unexpected flags %v\n", flags)
 			return 1
 		}
+		// Newest first, as gh lists them.
 		b, _ := os.ReadFile(filepath.Join(state, "runs"))
-		if runs := strings.Fields(string(b)); len(runs) > 0 {
-			fmt.Fprintln(stdout, runs[len(runs)-1])
+		runs := strings.Fields(string(b))
+		for i := len(runs) - 1; i >= max(0, len(runs)-limit); i-- {
+			fmt.Fprintln(stdout, runs[i])
 		}
 		return 0
 	case len(positional) == 3 && positional[0] == "run" && positional[1] == "download":
@@ -249,6 +253,20 @@ func TestTheNightlyWorkflowNightAfterNight(t *testing.T) {
 		if err := appendLine(filepath.Join(state, "runs"), runID); err != nil {
 			t.Fatal(err)
 		}
+		if n == 1 {
+			// Between the red nights, two runs that left no observations:
+			// one cancelled before its upload, one whose sandbox step never
+			// ran. The next night reaches past them to the red night's.
+			deadRun := filepath.Join(state, "artifacts", "7102", "contract-reports", "double")
+			if err := os.MkdirAll(deadRun, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []string{"7101", "7102"} {
+				if err := appendLine(filepath.Join(state, "runs"), id); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		t.Run(fmt.Sprintf("night %d %s", n+1, night.name), func(t *testing.T) {
 			defer func() {
 				if t.Failed() {
@@ -292,6 +310,9 @@ func TestTheNightlyWorkflowNightAfterNight(t *testing.T) {
 			} else {
 				if want := fmt.Sprintf("previous night: run %d", 7000+n); !strings.Contains(fetch, want) {
 					t.Errorf("the fetch step does not say %q:\n%s", want, fetch)
+				}
+				if n == 2 && (!strings.Contains(fetch, "run 7102 left no observations") || !strings.Contains(fetch, "run 7101 left no observations")) {
+					t.Errorf("the fetch step does not say it passed over the runs without observations:\n%s", fetch)
 				}
 				if want := "since the run of " + previousTime; !strings.Contains(md, want) {
 					t.Errorf("the report does not compare with the previous night (%q):\n%s", want, md)
