@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flexcontract/flexfactor-apikeys/contract/report"
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
 )
 
@@ -62,6 +63,11 @@ func TestANewUserReadsOneCause(t *testing.T) {
 			return []string{"FLEXFACTOR_REQUEST_TIMEOUT=15"}
 		}, "# INCONCLUSIVE: the run is misconfigured", []string{`FLEXFACTOR_REQUEST_TIMEOUT="15" must be a duration such as "15s"`}},
 	}
+	// How the history keeps each night: an outage is counted apart from
+	// the contract's failures; the rest are not outages.
+	outage := map[string]string{"a dead port": report.TargetUnreachable, "a slow target": report.TargetUnreachable,
+		"a wrong token": report.TargetTokenRefused, "a wrong AppSecret": report.TargetTokenRefused,
+		"an HTML 502 listing": report.TargetDown}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -94,6 +100,9 @@ func TestANewUserReadsOneCause(t *testing.T) {
 				if !strings.Contains(r.report, "| not run |") {
 					t.Errorf("the report marks no check as not run")
 				}
+			}
+			if h := readObservations(t, r).History; len(h) != 1 || h[0].Target != outage[tt.name] {
+				t.Errorf("the history keeps the night as %+v, want the target %q", h, outage[tt.name])
 			}
 			assertClean(t, r, secrets...)
 		})
