@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"regexp"
@@ -173,26 +172,6 @@ func reproductions(r types.Report, token string) []report.Reproduction {
 	return out
 }
 
-// dedupe keeps the first of each exchange.
-func dedupe(exs []*Exchange) []*Exchange {
-	var out []*Exchange
-	for _, ex := range exs {
-		if ex != nil && !containsExchange(out, ex) {
-			out = append(out, ex)
-		}
-	}
-	return out
-}
-
-func containsExchange(exs []*Exchange, ex *Exchange) bool {
-	for _, e := range exs {
-		if e == ex {
-			return true
-		}
-	}
-	return false
-}
-
 // reproduceEntries are the values of a failed check's EntryReproduce
 // report entries: CurlsOf the exchanges it judged, each through red. Curl
 // names the run's credentials by their variables, but a request may carry
@@ -207,11 +186,15 @@ func reproduceEntries(exs []*Exchange, token, appKey string, red *Redactor) []st
 	return curls
 }
 
-// curlsOf are the curl commands of the exchanges a check judged, each once.
+// curlsOf are the curl commands of the exchanges a check judged, each
+// command once: two listings of one merchant are one command to run.
 func curlsOf(exs []*Exchange, token, appKey string) []string {
 	var out []string
-	for _, ex := range dedupe(exs) {
-		if c := curl(ex, token, appKey); c != "" && !bytes.Contains([]byte(c), []byte("\n")) {
+	for _, ex := range exs {
+		if ex == nil {
+			continue
+		}
+		if c := curl(ex, token, appKey); c != "" && !strings.Contains(c, "\n") && !slices.Contains(out, c) {
 			out = append(out, c)
 		}
 	}

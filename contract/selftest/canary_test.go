@@ -3,6 +3,7 @@ package selftest
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/flexcontract/flexfactor-apikeys/contract"
@@ -90,10 +91,10 @@ func assertClean(t tb, r run, secrets ...string) {
 var curlAuth = regexp.MustCompile(`-H ["']Authorization: ([^"']*)["']`)
 
 // assertReproductions holds a run's report to its reproductions: every
-// failed check has one, with the ginkgo line that runs it alone; every curl
-// command names the run's token by $FLEXFACTOR_TOKEN (or sends a token made
-// up to be refused), a token call's AppSecret by $FLEXFACTOR_APP_SECRET,
-// and the grep of assertClean above finds no secret or canary in them.
+// failed check has one, each command once, with the ginkgo line that runs
+// it alone; every curl command names the run's token by $FLEXFACTOR_TOKEN
+// (or sends a token made up to be refused), a token call's AppSecret by
+// $FLEXFACTOR_APP_SECRET, and the grep of assertClean above finds no secret or canary in them.
 func assertReproductions(t tb, r run) {
 	t.Helper()
 	_, section, found := strings.Cut(r.report, report.ReproduceHeading+"\n")
@@ -114,6 +115,12 @@ func assertReproductions(t tb, r run) {
 		block, _, _ = strings.Cut(block, "```")
 		lines := strings.Split(strings.TrimSuffix(block, "\n"), "\n")
 		first, last := lines[0], lines[len(lines)-1]
+		// Each command once: two listings of one merchant are one command.
+		for i, l := range lines {
+			if slices.Contains(lines[:i], l) {
+				t.Errorf("the reproduction of %q runs a command twice: %s", check, l)
+			}
+		}
 		// A person runs it as it stands: the token call first, with the
 		// app's credentials by their variables; last, the line that runs
 		// the check alone, saying whether it makes keys.
