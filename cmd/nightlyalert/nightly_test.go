@@ -89,13 +89,16 @@ func fakeGH(args []string, state string, stdout, stderr *os.File) int {
 	return 1
 }
 
-// Canaries of the workflow test: the sandbox's credentials. Neither may
-// reach a log, the job summary, the artifact or the issue, nor may the
-// GitHub token. (The self-test proves the suite's outputs clean of every
-// value the target sends.)
+// Canaries of the workflow test: the sandbox's credentials and the names
+// of its keys. None may reach a log, the job summary, the artifact or the
+// issue, nor may the GitHub token or the sandbox's access token (a JWT).
+// (The self-test proves the suite's outputs clean of every value the
+// target sends.)
 const (
-	canaryAppKey = "app_CANARYnightly7a1c"
-	canarySecret = "CANARYnightlySecret4e2d"
+	canaryAppKey  = "app_CANARYnightly7a1c"
+	canarySecret  = "CANARYnightlySecret4e2d"
+	canaryKeyName = "CANARYnightlyKeyName9b3f"
+	jwtMark       = "eyJhbGci"
 )
 
 // A night of the workflow test: the sandbox faithful or not, and what the
@@ -390,7 +393,7 @@ func TestTheNightlyWorkflowNightAfterNight(t *testing.T) {
 		everything = append(everything, job.summary)
 		everything = append(everything, artifactFiles(t, filepath.Join(state, "artifacts", runID))...)
 	}
-	for _, canary := range []string{canaryAppKey, canarySecret, token} {
+	for _, canary := range []string{canaryAppKey, canarySecret, canaryKeyName, jwtMark, token} {
 		for _, text := range everything {
 			if strings.Contains(text, canary) {
 				t.Errorf("the canary %s is in an output:\n%s", canary, text)
@@ -401,11 +404,24 @@ func TestTheNightlyWorkflowNightAfterNight(t *testing.T) {
 }
 
 // newSandbox is the double standing in for the sandbox: canary
-// credentials and, when broken, a listing whose keys lack last_used.
+// credentials and key names and, when broken, a listing whose keys lack
+// last_used.
 func newSandbox(t *testing.T, broken bool) *flexapitest.Server {
 	t.Helper()
 	srv := flexapitest.NewServer(flexapitest.WithAppCredentials(canaryAppKey, canarySecret))
 	t.Cleanup(srv.Close)
+	var keys []any
+	for _, k := range flexapitest.DefaultData()[flexapitest.DefaultMID] {
+		var m map[string]any
+		if err := json.Unmarshal(k, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["name"] = fmt.Sprint(m["name"], " ", canaryKeyName)
+		keys = append(keys, m)
+	}
+	if err := srv.SetKeys(flexapitest.DefaultMID, keys...); err != nil {
+		t.Fatal(err)
+	}
 	if broken {
 		srv.Inject(flexapitest.RouteList, flexapitest.RemoveField("keys/*/last_used").Always())
 	}
