@@ -137,7 +137,7 @@ breaking: need-go
 interop: need-go need-node
 	bash .ci/spec interop
 
-## consumers: clients from five generators (oapi-codegen, ogen, openapi-fetch, hey-api zod, Prism) decode the spec's examples and the double's answers
+## consumers: clients from seven generators (oapi-codegen, ogen, openapi-fetch, hey-api, orval, openapi-zod-client, Prism) decode the spec's examples and the double's answers
 consumers: need-go need-node
 	bash .ci/consumers/run
 

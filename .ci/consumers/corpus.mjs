@@ -79,8 +79,8 @@ for (const op of ["createToken", "createApiKey", "listApiKeys", "revokeApiKey"])
 // a decoder that accepts them judges nothing, and every decoder fails when it
 // refused none (as when the corpus is empty).
 cases.push({ name: "a listing whose keys is not an array (must be refused)", op: "listApiKeys", status: 200, contentType: "application/json",
-  body: JSON.stringify({ keys: "none" }), reject: ["oapi-codegen", "ogen", "@hey-api/openapi-ts zod", "prism proxy"] });
+  body: JSON.stringify({ keys: "none" }), reject: ["oapi-codegen", "ogen", "@hey-api/openapi-ts zod", "orval", "openapi-zod-client", "prism proxy"] });
 cases.push({ name: "a listing that is not JSON (must be refused)", op: "listApiKeys", status: 200, contentType: "application/json",
-  body: "<html>Bad gateway</html>", reject: ["oapi-codegen", "ogen", "openapi-fetch", "@hey-api/openapi-ts zod", "prism proxy"] });
+  body: "<html>Bad gateway</html>", reject: ["oapi-codegen", "ogen", "openapi-fetch", "@hey-api/openapi-ts zod", "orval", "openapi-zod-client", "prism proxy"] });
 writeFileSync(out, JSON.stringify(cases, null, 1));
 console.log(`corpus: ${cases.length} cases`);

@@ -5,7 +5,11 @@
 // (and ogen's validation) judges it. It prints one line per case that a
 // client cannot decode, or that it decodes though the case's `reject` names
 // it, and exits 1 when there is one, or when a client decoded no case or
-// refused no forbidden one (a run that checked nothing).
+// refused no forbidden one (a run that checked nothing). Then each client
+// revokes a key whose id holds "/", "?", "#" and a space: a line says
+// whether the client percent-encodes it as one path segment or sends it as
+// given, and whether url.PathEscape(id) first makes the path right
+// (.ci/consumers/run holds the docs to it).
 //
 //	harness CASES.json
 package main
@@ -16,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"reflect"
 	"slices"
@@ -39,7 +44,11 @@ type testCase struct {
 // replay answers every request with the case.
 type replay struct{ c testCase }
 
+// lastPath is the escaped path (and query) of the last request replayed.
+var lastPath string
+
 func (r replay) RoundTrip(req *http.Request) (*http.Response, error) {
+	lastPath = req.URL.RequestURI()
 	if req.Body != nil {
 		_ = req.Body.Close()
 	}
@@ -61,7 +70,7 @@ var bodies = map[string]string{
 // call calls the method of client named for the case's operation (its Go
 // name, lowercased, is op+suffix), with arguments made by reflection: the
 // generated names of parameters differ between spec versions, the calls do not.
-func call(client any, op, suffix string) ([]reflect.Value, error) {
+func call(client any, op, suffix, id string) ([]reflect.Value, error) {
 	v := reflect.ValueOf(client)
 	var m reflect.Value
 	for i := 0; i < v.NumMethod(); i++ {
@@ -82,7 +91,7 @@ func call(client any, op, suffix string) ([]reflect.Value, error) {
 		at := t.In(i)
 		switch {
 		case at.Kind() == reflect.String:
-			args = append(args, reflect.ValueOf("mid_123456").Convert(at))
+			args = append(args, reflect.ValueOf(id).Convert(at))
 		case at.Kind() == reflect.Pointer && at.Elem().Kind() == reflect.Struct:
 			p := reflect.New(at.Elem())
 			if err := json.Unmarshal([]byte(bodies[strings.ToLower(op)]), p.Interface()); err != nil {
@@ -93,7 +102,7 @@ func call(client any, op, suffix string) ([]reflect.Value, error) {
 			p := reflect.New(at).Elem()
 			for f := 0; f < p.NumField(); f++ {
 				if p.Field(f).Kind() == reflect.String {
-					p.Field(f).SetString("mid_123456")
+					p.Field(f).SetString(id)
 				}
 			}
 			args = append(args, p)
@@ -124,12 +133,12 @@ func (bearer) BearerAuth(context.Context, ogenapi.OperationName) (ogenapi.Bearer
 }
 
 // ogenDecode: the ogen client's call returns no error.
-func ogenDecode(c testCase) error {
+func ogenDecode(c testCase, id string) error {
 	client, err := ogenapi.NewClient("http://replay.invalid/v1", bearer{}, ogenapi.WithClient(&http.Client{Transport: replay{c}}))
 	if err != nil {
 		return err
 	}
-	out, err := call(client, c.Op, "")
+	out, err := call(client, c.Op, "", id)
 	if err != nil {
 		return err
 	}
@@ -139,12 +148,12 @@ func ogenDecode(c testCase) error {
 // oapiDecode: the oapi-codegen client's ...WithResponse returns no error,
 // and a body, when there is one, lands in one of its typed fields (it
 // leaves them all nil for a status or media type the spec does not declare).
-func oapiDecode(c testCase) error {
+func oapiDecode(c testCase, id string) error {
 	client, err := oapiclient.NewClientWithResponses("http://replay.invalid/v1", oapiclient.WithHTTPClient(&http.Client{Transport: replay{c}}))
 	if err != nil {
 		return err
 	}
-	out, err := call(client, c.Op, "WithResponse")
+	out, err := call(client, c.Op, "WithResponse", id)
 	if err != nil {
 		return err
 	}
@@ -177,13 +186,14 @@ func main() {
 	}
 	secrets := secretsOf(cases)
 	failed := 0
-	for _, gen := range []struct {
+	gens := []struct {
 		name   string
-		decode func(testCase) error
-	}{{"oapi-codegen", oapiDecode}, {"ogen", ogenDecode}} {
+		decode func(testCase, string) error
+	}{{"oapi-codegen", oapiDecode}, {"ogen", ogenDecode}}
+	for _, gen := range gens {
 		bad, decoded, refused := 0, 0, 0
 		for _, c := range cases {
-			err := gen.decode(c)
+			err := gen.decode(c, "mid_123456")
 			if slices.Contains(c.Reject, gen.name) {
 				if err == nil {
 					bad++
@@ -216,6 +226,34 @@ func main() {
 			fmt.Printf("%s: no case decoded or no forbidden answer refused: the run checked nothing\n", gen.name)
 		}
 		failed += bad
+	}
+
+	// A key id holding reserved characters, revoked through each client.
+	// Right: one path segment, however escaped, that unescapes to the id.
+	const pathID = "key/1?x=2#3 4"
+	right := func(path string) bool {
+		seg, ok := strings.CutPrefix(path, "/v1/api-keys/")
+		id, err := url.PathUnescape(seg)
+		return ok && !strings.ContainsAny(seg, "/?#") && err == nil && id == pathID
+	}
+	revoked := testCase{Name: "a revoke of a key whose id holds / ? # and a space", Op: "revokeApiKey", Status: http.StatusNoContent}
+	for _, gen := range gens {
+		sent := func(id string) string {
+			lastPath = ""
+			if err := gen.decode(revoked, id); err != nil {
+				return "(" + err.Error() + ")"
+			}
+			return lastPath
+		}
+		switch given := sent(pathID); {
+		case right(given):
+			fmt.Printf("path id: %s: encodes\n", gen.name)
+		case right(sent(url.PathEscape(pathID))):
+			fmt.Printf("path id: %s: sends it as given\n", gen.name)
+		default:
+			failed++
+			fmt.Printf("path id: %s: sent %s, and %s for the id escaped first; want /v1/api-keys/%s\n", gen.name, given, sent(url.PathEscape(pathID)), url.PathEscape(pathID))
+		}
 	}
 	if failed > 0 {
 		os.Exit(1)
