@@ -3,6 +3,7 @@ package apikeys_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flexcontract/flexfactor-apikeys/flexapi/flexapitest"
 	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
@@ -201,5 +203,39 @@ func TestReadmeExampleIsTheExample(t *testing.T) {
 	body = regexp.MustCompile(`(?m)^\t`).ReplaceAllString(body, "")
 	if shown == "" || !strings.Contains(body, shown) {
 		t.Errorf("the README's Go example is not the code of flexapi's Example:\nREADME:\n%s\n\nExample:\n%s", shown, body)
+	}
+}
+
+// TestOneVersion holds the spec's info.version, the newest release
+// CHANGELOG.md dates, the release docs/other-teams.md tells teams to pin and
+// the X-Spec-Version the double answers with to one version (flexapi's
+// TestVersionIsTheSpecs holds the client's Version to the spec's).
+func TestOneVersion(t *testing.T) {
+	want := spec.Version()
+	srv := flexapitest.NewServer()
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api-keys/mid_123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if got := resp.Header.Get(flexapitest.SpecVersionHeader); got != want {
+		t.Errorf("the double's %s is %q, openapi.yaml's info.version %q", flexapitest.SpecVersionHeader, got, want)
+	}
+	for _, c := range []struct{ file, what, pattern string }{
+		{"CHANGELOG.md", "newest dated release heading", `(?m)^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$`},
+		{"docs/other-teams.md", "pin", `\*\*pin (\d+\.\d+\.\d+)\*\*`},
+	} {
+		text, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := "missing"
+		if m := regexp.MustCompile(c.pattern).FindSubmatch(text); m != nil {
+			got = string(m[1])
+		}
+		if got != want {
+			t.Errorf("%s's %s is %s, openapi.yaml's info.version %s: give them one version", c.file, c.what, got, want)
+		}
 	}
 }
