@@ -14,7 +14,7 @@ import (
 
 // handWrittenBudget caps the package's hand-written non-test lines: the
 // generated code does the spec's work, and every line here serves a user.
-const handWrittenBudget = 2850
+const handWrittenBudget = 2790
 
 func TestHandWrittenLinesStayInBudget(t *testing.T) {
 	files, _ := filepath.Glob("*.go")

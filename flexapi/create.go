@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 	"github.com/flexcontract/flexfactor-apikeys/internal/redact"
-	"github.com/flexcontract/flexfactor-apikeys/internal/spec"
 )
 
 // NewAPIKeyType is the type of a key to create: secret, public or
@@ -50,25 +48,19 @@ type CreatedAPIKey = oapi.CreatedAPIKey
 
 // CreateAPIKey creates a key and returns it with its value.
 //
-// It is a POST that is not idempotent, and a duplicate key is worse than an
-// error: the request is sent again only when it cannot have reached the
-// server (the connection was never made), or after a 401, with a new token,
-// since a refused request created nothing. A reset, a timeout, a 429, a 5xx
-// are returned as they are; the caller that must know whether a key was made
-// lists the merchant and looks for the key's name.
-//
-// The merchant is checked as ListAPIKeys checks it (ErrInvalidMID), the name
-// and type as the create page states them (ErrInvalidKeyRequest). An answer
-// that says the key was not made, at any status (a non-2xx, or a 2xx whose
-// body has errors or success false), is an *APIError. A 2xx that is not a
-// complete key is a *DecodeError; when it holds part of a key, CreateAPIKey
-// returns that part too: without an id (ErrNoKeyID) the key cannot be
-// revoked, and the caller should report it. The value never reaches an error.
+// Not being idempotent, it is sent again only when the request cannot have
+// reached the server (a dial error), or after a 401 with a new token. The
+// merchant is checked as ListAPIKeys checks it (ErrInvalidMID), the request
+// against the spec's create schema (ErrInvalidKeyRequest). An answer that
+// says the key was not made, at any status, is an *APIError. A 2xx that is
+// not a complete key is a *DecodeError, returned with the part of the key
+// it holds: without an id (ErrNoKeyID) the key cannot be revoked by the
+// API. docs/client.md says what a caller does then.
 func (c *Client) CreateAPIKey(ctx context.Context, key NewAPIKey) (*CreatedAPIKey, error) {
 	if ctx == nil {
 		return nil, errNilContext
 	}
-	if err := validateNewKey(key); err != nil {
+	if err := validateNewKey(c.schemas.request, key); err != nil {
 		return nil, err
 	}
 	ctx, cancel := c.start(ctx, OpCreateAPIKey)
@@ -182,25 +174,16 @@ func failed(success *bool, errs json.RawMessage) bool {
 }
 
 // validateNewKey rejects, before any request, what the create page forbids:
-// the request body must match createApiKey's request schema in the embedded
-// spec (its name pattern and type enum, as the error says), and the name
-// must be neither blank nor hold control characters, which no server could
-// take as a name though the spec does not say so.
-func validateNewKey(key NewAPIKey) error {
+// a request that breaks s, createApiKey's request schema (its name pattern
+// and type enum), and a name that is blank or holds control characters,
+// which no server could take though the spec does not say so.
+func validateNewKey(s *openapi3.Schema, key NewAPIKey) error {
 	if err := validateSegment(ErrInvalidMID, key.MID); err != nil {
 		return err
 	}
-	s, err := createRequestSchema()
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidKeyRequest, err)
-	}
-	raw, err := json.Marshal(key)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidKeyRequest, err)
-	}
 	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidKeyRequest, err)
+	if raw, err := json.Marshal(key); err != nil || json.Unmarshal(raw, &v) != nil {
+		return fmt.Errorf("%w: not JSON", ErrInvalidKeyRequest)
 	}
 	if err := validate(s, v, -1); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidKeyRequest, err)
@@ -213,16 +196,3 @@ func validateNewKey(key NewAPIKey) error {
 	}
 	return nil
 }
-
-// createRequestSchema is the JSON schema of createApiKey's request body in
-// the embedded spec, loaded on first use.
-var createRequestSchema = sync.OnceValues(func() (*openapi3.Schema, error) {
-	doc, err := spec.Doc()
-	if err != nil {
-		return nil, err
-	}
-	if s := spec.RequestSchema(spec.Operation(doc, operationIDs[OpCreateAPIKey])); s != nil {
-		return s, nil
-	}
-	return nil, errors.New("openapi.yaml: createApiKey has no JSON request body")
-})

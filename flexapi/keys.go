@@ -11,14 +11,11 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// DecodeAPIKeyList decodes the body of a list answer, {"keys": [...]}, as
-// ListAPIKeys does: into the generated types, every key checked against
-// openapi.yaml's schema of a listed key (see docs/client.md for the rules a
-// client enforces and those it leaves to the contract suite). The first key
-// that fails fails the whole list, and decoding stops there. Its errors
-// name the key and the rule, never a value. The contract suite decodes the
-// listings it sees with it, so that the nightly run checks the decoder
-// users run.
+// DecodeAPIKeyList decodes the body of a list answer as ListAPIKeys does:
+// every key checked against the spec's schema (docs/client.md, "What the
+// client checks in an answer"), the first that fails failing the list, its
+// error naming the key and the rule, never a value. The contract suite
+// decodes what it sees with it, so that the nightly run checks this decoder.
 func DecodeAPIKeyList(body []byte) (*APIKeyList, error) {
 	s, err := schemas()
 	if err != nil {
@@ -27,19 +24,13 @@ func DecodeAPIKeyList(body []byte) (*APIKeyList, error) {
 	return decodeKeyList(s, body)
 }
 
-// decodeKeyList decodes a list answer one key at a time rather than by one
-// json.Unmarshal of the body: encoding/json allocates every element of an
-// array before anything can be checked, so a 9 MB body of empty objects,
-// {"keys": [{},{},...]}, would cost three million zero keys, over a
-// gigabyte. Checked one at a time, the first {} fails, and only valid keys
-// are kept, each taking more of the body than it takes of memory.
-//
-// Members of the answer other than the keys are decoded only when the spec
-// declares them (an undeclared one is skipped without being copied); the
-// answer is then checked against its schema with the keys left out, so
-// that its own rules ("keys" required, not null) are the spec's too.
-// Outside the keys, the rules are encoding/json's: the last "keys" wins,
-// nothing may follow the object.
+// decodeKeyList decodes a list answer one key at a time: one json.Unmarshal
+// would allocate every element before anything is checked, so that a 9 MB
+// body of {} keys would cost over a gigabyte. Here the first {} fails, and
+// only valid keys are kept. The other members are decoded only when the
+// spec declares them, and the answer is checked against its schema with the
+// keys left out, so that its own rules ("keys" required, not null) are the
+// spec's too.
 func decodeKeyList(s *answerSchemas, body []byte) (*APIKeyList, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, err := dec.Token(); err != nil {

@@ -10,25 +10,17 @@ import (
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
 )
 
-// ErrInvalidKeyID: the key id is empty, blank, "." or "..", has control
-// characters or is not UTF-8 (the rules of a mid, for the same reasons). No
-// request was sent.
+// ErrInvalidKeyID: the key id cannot be one path segment (the rules of a
+// mid). No request was sent.
 var ErrInvalidKeyID = errors.New("flexapi: invalid key id")
 
 // RevokeAPIKey revokes the key with the given id, as CreateAPIKey answered
 // it. A revoked key cannot be recovered.
 //
-// Success is a 2xx whose body, if any, does not say otherwise: the revoke
-// page's 200 with success true, or the errors page's 204. A failure at any
-// status (such as "key not found" or "no permission", with success false or
-// errors) is an *APIError.
-//
-// Retries: revoking is idempotent in effect (a key revoked twice stays
-// revoked, and no second key can appear), so revoke follows the list call's
-// rule: connection failures and 429, 502, 503 and 504 are tried again, and a
-// 401 once with a new token. An attempt that revoked the key without its
-// answer arriving makes the retry answer "key not found": a caller that must
-// know lists the merchant and looks for the key.
+// Success is a 2xx whose body, if any, does not say otherwise; a failure at
+// any status is an *APIError. Revoking twice leaves the key revoked, so it
+// is retried as ListAPIKeys is: a retry after an attempt whose answer was
+// lost may answer "key not found".
 func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 	if ctx == nil {
 		return errNilContext

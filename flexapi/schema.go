@@ -45,7 +45,8 @@ func relaxForAnswers(s *openapi3.Schema, seen map[*openapi3.Schema]bool) {
 	relax(s.AdditionalProperties.Schema)
 }
 
-// answerSchemas are the schemas of the answers the client decodes.
+// answerSchemas are the schemas of the answers the client decodes, and of
+// the create request it checks.
 type answerSchemas struct {
 	list     *openapi3.Schema // listApiKeys' 200, its key array left out
 	keyArray string           // the list's member that holds the keys
@@ -56,6 +57,7 @@ type answerSchemas struct {
 	bareListValid bool
 	created       map[int]*openapi3.Schema // createApiKey's 2xx answers, by status
 	token         *openapi3.Schema         // createToken's 200
+	request       *openapi3.Schema         // createApiKey's request, not relaxed
 }
 
 // schemas loads the answers' schemas once, on first use.
@@ -97,6 +99,11 @@ var schemas = sync.OnceValues(func() (*answerSchemas, error) {
 	}
 	if s.token = answer(operationIDs[OpTokenExchange], 200); s.token == nil || len(s.created) == 0 {
 		return nil, errors.New("openapi.yaml: createToken or createApiKey has no JSON 2xx answer")
+	}
+	if shared, err := spec.Doc(); err != nil {
+		return nil, err
+	} else if s.request = spec.RequestSchema(spec.Operation(shared, operationIDs[OpCreateAPIKey])); s.request == nil {
+		return nil, errors.New("openapi.yaml: createApiKey has no JSON request body")
 	}
 	return s, nil
 })
