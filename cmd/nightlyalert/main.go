@@ -1,9 +1,9 @@
 // Command nightlyalert tells a person about the contract nightly through
 // one GitHub issue labelled contract-drift. On a red, inconclusive or
-// drifted night it opens the issue with the report's first lines, the
-// reproduction of each failed check (its curl commands, with
-// $FLEXFACTOR_TOKEN for the token, and its ginkgo --focus line) and a link
-// to the run, or, when one is open already, comments on it and updates its
+// drifted night it opens the issue, titled with the first cause, with the
+// report's first lines, the reproduction of each failed check (the token
+// call from $FLEXFACTOR_APP_KEY and $FLEXFACTOR_APP_SECRET, its curl
+// commands and its ginkgo --focus line) and a link to the run, or, when one is open already, comments on it and updates its
 // title: never a second issue. On the next green night it comments and
 // closes it. A green night with no open issue does nothing.
 //

@@ -30,18 +30,23 @@ func TestEveryDiscrepancyOfTheSpecHasItsStableID(t *testing.T) {
 }
 
 func TestBuildLedger(t *testing.T) {
-	ds := []Discrepancy{{ID: "D1", Title: "Key type values"}, {ID: "D3", Title: "last_used"}, {ID: "D14", Title: "Revoke's status"}}
+	ds := []Discrepancy{{ID: "D1", Title: "Key type values"}, {ID: "D3", Title: "last_used"}, {ID: "D14", Title: "Revoke's status"},
+		{ID: "D15", Title: "Name rule"}}
 	o := Observed{ListingSeen: true, Keys: 2, Types: map[string]int{"secret": 1, "publishable": 1}, NullLastUsed: 1}
 	checks := []CheckResult{
 		{Name: "a", Labels: []string{"D1"}, Outcome: OutcomePassed},
 		{Name: "b", Labels: []string{"D1"}, Outcome: OutcomeRecorded},
 		{Name: "c", Labels: []string{"D3"}, Outcome: OutcomeFailed},
 		{Name: "d", Labels: []string{"D14"}, Outcome: OutcomeNotRun},
+		// A check whose answer broke openapi.yaml for another check's
+		// promise observed nothing of its own discrepancy.
+		{Name: "e", Labels: []string{"D15"}, Outcome: OutcomeNotJudged},
 	}
 	got := BuildLedger(ds, checks, o, "h")
 	want := []struct{ verdict, observed string }{
 		{LedgerConfirmed, "type values: publishable, secret"},
 		{LedgerContradicted, "1 of 2 keys with a null last_used"},
+		{LedgerNotObserved, "not observed"},
 		{LedgerNotObserved, "not observed"},
 	}
 	for i, w := range want {
