@@ -7,6 +7,7 @@ var (
 	WithKeys           = withKeys
 	WithMaxTokens      = withMaxTokens
 	AcceptedWithoutMID = acceptedWithoutMID
+	RouteOther         = routeOther
 )
 
 func (s *Server) PendingFaults(route Route) int { return s.pendingFaults(route) }

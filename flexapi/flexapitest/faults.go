@@ -25,10 +25,11 @@ const (
 	RouteCreate Route = "create"
 	// RouteRevoke is DELETE /v1/api-keys/{id}.
 	RouteRevoke Route = "revoke"
-	// RouteOther is every request that matches neither route (404, 405). It
-	// appears in the request log; faults cannot be injected on it.
-	RouteOther Route = "other"
 )
+
+// routeOther is every request that matches no operation (404, 405), as the
+// request log names it ("other"); faults cannot be injected on it.
+const routeOther Route = "other"
 
 // Fault is a way for a route to misbehave, built by one of this file's
 // constructors and given to Server.Inject. A fault applies to every request

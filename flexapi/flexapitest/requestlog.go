@@ -55,7 +55,7 @@ type requestLog struct {
 
 func newRequestLog(size int) *requestLog {
 	l := &requestLog{size: size, counts: map[Route]*atomic.Int64{}}
-	for _, route := range []Route{RouteToken, RouteList, RouteCreate, RouteRevoke, RouteOther} {
+	for _, route := range []Route{RouteToken, RouteList, RouteCreate, RouteRevoke, routeOther} {
 		l.counts[route] = new(atomic.Int64)
 	}
 	return l

@@ -151,7 +151,7 @@ func isClean(p string) bool {
 // methods the path allows when some pattern matches it with another
 // method, 404 otherwise; both with the list page's errors body.
 func (s *Server) other(w http.ResponseWriter, r *http.Request) {
-	ref := s.logRequest(RouteOther, r)
+	ref := s.logRequest(routeOther, r)
 	var allow []string
 	if isClean(r.URL.EscapedPath()) {
 		for _, m := range s.methods {
@@ -178,7 +178,7 @@ func (s *Server) other(w http.ResponseWriter, r *http.Request) {
 // paramError answers a path parameter the generated handler cannot bind
 // (never a value it was sent) with the errors page's ModelState 400.
 func (s *Server) paramError(w http.ResponseWriter, r *http.Request, err error) {
-	ref := s.logRequest(RouteOther, r)
+	ref := s.logRequest(routeOther, r)
 	field, msg := bodyField, "The request does not match the API's specification."
 	var pe *oapiserver.InvalidParamFormatError
 	if errors.As(err, &pe) {

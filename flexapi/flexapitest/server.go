@@ -209,10 +209,10 @@ func (s *Server) SetKeys(mid string, keys ...any) error {
 }
 
 // Inject adds faults to a route, after those already there. A request takes
-// the first fault of its route that applies to it. Faults on RouteOther are
+// the first fault of its route that applies to it. Faults on routeOther are
 // ignored.
 func (s *Server) Inject(route Route, faults ...Fault) {
-	if route == RouteOther {
+	if route == routeOther {
 		return
 	}
 	s.mu.Lock()
