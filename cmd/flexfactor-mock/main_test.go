@@ -456,7 +456,8 @@ func TestRunVersion(t *testing.T) {
 }
 
 // TestTheDocsHoldTheHelp: docs/double.md's flag table names every flag -h
-// lists, and holds -h's table of preferences word for word.
+// lists and every -break, and holds -h's table of preferences word for
+// word; .ci/arazzo runs every -break.
 func TestTheDocsHoldTheHelp(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "double.md"))
 	if err != nil {
@@ -479,6 +480,21 @@ func TestTheDocsHoldTheHelp(t *testing.T) {
 		name, _, _ = strings.Cut(name, " ")
 		if !strings.Contains(string(doc), "`-"+name+"`") {
 			t.Errorf("docs/double.md's flag table lacks -%s", name)
+		}
+	}
+	// Each -break is in the flag's row, and .ci/arazzo sees Respect fail on it.
+	_, row, _ := strings.Cut(string(doc), "| `-break` |")
+	row, _, _ = strings.Cut(row, "\n")
+	arazzo, err := os.ReadFile(filepath.Join("..", "..", ".ci", "arazzo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range breaks {
+		if !strings.Contains(row, "`"+b.name+"`") {
+			t.Errorf("docs/double.md's -break row lacks %s", b.name)
+		}
+		if !strings.Contains(string(arazzo), " "+b.name+":") {
+			t.Errorf(".ci/arazzo does not run Respect against -break %s", b.name)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	publicType := fs.String("public-type", "public", "how the listing names the type of a key created as public: `public` (the field table) or publishable (the page's example)")
 	revokeStatus := fs.Int("revoke-status", 200, "the status of a successful revoke: 200 with the revoke page's envelope, or 204 without a body (the errors page)")
 	maxKeys := fs.Int("max-keys-per-merchant", flexapitest.DefaultMaxKeysPerMerchant, "how many keys one merchant may hold; a create beyond it answers 409")
-	breakName := fs.String("break", "", "break the double on purpose, for self-tests of workflows run against it: `revoke-ignored` (revoke answers success, the key stays), listed-twice (every listed key twice), last-four (every last_four zzzz), last-used (every last_used set) or type (every listed type tokenization)")
+	breakName := fs.String("break", "", "break the double on purpose, for self-tests of workflows run against it: "+breakNames("(%s)"))
 	maxMerchants := fs.Int("max-merchants", flexapitest.DefaultMaxMerchants, "how many merchants may hold keys; a create beyond it answers 409")
 	prefer := fs.String("prefer", "", "answer every request as if it carried this `Prefer` header (code=503, delay=2s, unknown-type: see below); a request's own Prefer comes first")
 	showVersion := fs.Bool("version", false, "print the double's version and the spec version it implements, and exit")
@@ -87,21 +88,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		opts = append(opts, flexapitest.WithPrefer(*prefer))
 	}
 	var faults []flexapitest.Fault
-	switch *breakName {
-	case "":
-	case "revoke-ignored":
-		opts = append(opts, flexapitest.WithRevokeIgnored())
-	case "listed-twice":
-		faults = append(faults, flexapitest.ListedTwice())
-	case "last-four":
-		faults = append(faults, flexapitest.SetField("keys/*/last_four", "zzzz"))
-	case "last-used":
-		faults = append(faults, flexapitest.SetField("keys/*/last_used", "2026-01-01T00:00:00Z"))
-	case "type":
-		faults = append(faults, flexapitest.SetField("keys/*/type", "tokenization"))
-	default:
-		fmt.Fprintf(stderr, "flexfactor-mock: -break %q: want revoke-ignored, listed-twice, last-four, last-used or type\n", *breakName)
-		return 2
+	if *breakName != "" {
+		i := slices.IndexFunc(breaks, func(b brk) bool { return b.name == *breakName })
+		if i < 0 {
+			fmt.Fprintf(stderr, "flexfactor-mock: -break %q: want %s\n", *breakName, breakNames(""))
+			return 2
+		}
+		if b := breaks[i]; b.opt != nil {
+			opts = append(opts, b.opt)
+		} else {
+			faults = append(faults, b.fault)
+		}
 	}
 	dataDesc := "built in"
 	if *dataFile != "" {
@@ -162,6 +159,39 @@ func doubleVersion() string {
 		return info.Main.Version
 	}
 	return "(devel)"
+}
+
+// brk is one way -break breaks the double: an option, or else a fault of
+// the list call.
+type brk struct {
+	name, what string
+	opt        flexapitest.Option
+	fault      flexapitest.Fault
+}
+
+// breaks are -break's values, each a lifecycle rule broken on purpose:
+// -h lists them, docs/double.md's flag table and .ci/arazzo name each one
+// (TestTheDocsHoldTheHelp).
+var breaks = []brk{
+	{name: "revoke-ignored", what: "revoke answers success, the key stays", opt: flexapitest.WithRevokeIgnored()},
+	{name: "listed-twice", what: "every listed key twice", fault: flexapitest.ListedTwice()},
+	{name: "last-four", what: "every last_four zzzz", fault: flexapitest.SetField("keys/*/last_four", "zzzz")},
+	{name: "last-used", what: "every last_used set", fault: flexapitest.SetField("keys/*/last_used", "2026-01-01T00:00:00Z")},
+	{name: "type", what: "every listed type tokenization", fault: flexapitest.SetField("keys/*/type", "tokenization")},
+}
+
+// breakNames lists the breaks' names, each followed by what it breaks
+// when format (such as "(%s)") is given, the last after "or".
+func breakNames(format string) string {
+	var names []string
+	for _, b := range breaks {
+		n := b.name
+		if format != "" {
+			n += " " + fmt.Sprintf(format, b.what)
+		}
+		names = append(names, n)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // count is "1 key", "0 keys", "2 keys": the banner is read by people.
