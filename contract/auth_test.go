@@ -73,7 +73,7 @@ var _ = Describe("Authentication", Ordered, ContinueOnFailure, Label("auth", "li
 		})
 
 		It("answers 401 with the documented errors body to unknown credentials", Label("D9"), func(ctx SpecContext) {
-			ex, err := run.Wire.CreateToken(ctx, "contract-suite-unknown-app-"+randomHex(4), randomHex(16))
+			ex, err := run.Wire.createToken(ctx, "contract-suite-unknown-app-"+randomHex(4), randomHex(16))
 			must(err, "the token call with unknown credentials")
 			expectStatus(ex, 401)
 			expectValid(ex)

@@ -17,7 +17,7 @@ var _ = Describe("Server errors", Label("errors"), func() {
 		// observation of the target, and stays out of observations.json.
 		wire := NewWireClient(cfg.BaseURL, cfg.RequestTimeout, 1)
 		DeferCleanup(wire.Close)
-		wire.OnResponse(func(ex *Exchange) { run.Redactor.LearnBody(ex.Body) })
+		wire.onResponse = func(ex *Exchange) { run.Redactor.learnBody(ex.Body) }
 		ex, err := wire.ListAPIKeys(ctx, cfg.MID, Bearer(run.Token()))
 		must(err, "listing while the double fails")
 		expectStatus(ex, 500)

@@ -74,7 +74,7 @@ func expectStatus(ex *Exchange, want int) {
 	GinkgoHelper()
 	judge(ex)
 	if ex.Status != want {
-		Fail(fmt.Sprintf("%s; expected %d", ex.Summary(), want))
+		Fail(fmt.Sprintf("%s; expected %d", ex.summary(), want))
 	}
 }
 

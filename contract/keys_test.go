@@ -85,8 +85,8 @@ var _ = Describe("Each listed key", Label("live"), func() {
 		})),
 		Entry("type is a value openapi.yaml declares", Label("D1"), keyCheck(func(k map[string]any) string {
 			t, _ := k["type"].(string)
-			if !slices.Contains(run.Validator.EnumValues("APIKeyType"), t) {
-				return "type is not one of " + strings.Join(run.Validator.EnumValues("APIKeyType"), ", ")
+			if !slices.Contains(run.Validator.enumValues("APIKeyType"), t) {
+				return "type is not one of " + strings.Join(run.Validator.enumValues("APIKeyType"), ", ")
 			}
 			return ""
 		})),

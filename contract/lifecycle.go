@@ -149,7 +149,7 @@ func (r *suiteRun) StartLifecycle(ctx context.Context, now func() time.Time) *ke
 	lc := &keyLifecycle{RunID: newRunID(now())}
 	r.lifecycle = lc
 	lc.Start = now()
-	r.Wire.Reserve(len(createdTypes))
+	r.Wire.reserve(len(createdTypes))
 	for _, typ := range createdTypes {
 		k := &createdKey{Type: typ, Name: lifecycleKeyName(lc.RunID, typ)}
 		lc.Keys = append(lc.Keys, k)
@@ -189,7 +189,7 @@ func (r *suiteRun) recordCreated(k *createdKey, ex *Exchange) {
 		Errors  json.RawMessage `json:"errors"`
 	}
 	if err := json.Unmarshal(ex.Body, &body); err != nil {
-		k.CreateProblem = ex.Summary() + ": the body is not JSON"
+		k.CreateProblem = ex.summary() + ": the body is not JSON"
 		k.Uncertain = ex.Status < 400 || ex.Status >= 500
 		return
 	}
@@ -198,23 +198,23 @@ func (r *suiteRun) recordCreated(k *createdKey, ex *Exchange) {
 	}
 	if ex.Status >= 500 {
 		// A server or gateway error may come after the key was made.
-		k.CreateProblem, k.Uncertain = ex.Summary()+": the key may or may not have been created", true
+		k.CreateProblem, k.Uncertain = ex.summary()+": the key may or may not have been created", true
 		return
 	}
 	if ex.Status < 200 || ex.Status > 299 || (body.Success != nil && !*body.Success) || !emptyJSON(body.Errors) {
-		k.CreateProblem = ex.Summary() + ": the key was not created"
+		k.CreateProblem = ex.summary() + ": the key was not created"
 		return
 	}
 	k.Created = true
 	var problems []string
 	if body.Value == nil || *body.Value == "" {
-		problems = append(problems, ex.Summary()+": the answer has no value")
+		problems = append(problems, ex.summary()+": the answer has no value")
 	} else {
 		v := *body.Value
 		k.value = redact.NewKeyValue(v)
 	}
 	if body.ID == nil || *body.ID == "" {
-		problems = append(problems, ex.Summary()+": the answer has no id, so the key cannot be revoked")
+		problems = append(problems, ex.summary()+": the answer has no id, so the key cannot be revoked")
 	} else {
 		k.ID = *body.ID
 		// An id is no secret, and the hand-removal list must show it even
@@ -432,7 +432,7 @@ func (r *suiteRun) Revoke(ctx context.Context, k *createdKey) {
 		return
 	}
 	k.RevokeSent = true
-	ex, err := r.Wire.RevokeAPIKey(ctx, k.ID, Bearer(r.token))
+	ex, err := r.Wire.revokeAPIKey(ctx, k.ID, Bearer(r.token))
 	if err != nil {
 		k.RevokeProblem = "the revoke call failed: " + rootMessage(err)
 		return
@@ -445,7 +445,7 @@ func (r *suiteRun) Revoke(ctx context.Context, k *createdKey) {
 	}
 	_ = json.Unmarshal(ex.Body, &body)
 	if ex.Status < 200 || ex.Status > 299 || (body.Success != nil && !*body.Success) || !emptyJSON(body.Errors) {
-		k.RevokeProblem = ex.Summary() + ": the revoke call did not succeed"
+		k.RevokeProblem = ex.summary() + ": the revoke call did not succeed"
 		return
 	}
 	k.Revoked, k.RevokeProblem = true, ""
@@ -463,7 +463,7 @@ func (r *suiteRun) FinishLifecycle(ctx context.Context) {
 	for _, k := range lc.all() {
 		r.Revoke(ctx, k)
 	}
-	r.Wire.Release()
+	r.Wire.release()
 	lc.mu.Lock()
 	done := lc.afterRevokeSent
 	lc.afterRevokeSent = true
@@ -593,7 +593,7 @@ func (r *suiteRun) Sweep(ctx context.Context, leftovers map[string]string) []str
 			left = append(left, name+": the listing shows no id; remove it by hand")
 			continue
 		}
-		ex, err := r.Wire.RevokeAPIKey(ctx, id, Bearer(r.token))
+		ex, err := r.Wire.revokeAPIKey(ctx, id, Bearer(r.token))
 		if err != nil || ex.Status < 200 || ex.Status > 299 {
 			left = append(left, name+": the revoke call did not succeed")
 			continue

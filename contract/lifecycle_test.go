@@ -106,7 +106,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 			judge(ex)
 			if ex != nil {
 				for _, f := range run.Check(ex) {
-					problems = append(problems, ex.Summary()+": "+f.String())
+					problems = append(problems, ex.summary()+": "+f.String())
 				}
 			}
 			if k.CreateProblem != "" {
@@ -229,7 +229,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 		// Its promise is the revokes': the listing's body is the listing
 		// check's.
 		if lc.AfterRevoke.Status != 200 {
-			problems = append(problems, "the listing after the revokes answered "+lc.AfterRevoke.Summary()+", so no revoke is confirmed")
+			problems = append(problems, "the listing after the revokes answered "+lc.AfterRevoke.summary()+", so no revoke is confirmed")
 		}
 		if len(problems) > 0 {
 			Fail(strings.Join(problems, "\n"))

@@ -15,7 +15,7 @@ const listingCheck = "Listing a merchant's keys › answers 200 to a GET without
 var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 	It("answers 200 to a GET without a body, with a response that matches openapi.yaml", func(ctx SpecContext) {
 		ex := listing(ctx)
-		entry("listing", ex.Summary())
+		entry("listing", ex.summary())
 		if ex.Request.ContentLength != 0 {
 			Fail("the listing request carried a body; the page says the call needs none")
 		}
@@ -34,8 +34,8 @@ var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 		if ex.Request.Header.Get("Accept") != "application/json" {
 			Fail("the listing request did not send the page's accept: application/json")
 		}
-		if ex.MediaType() != "application/json" {
-			Fail(ex.Summary() + "; expected application/json")
+		if ex.mediaType() != "application/json" {
+			Fail(ex.summary() + "; expected application/json")
 		}
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 
@@ -57,11 +57,11 @@ var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 		// Pointers and counts only: the keys a broken server lists here
 		// are real keys, and their values must not reach a report.
 		keys, err := decodeKeys(ex.Body)
-		must(err, ex.Summary())
+		must(err, ex.summary())
 		run.Observer.RecordJudged(report.OpListAPIKeys+" of the merchant without keys: keys listed", fmt.Sprint(len(keys)))
 		if len(keys) > 0 {
 			Fail(fmt.Sprintf("%s: /keys holds %d keys for %s, which names a merchant without keys; expected an empty array",
-				ex.Summary(), len(keys), EnvEmptyMID))
+				ex.summary(), len(keys), EnvEmptyMID))
 		}
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 

@@ -19,7 +19,7 @@ import (
 // A negativeProbe is a request openapi.yaml says the target must refuse: a create
 // or revoke without a token, or with a body or an id the spec does not
 // allow. Each is checked invalid against the spec before it is sent
-// (Validator.RequestProblem), so that a probe never sends a request the
+// (Validator.requestProblem), so that a probe never sends a request the
 // spec allows; the one exception says so (WellFormed).
 type negativeProbe struct {
 	// Key names the probe in the suite's table.
@@ -166,7 +166,7 @@ func (r *suiteRun) sendProbes(ctx context.Context, probes []negativeProbe) []*pr
 		res := &probeOutcome{Probe: p}
 		out = append(out, res)
 		answered := "probe " + p.Key + ": answered"
-		if problem := r.Validator.RequestProblem(ctx, r.Wire.base, p); problem != "" {
+		if problem := r.Validator.requestProblem(ctx, r.Wire.base, p); problem != "" {
 			res.NotSent = problem
 			r.Observer.RecordJudged(answered, "not sent: openapi.yaml allows the request")
 			continue
@@ -176,15 +176,15 @@ func (r *suiteRun) sendProbes(ctx context.Context, probes []negativeProbe) []*pr
 			auth = Bearer(r.token)
 		}
 		if p.Creates {
-			r.Wire.Reserve(1)
+			r.Wire.reserve(1)
 		}
-		ex, err := r.Wire.Send(ctx, p.Operation, p.Method, p.Path, p.Body, auth)
+		ex, err := r.Wire.sendProbe(ctx, p.Operation, p.Method, p.Path, p.Body, auth)
 		res.Exchange = ex
 		if err != nil {
 			r.Observer.RecordJudged(answered, "no answer")
 			res.Problem = "the request failed: " + rootMessage(err)
 			if p.Creates {
-				r.Wire.Unreserve(1)
+				r.Wire.unreserve(1)
 				if !errors.Is(err, errBudgetExceeded) {
 					res.Stray = r.stray(p, nil)
 				}
@@ -195,12 +195,12 @@ func (r *suiteRun) sendProbes(ctx context.Context, probes []negativeProbe) []*pr
 		res.Problem = r.judgeProbe(p, ex)
 		if p.Creates {
 			if refused(ex) {
-				r.Wire.Unreserve(1)
+				r.Wire.unreserve(1)
 				continue
 			}
 			res.Stray = r.stray(p, ex)
 			if res.Stray.ID == "" {
-				r.Wire.Unreserve(1)
+				r.Wire.unreserve(1)
 			}
 			r.Revoke(ctx, res.Stray)
 		}
@@ -241,9 +241,9 @@ func (r *suiteRun) judgeProbe(p negativeProbe, ex *Exchange) string {
 	var problems []string
 	switch {
 	case p.Want != 0 && ex.Status != p.Want:
-		problems = append(problems, fmt.Sprintf("%s; openapi.yaml documents %d for %s", ex.Summary(), p.Want, p.Key))
+		problems = append(problems, fmt.Sprintf("%s; openapi.yaml documents %d for %s", ex.summary(), p.Want, p.Key))
 	case p.Want == 0 && succeeded(ex):
-		problems = append(problems, ex.Summary()+": the target answered success to "+p.Key)
+		problems = append(problems, ex.summary()+": the target answered success to "+p.Key)
 	}
 	// Recorded for the observations; the body is judged with every other
 	// refusal's, once for a fault they share.
@@ -262,12 +262,12 @@ func succeeded(ex *Exchange) bool {
 	return ex.Status >= 200 && ex.Status <= 299 && (body.Success == nil || *body.Success) && emptyJSON(body.Errors)
 }
 
-// RequestProblem checks p's request against openapi.yaml, as it would be
+// requestProblem checks p's request against openapi.yaml, as it would be
 // sent to base, and says why it must not be sent: "" when the spec finds it
 // invalid (the probe's point) or when it is WellFormed and the spec finds
 // it valid. The token is checked present, not valid: a request without
 // one is invalid by the operation's security.
-func (v *Validator) RequestProblem(ctx context.Context, base string, p negativeProbe) string {
+func (v *Validator) requestProblem(ctx context.Context, base string, p negativeProbe) string {
 	if p.Method == "" || p.Path == "" {
 		return "the probe's request cannot be built from openapi.yaml's path"
 	}

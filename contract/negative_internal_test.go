@@ -31,7 +31,7 @@ func TestEveryProbeIsInvalidAgainstTheSpec(t *testing.T) {
 		t.Fatalf("%d probes, NegativeRequests says %d", len(probes), negativeRequests)
 	}
 	for _, p := range probes {
-		if problem := v.RequestProblem(ctx, base, p); problem != "" {
+		if problem := v.requestProblem(ctx, base, p); problem != "" {
 			t.Errorf("%s: %s", p.Key, problem)
 		}
 	}
@@ -47,7 +47,7 @@ func TestEveryProbeIsInvalidAgainstTheSpec(t *testing.T) {
 		if p.WellFormed {
 			fixed.Token, fixed.WellFormed = false, true
 		}
-		problem := v.RequestProblem(ctx, base, fixed)
+		problem := v.requestProblem(ctx, base, fixed)
 		if !strings.Contains(problem, "the probe is out of date with the spec") {
 			t.Errorf("%s made valid: the check says %q", p.Key, problem)
 		}
@@ -136,7 +136,7 @@ func TestProbesSendTheGeneratedBuildersRequestLines(t *testing.T) {
 	}
 	p := probesOf(runID, "m")[0]
 	p.Method, p.Path = builtPath(nil, errors.New("no path"))
-	if got := v.RequestProblem(context.Background(), base, p); !strings.Contains(got, "cannot be built") {
+	if got := v.requestProblem(context.Background(), base, p); !strings.Contains(got, "cannot be built") {
 		t.Errorf("a probe without a request line: RequestProblem says %q", got)
 	}
 }

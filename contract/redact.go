@@ -52,9 +52,9 @@ func (r *Redactor) Redact(s string) string {
 	return r.Redactor.Redact(s)
 }
 
-// AddURL registers the secrets a URL may carry: its userinfo (user and
+// addURL registers the secrets a URL may carry: its userinfo (user and
 // password) and every query value.
-func (r *Redactor) AddURL(raw string) {
+func (r *Redactor) addURL(raw string) {
 	r.Add(urlSecrets(raw)...)
 }
 
@@ -95,11 +95,11 @@ func urlSecrets(raw string) []string {
 	return out
 }
 
-// LearnBody registers every value in a response body that may be a key or
+// learnBody registers every value in a response body that may be a key or
 // a credential: the string value of any member named like a key value
 // (value, key, secret, token, access_token, ...: redact.IsSecretField), and every string KeySecurityProblems flags in a "keys" array. A
 // body that is not JSON teaches nothing: it is never printed.
-func (r *Redactor) LearnBody(body []byte) {
+func (r *Redactor) learnBody(body []byte) {
 	v, err := DecodeJSON(body)
 	if err != nil {
 		return

@@ -58,14 +58,14 @@ func TestALongerSecretHoldingAShorterOneIsHiddenWhole(t *testing.T) {
 
 func TestTheUserOfABaseURLIsASecretOnItsOwn(t *testing.T) {
 	red := NewRedactor()
-	red.AddURL("https://CANARYuser01:CANARYpass01@host.test/v1")
+	red.addURL("https://CANARYuser01:CANARYpass01@host.test/v1")
 	hides(t, red, "AddURL", "CANARYuser01")
 }
 
 func TestACreateAnswersValueIsLearnt(t *testing.T) {
 	body := []byte(`{"id":"key_1","mid":"m","name":"n","type":"secret","value":"CANARYcreated001","scopes":[],"created_at":"2026-01-01T00:00:00Z","errors":[]}`)
 	red := NewRedactor()
-	red.LearnBody(body)
+	red.learnBody(body)
 	hides(t, red, "LearnBody of a create answer", "CANARYcreated001")
 
 	// The lifecycle registers it too, whoever else did.

@@ -7,7 +7,7 @@ import (
 
 func TestRedactorHidesKnownAndSecretShapedValues(t *testing.T) {
 	r := NewRedactor("tok_0123456789", "abc") // "abc" is too short to redact
-	r.AddURL("https://user:pa55word-x@host.test/v1?api_key=qk_CANARY_123456&x=1")
+	r.addURL("https://user:pa55word-x@host.test/v1?api_key=qk_CANARY_123456&x=1")
 	tests := []struct{ in, mustHide string }{
 		{"bearer tok_0123456789 sent", "tok_0123456789"},
 		{`{"t":"tok_0123456789"}`, "tok_0123456789"},
@@ -39,7 +39,7 @@ func TestRedactorKnowsEscapedForms(t *testing.T) {
 
 func TestRedactorLearnsKeyValuesFromBodies(t *testing.T) {
 	r := NewRedactor()
-	r.LearnBody([]byte(`{"keys":[{"name":"n","type":"secret","last_four":"7dc0",` +
+	r.learnBody([]byte(`{"keys":[{"name":"n","type":"secret","last_four":"7dc0",` +
 		`"value":"CANARYvalue0001","nested":{"blob":"XCANARYSUFFIXLONG7dc0"}}],` +
 		`"accessToken":"CANARYaccess001","refresh_token":"CANARYrefresh01"}`))
 	for _, v := range []string{"CANARYvalue0001", "XCANARYSUFFIXLONG7dc0", "CANARYaccess001", "CANARYrefresh01"} {
@@ -50,7 +50,7 @@ func TestRedactorLearnsKeyValuesFromBodies(t *testing.T) {
 	if got := r.Redact("name n type secret"); got != "name n type secret" {
 		t.Errorf("ordinary fields were learnt: %q", got)
 	}
-	r.LearnBody([]byte("<html>not json</html>")) // teaches nothing, and does not panic
+	r.learnBody([]byte("<html>not json</html>")) // teaches nothing, and does not panic
 }
 
 func TestURLSecretsOfAnUnparsableURL(t *testing.T) {

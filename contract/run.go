@@ -51,10 +51,10 @@ func newRun(cfg config) (*suiteRun, error) {
 		Observer:  NewObserver(),
 		Redactor:  NewRedactor(cfg.Secrets()...),
 	}
-	r.Wire.OnResponse(func(ex *Exchange) {
-		r.Redactor.LearnBody(ex.Body)
+	r.Wire.onResponse = func(ex *Exchange) {
+		r.Redactor.learnBody(ex.Body)
 		r.Observer.RecordResponse(ex)
-	})
+	}
 	return r, nil
 }
 
@@ -122,7 +122,7 @@ func (r *suiteRun) Authenticate(ctx context.Context) error {
 		r.token = r.Config.Token
 		return nil
 	}
-	ex, err := r.Wire.CreateToken(ctx, r.Config.AppKey, r.Config.AppSecret)
+	ex, err := r.Wire.createToken(ctx, r.Config.AppKey, r.Config.AppSecret)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (r *suiteRun) Check(ex *Exchange) []Failure {
 	failures := r.Validator.Validate(context.Background(), ex)
 	r.checked[ex] = failures
 	r.Observer.RecordMatch(ex, failures)
-	r.Observer.RecordMediaType(ex.MediaType())
+	r.Observer.RecordMediaType(ex.mediaType())
 	if schema := r.Validator.ResponseSchema(ex.Operation, ex.Status); schema != nil {
 		if v, err := DecodeJSON(ex.Body); err == nil {
 			r.Observer.RecordUndocumented(ex.Operation, ex.Status, UndocumentedFields(schema, v))
@@ -221,11 +221,11 @@ func (r *suiteRun) ReportData() report.ReportData {
 	return report.ReportData{
 		Target:      r.Config.String(),
 		Host:        r.Config.Host(),
-		SpecVersion: r.Validator.SpecVersion(),
+		SpecVersion: r.Validator.specVersion(),
 		Strict:      r.Config.Strict,
-		Stats:       r.Wire.Stats(),
+		Stats:       r.Wire.stats(),
 		Observed:    r.Observer.Snapshot(),
-		SpecTypes:   r.Validator.EnumValues("APIKeyType"),
+		SpecTypes:   r.Validator.enumValues("APIKeyType"),
 		TableTypes:  specFacts.table,
 		Notes:       r.Config.Notes,
 	}

@@ -45,7 +45,7 @@ var _ = BeforeSuite(func(sctx SpecContext) {
 	must(err, "preparing the run")
 	DeferCleanup(run.Wire.Close)
 	entry("target", cfg.String())
-	entry("spec version", run.Validator.SpecVersion())
+	entry("spec version", run.Validator.specVersion())
 	// The token and the shared listing, once, before any spec: a broken
 	// target is said here, once, and its specs are then not run.
 	if broken := run.Preflight(ctx); broken != nil {

@@ -75,8 +75,8 @@ func NewValidator(base string) (*Validator, error) {
 	return &Validator{doc: doc, router: router}, nil
 }
 
-// SpecVersion is info.version of openapi.yaml.
-func (v *Validator) SpecVersion() string { return v.doc.Info.Version }
+// specVersion is info.version of openapi.yaml.
+func (v *Validator) specVersion() string { return v.doc.Info.Version }
 
 // Validate checks ex against the operation its request routes to: the
 // status must be documented, the media type declared for it, and the body
@@ -98,7 +98,7 @@ func (v *Validator) Validate(ctx context.Context, ex *Exchange) []Failure {
 		response = op.Responses.Default()
 	}
 	if content := response.Value.Content; len(content) > 0 {
-		mediaType := ex.MediaType()
+		mediaType := ex.mediaType()
 		if content.Get(mediaType) == nil {
 			return []Failure{{Where: whereContentType, Reason: fmt.Sprintf(
 				"media type %s is not documented for %s %d (documented: %s)",
@@ -136,8 +136,8 @@ func (v *Validator) ResponseSchema(operationID string, status int) *openapi3.Sch
 	return spec.ResponseSchema(spec.Operation(v.doc, operationID), status)
 }
 
-// EnumValues is the enum of the named component schema, e.g. APIKeyType.
-func (v *Validator) EnumValues(component string) []string {
+// enumValues is the enum of the named component schema, e.g. APIKeyType.
+func (v *Validator) enumValues(component string) []string {
 	ref, ok := v.doc.Components.Schemas[component]
 	if !ok || ref.Value == nil {
 		return nil
@@ -311,9 +311,9 @@ type Exchange struct {
 	RequestBody []byte
 }
 
-// MediaType is the response's media type without parameters, lower case,
+// mediaType is the response's media type without parameters, lower case,
 // or "" when Content-Type is missing or unparsable.
-func (ex *Exchange) MediaType() string {
+func (ex *Exchange) mediaType() string {
 	mt, _, err := mime.ParseMediaType(ex.Header.Get("Content-Type"))
 	if err != nil {
 		return ""
@@ -324,7 +324,7 @@ func (ex *Exchange) MediaType() string {
 // answer is "200 application/json": the status and the media type, as
 // observations record them.
 func (ex *Exchange) answer() string {
-	return strconv.Itoa(ex.Status) + " " + printableMediaType(ex.MediaType())
+	return strconv.Itoa(ex.Status) + " " + printableMediaType(ex.mediaType())
 }
 
 // GomegaString keeps Gomega from printing the request's Authorization
@@ -333,16 +333,16 @@ func (ex *Exchange) GomegaString() string {
 	if ex == nil {
 		return "<no exchange>"
 	}
-	return ex.Summary()
+	return ex.summary()
 }
 
-// Summary is "GET /v1/api-keys/mid_123456 -> 200 application/json, 312 bytes".
-func (ex *Exchange) Summary() string {
-	return ex.Call() + " " + printableMediaType(ex.MediaType()) + ", " + strconv.Itoa(len(ex.Body)) + " bytes"
+// summary is "GET /v1/api-keys/mid_123456 -> 200 application/json, 312 bytes".
+func (ex *Exchange) summary() string {
+	return ex.call() + " " + printableMediaType(ex.mediaType()) + ", " + strconv.Itoa(len(ex.Body)) + " bytes"
 }
 
-// Call is "GET /v1/api-keys/mid_123456 -> 200".
-func (ex *Exchange) Call() string {
+// call is "GET /v1/api-keys/mid_123456 -> 200".
+func (ex *Exchange) call() string {
 	path := ""
 	if ex.Request != nil && ex.Request.URL != nil {
 		path = ex.Request.Method + " " + (&url.URL{Path: ex.Request.URL.Path, RawPath: ex.Request.URL.RawPath}).EscapedPath() + " -> "
@@ -363,7 +363,7 @@ func failuresByCall(exs []*Exchange, check func(*Exchange) []Failure) []string {
 			if _, seen := calls[k]; !seen {
 				order = append(order, k)
 			}
-			if c := ex.Call(); !slices.Contains(calls[k], c) {
+			if c := ex.call(); !slices.Contains(calls[k], c) {
 				calls[k] = append(calls[k], c)
 			}
 		}

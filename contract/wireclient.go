@@ -44,7 +44,9 @@ type WireClient struct {
 	http   *http.Client
 	budget int
 
-	// onResponse, when set, sees every response before anyone else.
+	// onResponse, when set, sees every response before anyone else, before
+	// it is returned: the run's redactor learns the values in each body
+	// there. Set it before sending anything.
 	onResponse func(*Exchange)
 
 	mu   sync.Mutex
@@ -87,17 +89,12 @@ func NewWireClient(base string, timeout time.Duration, budget int) *WireClient {
 	}
 }
 
-// Stats returns the counts so far.
-func (c *WireClient) Stats() report.Requests {
+// stats returns the counts so far.
+func (c *WireClient) stats() report.Requests {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return report.Requests{Sent: c.sent, Budget: c.budget, Refused: c.refused, Retries: c.retries, TransportErrors: c.failures}
 }
-
-// OnResponse registers f to see every response the client receives, before
-// it is returned: the run's redactor learns the values in each body there.
-// Call it before sending anything.
-func (c *WireClient) OnResponse(f func(*Exchange)) { c.onResponse = f }
 
 // Close releases idle connections.
 func (c *WireClient) Close() { c.http.CloseIdleConnections() }
@@ -125,9 +122,9 @@ func (c *WireClient) ListAPIKeys(ctx context.Context, mid string, auth Auth) (*E
 	return c.do(c.prepare(ctx, req, auth), report.OpListAPIKeys)
 }
 
-// CreateToken sends createToken with the app's credentials, built by the
+// createToken sends createToken with the app's credentials, built by the
 // generated request builder from the spec's path and request schema.
-func (c *WireClient) CreateToken(ctx context.Context, appKey, appSecret string) (*Exchange, error) {
+func (c *WireClient) createToken(ctx context.Context, appKey, appSecret string) (*Exchange, error) {
 	body, err := json.Marshal(oapi.TokenRequest{AppKey: appKey, AppSecret: appSecret})
 	if err != nil {
 		return nil, fmt.Errorf("contract: token request: %w", err)

@@ -35,9 +35,9 @@ func (c *WireClient) CreateAPIKey(ctx context.Context, mid, name, typ string, au
 	return ex, err
 }
 
-// RevokeAPIKey sends revokeApiKey for the key id, with no body, built by
+// revokeAPIKey sends revokeApiKey for the key id, with no body, built by
 // the generated request builder.
-func (c *WireClient) RevokeAPIKey(ctx context.Context, id string, auth Auth) (*Exchange, error) {
+func (c *WireClient) revokeAPIKey(ctx context.Context, id string, auth Auth) (*Exchange, error) {
 	req, err := oapi.NewRevokeAPIKeyRequest(c.server(), id)
 	if err != nil {
 		return nil, fmt.Errorf("contract: revoke request: %w", err)
@@ -45,26 +45,26 @@ func (c *WireClient) RevokeAPIKey(ctx context.Context, id string, auth Auth) (*E
 	return c.do(c.prepare(ctx, req, auth), report.OpRevokeAPIKey)
 }
 
-// Reserve keeps n requests of the budget for revokes: no other request may
+// reserve keeps n requests of the budget for revokes: no other request may
 // use them. A run reserves the revokes of the keys it is about to create,
 // so that using up the budget can never leave a key behind.
-func (c *WireClient) Reserve(n int) {
+func (c *WireClient) reserve(n int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.reserved += n
 }
 
-// Release gives back the reserved requests no revoke used.
-func (c *WireClient) Release() {
+// release gives back the reserved requests no revoke used.
+func (c *WireClient) release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.reserved = 0
 }
 
-// Send sends method {base}{path} for operation op with body as JSON (nil
+// sendProbe sends method {base}{path} for operation op with body as JSON (nil
 // for none) and the given Authorization: the probes' requests. The
 // exchange keeps the body sent, for the reproduction of a failure.
-func (c *WireClient) Send(ctx context.Context, op, method, path string, body []byte, auth Auth) (*Exchange, error) {
+func (c *WireClient) sendProbe(ctx context.Context, op, method, path string, body []byte, auth Auth) (*Exchange, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -89,9 +89,9 @@ func (c *WireClient) Send(ctx context.Context, op, method, path string, body []b
 	return ex, err
 }
 
-// Unreserve gives back n of the reserved requests, when what they were
+// unreserve gives back n of the reserved requests, when what they were
 // kept for (a revoke) is not needed.
-func (c *WireClient) Unreserve(n int) {
+func (c *WireClient) unreserve(n int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.reserved = max(c.reserved-n, 0)
