@@ -27,37 +27,40 @@ func isRFC3339(v any) bool {
 // keyCheck returns the problem of one raw key object, or "".
 type keyCheck func(key map[string]any) string
 
+// keyProblems is the failure of a per-key check, or "": each problem
+// once, in the first line when there is only one, with how many keys have
+// it and the first three of them.
+func keyProblems(keys []map[string]any, check keyCheck) string {
+	var problems []string
+	where := map[string][]string{}
+	for i, k := range keys {
+		if p := check(k); p != "" {
+			if where[p] == nil {
+				problems = append(problems, p)
+			}
+			where[p] = append(where[p], fmt.Sprintf("/keys/%d", i))
+		}
+	}
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		w := where[p]
+		shown := strings.Join(w[:min(len(w), 3)], ", ")
+		if len(w) > 3 {
+			shown += fmt.Sprintf(" and %d more", len(w)-3)
+		}
+		lines[i] = fmt.Sprintf("%s in %d of %d listed keys (%s)", p, len(w), len(keys), shown)
+	}
+	if len(lines) > 1 {
+		return "the listed keys break the page's promise:\n  " + strings.Join(lines, "\n  ")
+	}
+	return strings.Join(lines, "")
+}
+
 var _ = Describe("Each listed key", Label("live"), func() {
 	DescribeTable("keeps the page's promise about its fields",
 		func(ctx SpecContext, check keyCheck) {
-			keys := listedKeys(ctx)
-			// Each problem once, in the first line when there is one, with
-			// how many keys have it and the first few of them.
-			var problems []string
-			where := map[string][]string{}
-			for i, k := range keys {
-				if p := check(k); p != "" {
-					if where[p] == nil {
-						problems = append(problems, p)
-					}
-					where[p] = append(where[p], fmt.Sprintf("/keys/%d", i))
-				}
-			}
-			lines := make([]string, len(problems))
-			for i, p := range problems {
-				w := where[p]
-				shown := strings.Join(w[:min(len(w), 3)], ", ")
-				if len(w) > 3 {
-					shown += fmt.Sprintf(" and %d more", len(w)-3)
-				}
-				lines[i] = fmt.Sprintf("%s in %d of %d listed keys (%s)", p, len(w), len(keys), shown)
-			}
-			switch len(lines) {
-			case 0:
-			case 1:
-				Fail(lines[0])
-			default:
-				Fail("the listed keys break the page's promise:\n  " + strings.Join(lines, "\n  "))
+			if msg := keyProblems(listedKeys(ctx), check); msg != "" {
+				Fail(msg)
 			}
 		},
 		Entry("created_at is an RFC 3339 date-time", Label("D7"), keyCheck(func(k map[string]any) string {
