@@ -10,7 +10,7 @@ CONTRACT_REPORTS ?= reports
 # (go test -c ./contract), which the nightly workflow's test reuses.
 CONTRACT_SUITE ?= ./contract
 
-.PHONY: help need-go need-node all generate check-generated lint test contract mock bench bench-double fuzz breaking interop consumers arazzo docs
+.PHONY: help need-go need-node all generate check-generated lint test contract mock bench bench-double fuzz breaking interop consumers arazzo docs release-check
 
 # A bare `make` lists the targets: `make test` takes minutes and the network
 # on a fresh clone, not something to start by accident.
@@ -50,7 +50,7 @@ lint: need-go need-node
 	bash .ci/spec lint
 
 ## test: everything CI checks
-test: need-go need-node check-generated lint breaking interop consumers arazzo
+test: need-go need-node check-generated lint breaking interop consumers arazzo release-check
 	@# The go.mod files of the whole module graph, which the build alone does
 	@# not fetch and the offline go mod tidy of a service importing flexapi
 	@# reads (TestAServiceGoModNamesNoTool).
@@ -60,6 +60,23 @@ test: need-go need-node check-generated lint breaking interop consumers arazzo
 	@# dependency of flexapi), which ./... does not reach.
 	$(GO) -C flexapi/examples/otelhttp vet ./...
 	$(GO) -C flexapi/examples/otelhttp test -race -count=1 ./...
+
+## release-check: goreleaser's snapshot of the double and its OCI image, each smoke-run on loopback
+release-check: need-go
+	@# goreleaser (pinned in .ci/release/go.mod) builds the snapshot into dist/,
+	@# ociimage assembles the image from its Linux binaries, and the test in
+	@# .ci/release checks the checksums and runs the archive's binary and the
+	@# image's. Only linux/amd64 unless RELEASE_ALL=1: `goreleaser release` has
+	@# no single-target mode, and each other target compiles the double's
+	@# dependencies anew, minutes on a cold 2-core CI; the release workflow
+	@# builds all six from the same .goreleaser.yaml.
+	@cfg=$$(mktemp --suffix=.yaml); trap 'rm -f "$$cfg"' EXIT; \
+	if [[ -n "$${RELEASE_ALL:-}" ]]; then cp .goreleaser.yaml "$$cfg"; \
+	else sed -e 's/^\(    goos:\).*/\1 [linux]/' -e 's/^\(    goarch:\).*/\1 [amd64]/' .goreleaser.yaml >"$$cfg"; fi; \
+	set -x; $(GO) tool -modfile=.ci/release/go.mod goreleaser release --snapshot --clean --config "$$cfg"
+	$(GO) -C .ci/release vet ./...
+	$(GO) -C .ci/release run ./ociimage -dist $(abspath dist) -dockerfile Dockerfile -o $(abspath dist/image)
+	$(GO) -C .ci/release test -count=1 .
 
 ## contract: the contract run (against the embedded double without credentials)
 contract: need-go
