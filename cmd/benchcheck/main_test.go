@@ -42,10 +42,13 @@ func check(t *testing.T, in string) (bool, string) {
 
 func TestGoalsMet(t *testing.T) {
 	ok, out := run(t, "12000")
-	if !ok || !strings.Contains(out, "| 1 | 1200 | 1000 | 1.200 | <= 1.25 met | 600 | 2.000 | 10 | 9 | 12 | 10 |") || !strings.Contains(out, "cpu: Test CPU") {
+	if !ok || !strings.Contains(out, "| 1 | 1200 | 1000 | 1.200 | 600 | 2.000 | 10 | 9 | 12 | 10 |") || !strings.Contains(out, "cpu: Test CPU") ||
+		!strings.Contains(out, "| 1 keys: client time <= 1.25x the do-it-yourself path's (median of per-run ratios) | 1.200x | met |") ||
+		!strings.Contains(out, "| linear: allocs/op of one more key at 100-10000 keys <= 1.25x at 1-100 | 1.010x | met |") ||
+		!strings.HasSuffix(out, "benchcheck: every goal met\n") {
 		t.Errorf("ok=%t:\n%s", ok, out)
 	}
-	if !strings.Contains(out, "| 100 | 12000 | 10000 | 1.200 | <= 1.25 met | - | - |") {
+	if !strings.Contains(out, "| 100 | 12000 | 10000 | 1.200 | - | - |") {
 		t.Errorf("a size without ogen figures:\n%s", out)
 	}
 	if !strings.Contains(out, "| 10000 | 50000000 | 16000000 | 3.40 |") {
@@ -55,7 +58,8 @@ func TestGoalsMet(t *testing.T) {
 
 func TestSlowerThanTheGoalFails(t *testing.T) {
 	ok, out := run(t, "13000") // 1.3x the do-it-yourself path at 100 keys
-	if ok || !strings.Contains(out, "| 100 | 13000 | 10000 | 1.300 | <= 1.25 MISSED |") {
+	if ok || !strings.Contains(out, "| 100 keys: client time <= 1.25x the do-it-yourself path's (median of per-run ratios) | 1.300x | MISSED |") ||
+		strings.Count(out, "MISSED |") != 1 || !strings.HasSuffix(out, "benchcheck: a goal was MISSED\n") {
 		t.Errorf("ok=%t:\n%s", ok, out)
 	}
 }
@@ -75,11 +79,11 @@ func TestTimeJudgedOnPairedRatios(t *testing.T) {
 		return b.String()
 	}
 	// Ratios 1.20, 1.90 (a run slow for the client alone), 1.01.
-	if ok, out := check(t, runs("1200", "1900", "3030")); !ok || !strings.Contains(out, "| 1.010 / 1.200 / 1.900 | <= 1.25 met |") {
+	if ok, out := check(t, runs("1200", "1900", "3030")); !ok || !strings.Contains(out, "| 1.010 / 1.200 / 1.900 |") || !strings.Contains(out, "| 1.200x | met |") {
 		t.Errorf("ok=%t:\n%s", ok, out)
 	}
 	// Ratios 1.30, 1.90, 1.01: the median misses.
-	if ok, out := check(t, runs("1300", "1900", "3030")); ok || !strings.Contains(out, "| 1.010 / 1.300 / 1.900 | <= 1.25 MISSED |") {
+	if ok, out := check(t, runs("1300", "1900", "3030")); ok || !strings.Contains(out, "| 1.010 / 1.300 / 1.900 |") || !strings.Contains(out, "| 1.300x | MISSED |") {
 		t.Errorf("ok=%t:\n%s", ok, out)
 	}
 	// A run with the client but not the do-it-yourself path cannot be paired.
@@ -105,8 +109,8 @@ func TestCostlyBodiesAreHeldToThePromise(t *testing.T) {
 		ok     bool
 		row    string
 	}{
-		{"5.67", true, "| huge_field | 5.67 | met |"},
-		{"9.50", false, "| huge_field | 9.50 | MISSED |"},
+		{"5.67", true, "| a costly 9 MiB chunked body, huge_field: bytes allocated per body byte <= 8 | 5.67 | met |"},
+		{"9.50", false, "| a costly 9 MiB chunked body, huge_field: bytes allocated per body byte <= 8 | 9.50 | MISSED |"},
 	} {
 		ok, out := run(t, "12000", "BenchmarkCostlyBodies/huge_field-2 3 100 ns/op "+tt.figure+" B/body-byte 10 B/op 1 allocs/op\n")
 		if ok != tt.ok || !strings.Contains(out, tt.row) {

@@ -136,15 +136,7 @@ func checkFigures(r io.Reader, w io.Writer) (bool, error) {
 		}
 		prismGoal.NotJudged, prismGoal.Seen = true, fmt.Sprintf("Prism did not run (%s)", why)
 	}
-	fmt.Fprintln(w)
-	all := benchstat.WriteGoals(w, append(goals, prismGoal))
-	fmt.Fprintln(w)
-	if all {
-		fmt.Fprintln(w, "benchdouble: every goal met")
-	} else {
-		fmt.Fprintln(w, "benchdouble: a goal was MISSED")
-	}
-	return all, nil
+	return benchstat.Judge(w, "benchdouble", append(goals, prismGoal)), nil
 }
 
 func orDash(v float64, format string) string {

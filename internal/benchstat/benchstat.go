@@ -75,14 +75,6 @@ func Spread(format string, rs []float64) string {
 	return fmt.Sprintf(format+" / "+format+" / "+format, slices.Min(rs), m, slices.Max(rs))
 }
 
-// Verdict is "met" or "MISSED".
-func Verdict(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "MISSED"
-}
-
 // Goal is one row of a verdict table: what is promised, what was seen, and
 // whether it is met. A goal not judged (its figures could not be made)
 // says why in Seen.
@@ -102,13 +94,31 @@ func WriteGoals(w io.Writer, goals []Goal) bool {
 	fmt.Fprintln(w, "|---|---:|---|")
 	all := true
 	for _, g := range goals {
-		v := Verdict(g.OK)
+		v := "MISSED"
+		if g.OK {
+			v = "met"
+		}
 		if g.NotJudged {
 			v = "not judged"
 		} else {
 			all = all && g.OK
 		}
 		fmt.Fprintf(w, "| %s | %s | %s |\n", g.Text, g.Seen, v)
+	}
+	return all
+}
+
+// Judge prints the goals (WriteGoals) after a blank line, then the line
+// that ends program's output: every goal met, or a goal MISSED. It reports
+// whether every judged goal is met.
+func Judge(w io.Writer, program string, goals []Goal) bool {
+	fmt.Fprintln(w)
+	all := WriteGoals(w, goals)
+	fmt.Fprintln(w)
+	if all {
+		fmt.Fprintf(w, "%s: every goal met\n", program)
+	} else {
+		fmt.Fprintf(w, "%s: a goal was MISSED\n", program)
 	}
 	return all
 }
