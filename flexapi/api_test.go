@@ -1,15 +1,12 @@
 package flexapi_test
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/flexcontract/flexfactor-apikeys/internal/exportcheck"
 )
 
 // handWrittenBudget caps the package's hand-written non-test lines: the
@@ -38,71 +35,11 @@ func TestHandWrittenLinesStayInBudget(t *testing.T) {
 // the package's own code uses (a caller, an example, a test of behaviour).
 // A constant counts as used when one of its group is: an enum is one name.
 func TestEveryExportedNameIsUsed(t *testing.T) {
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool {
-		return !strings.HasSuffix(fi.Name(), "_test.go")
-	}, 0)
+	unused, err := exportcheck.Unused(".", "..", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var groups [][]string
-	for _, f := range pkgs["flexapi"].Files {
-		for _, d := range f.Decls {
-			switch d := d.(type) {
-			case *ast.FuncDecl:
-				if d.Recv == nil && d.Name.IsExported() {
-					groups = append(groups, []string{d.Name.Name})
-				}
-			case *ast.GenDecl:
-				var group []string
-				for _, s := range d.Specs {
-					switch s := s.(type) {
-					case *ast.TypeSpec:
-						if s.Name.IsExported() {
-							groups = append(groups, []string{s.Name.Name})
-						}
-					case *ast.ValueSpec:
-						for _, n := range s.Names {
-							if !n.IsExported() {
-								continue
-							}
-							if d.Tok == token.CONST {
-								group = append(group, n.Name)
-							} else {
-								groups = append(groups, []string{n.Name})
-							}
-						}
-					}
-				}
-				if len(group) > 0 {
-					groups = append(groups, group)
-				}
-			}
-		}
-	}
-	var users strings.Builder
-	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
-		if d != nil && d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".") && path != "..") {
-			return filepath.SkipDir
-		}
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		users.Write(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := users.String()
-	for _, group := range groups {
-		used := false
-		for _, name := range group {
-			used = used || regexp.MustCompile(`\bflexapi\.`+name+`\b`).MatchString(text)
-		}
-		if !used {
-			t.Errorf("go doc lists %s, which nothing outside the package uses: unexport or remove it", strings.Join(group, ", "))
-		}
+	for _, name := range unused {
+		t.Errorf("go doc lists %s, which nothing outside the package uses: unexport or remove it", name)
 	}
 }
