@@ -292,6 +292,17 @@ func TestWithPrefer(t *testing.T) {
 	if e := preferring(t, srv, tok, "createToken", "", nil); e.status != 200 {
 		t.Errorf("token, which declares no 409: %s, want 200", e)
 	}
+	// One of the double's own faults, for every request; a request's own
+	// fault replaces it.
+	faulty := flexapitest.NewServer(flexapitest.WithResponseValidation(), flexapitest.WithPrefer("unknown-type"))
+	defer faulty.Close()
+	tok = faulty.IssueToken()
+	if e := preferring(t, faulty, tok, "listApiKeys", "", nil); e.status != 200 || !strings.Contains(string(e.body), `"type":"restricted"`) {
+		t.Errorf("list under WithPrefer(unknown-type): %s %s", e, e.body)
+	}
+	if e := preferring(t, faulty, tok, "listApiKeys", "malformed", nil); e.status != 200 || json.Valid(e.body) || strings.Contains(string(e.body), "restricted") {
+		t.Errorf("list with its own Prefer: malformed: %s %s, want its own fault alone", e, e.body)
+	}
 	for _, bad := range []string{"nonsense", "delay=soon", "stall, malformed"} {
 		if _, err := flexapitest.Start(flexapitest.WithPrefer(bad)); err == nil {
 			t.Errorf("WithPrefer(%q) started", bad)
