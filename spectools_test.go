@@ -3,6 +3,8 @@ package apikeys_test
 import (
 	"crypto/sha256"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,27 +93,46 @@ func TestInteropClientCatchesABrokenDouble(t *testing.T) {
 		route flexapitest.Route
 		fault flexapitest.Fault
 		want  string
+		// front, when set, serves the client in front of the double.
+		front func(srv *flexapitest.Server) http.HandlerFunc
 	}{
-		{"a listing without last_used", flexapitest.RouteList, flexapitest.RemoveField("keys/*/last_used"), `a listed key lacks "last_used"`},
+		{"a listing without last_used", flexapitest.RouteList, flexapitest.RemoveField("keys/*/last_used"), `a listed key lacks "last_used"`, nil},
 		{"a listing sent as text/plain", flexapitest.RouteList, flexapitest.ContentType("text/plain; charset=utf-8"),
-			"the list call answered text/plain; charset=utf-8, not application/json"},
+			"the list call answered text/plain; charset=utf-8, not application/json", nil},
 		{"a token answer sent as text/plain", flexapitest.RouteToken, flexapitest.ContentType("text/plain"),
-			"the token call answered text/plain, not application/json"},
+			"the token call answered text/plain, not application/json", nil},
 		{"a listing that needs no token", flexapitest.RouteList, flexapitest.AuthNotEnforced(),
-			"the list call without a token is refused with 401"},
+			"the list call without a token is refused with 401", nil},
 		{"a double older than the spec", flexapitest.RouteToken, flexapitest.Latency(0).WithHeader(flexapitest.SpecVersionHeader, "0.2.0"),
-			"the double implements spec 0.2.0, older than the spec"},
+			"the double implements spec 0.2.0, older than the spec", nil},
 		{"a 500 asked for with Prefer answered 502", flexapitest.RouteList, flexapitest.Status(502).OnStatus(500),
-			"the list call with Prefer: code=500 answers 500"},
+			"the list call with Prefer: code=500 answers 500", nil},
 		{"a 429 asked for with Prefer without Retry-After", flexapitest.RouteList, flexapitest.Status(429).OnStatus(429),
-			"Retry-After is seconds or an HTTP date: (none)"},
+			"Retry-After is seconds or an HTTP date: (none)", nil},
+		{name: "a delay asked for with Prefer not held", want: "before the 300 ms asked for",
+			front: func(srv *flexapitest.Server) http.HandlerFunc {
+				return func(w http.ResponseWriter, r *http.Request) {
+					if strings.HasPrefix(r.Header.Get("Prefer"), "delay=") {
+						r.Header.Del("Prefer")
+					}
+					srv.ServeHTTP(w, r)
+				}
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := flexapitest.NewServer()
 			defer srv.Close()
-			srv.Inject(tc.route, tc.fault)
-			passed, out := runCommand(t, dir, against(srv), "node", "--test", "--test-reporter=spec", "out/client.test.js")
+			if tc.route != "" {
+				srv.Inject(tc.route, tc.fault)
+			}
+			env := against(srv)
+			if tc.front != nil {
+				front := httptest.NewServer(tc.front(srv))
+				defer front.Close()
+				env[0] = "INTEROP_BASE_URL=" + front.URL + "/v1"
+			}
+			passed, out := runCommand(t, dir, env, "node", "--test", "--test-reporter=spec", "out/client.test.js")
 			if passed {
 				t.Fatalf("the client passed against %s:\n%s", tc.name, out)
 			}
