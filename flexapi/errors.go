@@ -174,6 +174,17 @@ func (e *AuthError) Error() string {
 // Unwrap gives the cause.
 func (e *AuthError) Unwrap() error { return e.Err }
 
+// redactedError is a failure to get an answer, told redacted: net/http
+// quotes a broken status or header line, which a server may fill with what
+// it was sent. Its cause stays for errors.Is and errors.As.
+type redactedError struct {
+	text string
+	err  error
+}
+
+func (e *redactedError) Error() string { return e.text }
+func (e *redactedError) Unwrap() error { return e.err }
+
 // newAPIError makes the *APIError of an answer whose body (at most
 // errorReadBytes of it) says the call failed. extra are secrets to redact.
 func newAPIError(op Operation, resp *http.Response, body []byte, red *redact.Redactor, extra ...string) *APIError {

@@ -2,7 +2,6 @@ package flexapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi/oapi"
@@ -54,7 +53,7 @@ func (c *Client) sendOnce(ctx context.Context, op Operation, send sendFunc) (*ht
 	}
 	resp, err := send(ctx, bearer)
 	if err != nil {
-		return nil, "", closeOnError(resp, fmt.Errorf("flexapi: %s: %w", op, err))
+		return nil, "", closeOnError(resp, &redactedError{errorPrefix + string(op) + ": " + c.red.Redact(err.Error(), tok), err})
 	}
 	return resp, tok, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -118,6 +119,41 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 			if !strings.Contains(apiErr.Body, "[REDACTED]") {
 				t.Errorf("excerpt %q: want the secrets replaced by [REDACTED]", apiErr.Body)
 			}
+		})
+	}
+}
+
+// TestATransportErrorQuotingASecretIsRedacted: net/http quotes a broken
+// header line in its error; a server that echoes the Authorization header,
+// or the token request's body, as one must not put the token or the
+// AppSecret in the error the call returns, which still unwraps to its
+// cause.
+func TestATransportErrorQuotingASecretIsRedacted(t *testing.T) {
+	echo := func(w http.ResponseWriter, line string) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			_, _ = fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\n%s\r\n\r\n", line)
+			_ = buf.Flush()
+			_ = conn.Close()
+		}
+	}
+	f := newFakeFF(t)
+	f.list = func(w http.ResponseWriter, r *http.Request, _ int) { echo(w, r.Header.Get("Authorization")) }
+	f.token = func(w http.ResponseWriter, r *http.Request, _ int) {
+		body, _ := io.ReadAll(r.Body)
+		echo(w, string(body))
+	}
+	for name, auth := range map[string]flexapi.Option{
+		"token": flexapi.WithToken(staticTok), "credentials": flexapi.WithCredentials(appKey, appSecret),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := mustNew(t, flexapi.WithBaseURL(f.URL()), auth, flexapi.WithMaxAttempts(1))
+			_, err := c.ListAPIKeys(context.Background(), exampleMID)
+			var urlErr *url.Error
+			if !errors.As(err, &urlErr) || !strings.Contains(err.Error(), "malformed MIME header") {
+				t.Fatalf("error %v: want the transport's, about the header line", err)
+			}
+			assertNoSecret(t, err)
 		})
 	}
 }
