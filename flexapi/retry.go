@@ -201,7 +201,8 @@ func (p retryPolicy) backoff(first, most time.Duration, attempt int, resp *http.
 // date, capped at most.
 func retryAfter(h http.Header, now time.Time, most time.Duration) (time.Duration, bool) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
+	// Out of range, ParseInt gives the largest int64: the longest wait.
+	if secs, err := strconv.ParseInt(v, 10, 64); (err == nil || errors.Is(err, strconv.ErrRange)) && secs >= 0 {
 		// Capped where a Duration would overflow.
 		return min(time.Duration(min(secs, math.MaxInt64/int64(time.Second)))*time.Second, most), true
 	}

@@ -146,20 +146,24 @@ func TestRetryAfterIsHonouredButCapped(t *testing.T) {
 }
 
 // TestRetryAfterBeyondTheDeadlineReturnsTheAnswer: when the wait asked for
-// outlasts the context, the 429 comes back now, not a deadline error later.
+// outlasts the context, the 429 comes back now, not a deadline error later,
+// and says the wait; a number of seconds too large for a Duration is the
+// longest wait, not none.
 func TestRetryAfterBeyondTheDeadlineReturnsTheAnswer(t *testing.T) {
-	f := newFakeFF(t)
-	f.list = failFirst(f, 100, http.StatusTooManyRequests, "20")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	start := time.Now()
-	_, err := newClient(t, f).ListAPIKeys(ctx, exampleMID)
-	var apiErr *flexapi.APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 {
-		t.Fatalf("error %v: want *APIError 429", err)
-	}
-	if d := time.Since(start); d > 2*time.Second || f.listCalls.Load() != 1 {
-		t.Errorf("took %s and %d calls: want one call and a prompt answer", d, f.listCalls.Load())
+	for _, retryAfter := range []string{"20", "99999999999999999999"} {
+		f := newFakeFF(t)
+		f.list = failFirst(f, 100, http.StatusTooManyRequests, retryAfter)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := newClient(t, f).ListAPIKeys(ctx, exampleMID)
+		var apiErr *flexapi.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || apiErr.RetryAfter < 20*time.Second {
+			t.Fatalf("Retry-After %s: error %v: want *APIError 429 that keeps the wait", retryAfter, err)
+		}
+		if d := time.Since(start); d > 2*time.Second || f.listCalls.Load() != 1 {
+			t.Errorf("Retry-After %s: took %s and %d calls: want one call and a prompt answer", retryAfter, d, f.listCalls.Load())
+		}
 	}
 }
 
