@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -82,6 +83,20 @@ func TestTheDefaultCapIsTenMiB(t *testing.T) {
 	_, err := newClient(t, f).ListAPIKeys(context.Background(), exampleMID)
 	if !errors.Is(err, flexapi.ErrBodyTooLarge) {
 		t.Fatalf("error %v: want ErrBodyTooLarge", err)
+	}
+}
+
+// TestTheLargestCapIsNoCap: math.MaxInt64, the way to ask for no cap,
+// reads a body declared (the token's) and chunked (the listing's) alike.
+func TestTheLargestCapIsNoCap(t *testing.T) {
+	f := newFakeFF(t)
+	f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Content-Type", "application/json")
+		w.(http.Flusher).Flush() // chunked: no Content-Length
+		_, _ = w.Write([]byte(twoKeysBody))
+	}
+	if _, err := newClient(t, f, flexapi.WithMaxBodyBytes(math.MaxInt64)).ListAPIKeys(context.Background(), exampleMID); err != nil {
+		t.Fatal(err)
 	}
 }
 

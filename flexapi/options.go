@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -330,7 +331,7 @@ func WithMaxBodyBytes(n int64) Option {
 		if n < 1 {
 			return fmt.Errorf("flexapi: max body bytes %d: want at least 1", n)
 		}
-		s.maxBodyBytes = n
+		s.maxBodyBytes = min(n, math.MaxInt64-1) // n+1 must not overflow
 		return nil
 	}
 }
