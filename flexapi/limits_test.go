@@ -211,18 +211,23 @@ func TestAGzipBombCostsNoMoreThanTheCap(t *testing.T) {
 
 // TestHugeResponseHeadersAreRefused: the transport New builds holds at most
 // 256 KiB of response headers, not net/http's default of 10 MiB.
+// TestHugeResponseHeadersAreRefused: the client's header cap holds, also
+// under a transport wrapper (WithTransportWrapper).
 func TestHugeResponseHeadersAreRefused(t *testing.T) {
-	f := newFakeFF(t)
-	c := newClient(t, f, flexapi.WithMaxAttempts(1))
-	mustList(t, c, "warm-up")
-	f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
-		for i := range 48 {
-			w.Header().Set("X-Pad-"+strings.Repeat("a", i%10)+string(rune('a'+i%26)), strings.Repeat("p", 64<<10))
+	wrapped := flexapi.WithTransportWrapper(func(next http.RoundTripper) http.RoundTripper { return next })
+	for _, opts := range [][]flexapi.Option{nil, {wrapped}} {
+		f := newFakeFF(t)
+		c := newClient(t, f, append(opts, flexapi.WithMaxAttempts(1))...)
+		mustList(t, c, "warm-up")
+		f.list = func(w http.ResponseWriter, _ *http.Request, _ int) {
+			for i := range 48 {
+				w.Header().Set("X-Pad-"+strings.Repeat("a", i%10)+string(rune('a'+i%26)), strings.Repeat("p", 64<<10))
+			}
+			writeJSON(w, http.StatusOK, noKeysBody)
 		}
-		writeJSON(w, http.StatusOK, noKeysBody)
-	}
-	_, err := c.ListAPIKeys(context.Background(), exampleMID)
-	if err == nil || !strings.Contains(err.Error(), "exceeded") {
-		t.Errorf("3 MiB of response headers: %v, want the transport's refusal", err)
+		_, err := c.ListAPIKeys(context.Background(), exampleMID)
+		if err == nil || !strings.Contains(err.Error(), "exceeded") {
+			t.Errorf("3 MiB of response headers: %v, want the transport's refusal", err)
+		}
 	}
 }
