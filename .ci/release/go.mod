@@ -7,7 +7,10 @@ tool (
 	github.com/goreleaser/goreleaser/v2
 )
 
-require github.com/google/go-containerregistry v0.21.7
+require (
+	github.com/google/go-containerregistry v0.21.7
+	go.yaml.in/yaml/v3 v3.0.4
+)
 
 require (
 	al.essio.dev/pkg/shellescape v1.6.0 // indirect
@@ -313,7 +316,6 @@ require (
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.28.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.4 // indirect
-	go.yaml.in/yaml/v3 v3.0.4 // indirect
 	go.yaml.in/yaml/v4 v4.0.0-rc.6 // indirect
 	gocloud.dev v0.46.0 // indirect
 	golang.org/x/crypto v0.53.0 // indirect

@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -27,6 +26,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"go.yaml.in/yaml/v3"
 )
 
 var (
@@ -202,17 +202,17 @@ func untar(t *testing.T, tr *tar.Reader, name, path string) {
 	}
 }
 
-// specVersion is openapi.yaml's info.version, read from the file.
+// specVersion is openapi.yaml's info.version.
 func specVersion(t *testing.T) string {
+	var doc struct{ Info struct{ Version string } }
 	b, err := os.ReadFile(*spec)
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		err = yaml.Unmarshal(b, &doc)
 	}
-	m := regexp.MustCompile(`(?m)^  version: "?([^"\s]+)"?$`).FindSubmatch(b)
-	if m == nil {
-		t.Fatalf("%s has no info.version", *spec)
+	if err != nil || doc.Info.Version == "" {
+		t.Fatalf("%s: no info.version (%v)", *spec, err)
 	}
-	return string(m[1])
+	return doc.Info.Version
 }
 
 // smoke starts the double, reads its base URL from the banner and walks
