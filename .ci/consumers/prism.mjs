@@ -124,7 +124,7 @@ console.log(`prism proxy: ${n} cases validated, ${refused} forbidden answers ref
 
 // Proxy in front of the double: the scripted run through it.
 for (const status of ["200", "204"]) {
-  const base = await startDouble(["-revoke-status", status]);
+  const base = await startDouble(status === "204" ? ["-prefer", "revoke-204"] : []);
   const front = await prism(["proxy", "--errors", specPath, base]);
   const run = await lifecycle(front, { tag: `through Prism to the double (revoke ${status})` }).catch((e) => { fail("proxy", { name: `the double (revoke ${status})` }, e.message); return []; });
   for (const c of run) if (c.headers["sl-violations"]) fail("proxy", c, `violations: ${c.headers["sl-violations"]}`);

@@ -2,7 +2,7 @@
 // as a standalone server, for tests written in any language:
 //
 //	go run ./cmd/flexfactor-mock [-addr 127.0.0.1:8080] [-app-key K] [-app-secret S] [-data FILE] [-token-ttl 10m]
-//	    [-public-type public|publishable] [-revoke-status 200|204] [-max-keys-per-merchant N] [-max-merchants N]
+//	    [-public-type public|publishable] [-max-keys-per-merchant N] [-max-merchants N]
 //	    [-quiet] [-prefer PREFERENCES] [-break NAME] [-version]
 //
 // It serves POST /v1/oauth2/token, GET /v1/api-keys/{mid}, POST /v1/api-keys

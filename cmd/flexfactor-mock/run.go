@@ -42,7 +42,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ttl := fs.Duration("token-ttl", flexapitest.DefaultTokenTTL, "token lifetime")
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	publicType := fs.String("public-type", "public", "how the listing names the type of a key created as public: `public` (the field table) or publishable (the page's example)")
-	revokeStatus := fs.Int("revoke-status", 200, "the status of a successful revoke: 200 with the revoke page's envelope, or 204 without a body (the errors page)")
 	maxKeys := fs.Int("max-keys-per-merchant", flexapitest.DefaultMaxKeysPerMerchant, "how many keys one merchant may hold; a create beyond it answers 409")
 	breakName := fs.String("break", "", "break the double on purpose, for self-tests of workflows run against it: "+breakNames("(%s)"))
 	maxMerchants := fs.Int("max-merchants", flexapitest.DefaultMaxMerchants, "how many merchants may hold keys; a create beyond it answers 409")
@@ -81,7 +80,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// lines on stderr are the program's record.
 		flexapitest.WithRequestLog(0),
 		flexapitest.WithPublicTypeListedAs(*publicType),
-		flexapitest.WithRevokeStatus(*revokeStatus),
 		flexapitest.WithKeyLimits(*maxKeys, *maxMerchants),
 	}
 	if *prefer != "" {
@@ -133,7 +131,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  AppSecret:  %s\n", srv.AppSecret)
 	fmt.Fprintf(stdout, "  token TTL:  %v\n", *ttl)
 	fmt.Fprintf(stdout, "  data:       %s (%s)\n", dataDesc, describeData(srv))
-	fmt.Fprintf(stdout, "  created:    public keys listed as %q; at most %s a merchant, %s; a revoke answers %d\n", *publicType, count(*maxKeys, "key"), count(*maxMerchants, "merchant"), *revokeStatus)
+	fmt.Fprintf(stdout, "  created:    public keys listed as %q; at most %s a merchant, %s\n", *publicType, count(*maxKeys, "key"), count(*maxMerchants, "merchant"))
 	fmt.Fprintf(stdout, "  spec:       %s\n", flexapitest.SpecVersion())
 	if *breakName != "" {
 		fmt.Fprintf(stdout, "  BROKEN on purpose: -break %s\n", *breakName)

@@ -44,7 +44,7 @@ func TestResponseValidationPassesEveryFaithfulAnswer(t *testing.T) {
 		t.Errorf("the error log holds %q, want nothing", got)
 	}
 	// The errors page's 204 revoke, without a body or a Content-Type.
-	srv204, _ := newFake(t, flexapitest.WithResponseValidation(), flexapitest.WithRevokeStatus(http.StatusNoContent),
+	srv204, _ := newFake(t, flexapitest.WithResponseValidation(), flexapitest.WithPrefer("revoke-204"),
 		flexapitest.WithErrorLog(log.New(&logged, "", 0)))
 	tok = srv204.IssueToken()
 	if e := revokeKey(t, srv204, tok, createKey(t, srv204, tok, "m", "k", "secret").ID); e.status != http.StatusNoContent {

@@ -133,9 +133,6 @@ func (s *Server) revoke(r *http.Request, id string) *response {
 	if !ok {
 		return revokeAnswer(http.StatusNotFound, false, msgKeyNotFound)
 	}
-	if s.cfg.revokeStatus == http.StatusNoContent {
-		return &response{status: http.StatusNoContent, header: http.Header{}}
-	}
 	return revokeAnswer(http.StatusOK, true, "The API key was revoked.")
 }
 

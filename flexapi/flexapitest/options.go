@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"net/http"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -37,9 +36,6 @@ type config struct {
 	maxTokens int
 	// publicListedAs is the type the listing gives a created public key.
 	publicListedAs string
-	// revokeStatus is the status of a successful revoke: 200 with the
-	// envelope, or 204 without a body.
-	revokeStatus int
 	// maxKeys and maxMerchants bound the keys the create call may add.
 	maxKeys, maxMerchants int
 	// broken are the deliberate lifecycle breaks of a self-test.
@@ -193,20 +189,6 @@ func WithPublicTypeListedAs(typ string) Option {
 			return fmt.Errorf("flexapitest: WithPublicTypeListedAs(%q): want \"public\" or \"publishable\"", typ)
 		}
 		c.publicListedAs = typ
-		return nil
-	}
-}
-
-// WithRevokeStatus sets the status of a successful revoke: 200 with the
-// revoke page's status/success/result/errors envelope (the default), or 204
-// No Content, as FlexFactor's errors page says a successful DELETE answers
-// (discrepancy 14), so that tests can exercise both.
-func WithRevokeStatus(code int) Option {
-	return func(c *config) error {
-		if code != http.StatusOK && code != http.StatusNoContent {
-			return fmt.Errorf("flexapitest: WithRevokeStatus(%d): want 200 or 204", code)
-		}
-		c.revokeStatus = code
 		return nil
 	}
 }

@@ -232,7 +232,7 @@ func TestPreferRevoke204(t *testing.T) {
 	h := bearer(tok)
 	h.Set("Prefer", "revoke-204")
 	e := do(t, srv, http.MethodDelete, "/v1/api-keys/"+k.ID, h, "")
-	if e.status != http.StatusNoContent || len(e.body) != 0 {
+	if e.status != http.StatusNoContent || len(e.body) != 0 || e.resp.Header.Get("Content-Type") != "" {
 		t.Errorf("%s %s, want 204 without a body", e, e.body)
 	}
 	mustMatchSpec(t, e)

@@ -86,7 +86,6 @@ func Start(opts ...Option) (*Server, error) {
 		logSize:        defaultRequestLogSize,
 		maxTokens:      defaultMaxTokens,
 		publicListedAs: "public",
-		revokeStatus:   http.StatusOK,
 		maxKeys:        DefaultMaxKeysPerMerchant,
 		maxMerchants:   DefaultMaxMerchants,
 	}
