@@ -167,10 +167,7 @@ type APIKeyList struct {
 // `ListedAPIKeyType`, any string, whose known values are these. A
 // type is never empty: the enum holds no empty value, and
 // `ListedAPIKeyType` says so with `minLength`. Since 0.4.0 the enum
-// has no `minLength` beside it: it added nothing to the enum, and
-// one generator's zod output calls `.min()` on the enum schema, which
-// has no such method, so that the generated module throws when it
-// is imported.
+// has no `minLength` beside it: it added nothing to the enum.
 //
 // `x-secret-values` names the types the list page's Key Security note
 // covers ("the full key value for secret keys is not returned"), so
@@ -285,10 +282,7 @@ type CreatedAPIKey struct {
 	// `ListedAPIKeyType`, any string, whose known values are these. A
 	// type is never empty: the enum holds no empty value, and
 	// `ListedAPIKeyType` says so with `minLength`. Since 0.4.0 the enum
-	// has no `minLength` beside it: it added nothing to the enum, and
-	// one generator's zod output calls `.min()` on the enum schema, which
-	// has no such method, so that the generated module throws when it
-	// is imported.
+	// has no `minLength` beside it: it added nothing to the enum.
 	//
 	// `x-secret-values` names the types the list page's Key Security note
 	// covers ("the full key value for secret keys is not returned"), so
