@@ -168,7 +168,7 @@ func (a *exchangeAuth) fetch(ctx context.Context) (_ *oauth2.Token, err error) {
 		status = resp.StatusCode
 	}
 	if err != nil {
-		return nil, &AuthError{Err: closeOnError(resp, &redactedError{"POST /oauth2/token: " + c.red.Redact(err.Error()), err})}
+		return nil, &AuthError{Err: closeOnError(resp, &redactedError{"POST /oauth2/token: ", c.red.Redact(err.Error()), err})}
 	}
 	defer drainAndClose(resp.Body)
 	if err := checkResponse(OpTokenExchange, resp, c.red); err != nil {

@@ -53,7 +53,7 @@ func (c *Client) sendOnce(ctx context.Context, op Operation, send sendFunc) (*ht
 	}
 	resp, err := send(ctx, bearer)
 	if err != nil {
-		return nil, "", closeOnError(resp, &redactedError{errorPrefix + string(op) + ": " + c.red.Redact(err.Error(), tok), err})
+		return nil, "", closeOnError(resp, &redactedError{errorPrefix + string(op) + ": ", c.red.Redact(err.Error(), tok), err})
 	}
 	return resp, tok, nil
 }

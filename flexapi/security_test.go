@@ -59,8 +59,8 @@ func TestRedirectsNeverCarryTheTokenAway(t *testing.T) {
 				defer c.CloseIdleConnections()
 				before := f.listCalls.Load()
 				_, err = c.ListAPIKeys(context.Background(), exampleMID)
-				if !errors.Is(err, flexapi.ErrRedirectRefused) {
-					t.Errorf("error %v: want ErrRedirectRefused", err)
+				if !errors.Is(err, flexapi.ErrRedirectRefused) || strings.Count(err.Error(), "flexapi:") != 1 {
+					t.Errorf("error %v: want ErrRedirectRefused, with one flexapi: prefix", err)
 				}
 				if n := f.listCalls.Load() - before; n != 1 {
 					t.Errorf("list calls: %d, want 1 (a refused redirect is not retried)", n)
