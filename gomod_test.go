@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -69,6 +70,17 @@ func TestAServiceGoModNamesNoTool(t *testing.T) {
 	var mod struct{ Require []struct{ Path string } }
 	if err := json.Unmarshal([]byte(out), &mod); err != nil {
 		t.Fatal(err)
+	}
+	// A requirement the build does not use is a tool or a test library
+	// that reached the service: even one is too many.
+	built, err := goIn(t, dir, offline, "list", "-deps", "-f", "{{with .Module}}{{.Path}}{{end}}", ".")
+	if err != nil {
+		t.Fatalf("%v:\n%s", err, tail(built))
+	}
+	for _, r := range mod.Require {
+		if !slices.Contains(strings.Fields(built), r.Path) {
+			t.Errorf("a service importing flexapi requires %s, which its build does not use", r.Path)
+		}
 	}
 	if len(mod.Require) > maxServiceRequirements {
 		var paths []string
