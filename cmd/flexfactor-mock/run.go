@@ -128,7 +128,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "flexfactor-mock: serving FlexFactor's API-keys double\n")
 	fmt.Fprintf(stdout, "  base URL:   %s\n", srv.URL)
 	fmt.Fprintf(stdout, "  AppKey:     %s\n", srv.AppKey)
-	fmt.Fprintf(stdout, "  AppSecret:  %s\n", srv.AppSecret)
+	// The default is public (the docs print it); one of the caller's own,
+	// a CI secret say, stays out of the logs this banner lands in.
+	secret := srv.AppSecret
+	if secret != defaultAppSecret {
+		secret = "(-app-secret's, not printed)"
+	}
+	fmt.Fprintf(stdout, "  AppSecret:  %s\n", secret)
 	fmt.Fprintf(stdout, "  token TTL:  %v\n", *ttl)
 	fmt.Fprintf(stdout, "  data:       %s (%s)\n", dataDesc, describeData(srv))
 	fmt.Fprintf(stdout, "  created:    public keys listed as %q; at most %s a merchant, %s\n", *publicType, count(*maxKeys, "key"), count(*maxMerchants, "merchant"))
