@@ -284,3 +284,42 @@ func smoke(t *testing.T, cmd *exec.Cmd) string {
 	}
 	return url
 }
+
+// TestTheWorkflowPublishesOnlyAfterTheTest: release.yml's goreleaser step
+// uploads to a draft release, and the steps that make anything public (the
+// image's push, the release out of draft) come after the step that runs
+// this test against what was built.
+func TestTheWorkflowPublishesOnlyAfterTheTest(t *testing.T) {
+	var gr struct{ Release struct{ Draft bool } }
+	var wf struct {
+		Jobs map[string]struct{ Steps []struct{ Run string } }
+	}
+	for path, v := range map[string]any{"../../.goreleaser.yaml": &gr, "../../.github/workflows/release.yml": &wf} {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			err = yaml.Unmarshal(b, v)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !gr.Release.Draft {
+		t.Error(".goreleaser.yaml: release.draft is not true: goreleaser would publish the binaries before they are tested")
+	}
+	tested, published := -1, map[string]int{"crane push": -1, "--draft=false": -1}
+	for i, s := range wf.Jobs["release"].Steps {
+		if strings.Contains(s.Run, "go -C .ci/release test") {
+			tested = i
+		}
+		for what := range published {
+			if strings.Contains(s.Run, what) {
+				published[what] = i
+			}
+		}
+	}
+	for what, i := range published {
+		if tested < 0 || i <= tested {
+			t.Errorf("release.yml: %q in step %d, the test in step %d: want it after the test", what, i, tested)
+		}
+	}
+}
