@@ -291,6 +291,17 @@ func TestRevokeAnswers(t *testing.T) {
 			t.Errorf("error %v, want ErrMalformedResponse", err)
 		}
 	})
+	t.Run("a 200 over the cap is a DecodeError", func(t *testing.T) {
+		k := newKeyServer(t)
+		k.revoke = func(w http.ResponseWriter, _ *http.Request, _ int) {
+			writeJSON(w, 200, `{"success": true, "result": "`+strings.Repeat("x", 2048)+`"}`)
+		}
+		err := k.client(t, flexapi.WithMaxBodyBytes(1024)).RevokeAPIKey(context.Background(), "key_1")
+		var decErr *flexapi.DecodeError
+		if !errors.As(err, &decErr) || !errors.Is(err, flexapi.ErrBodyTooLarge) || strings.Count(err.Error(), "flexapi:") != 1 {
+			t.Errorf("error %v, want a *DecodeError that matches ErrBodyTooLarge", err)
+		}
+	})
 }
 
 // TestRevokeRetriesLikeTheList: a DELETE repeated leaves the key revoked,

@@ -45,14 +45,14 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 		return nil
 	}
 	b, err := readBody(resp, c.maxBodyBytes)
+	if errors.Is(err, ErrBodyTooLarge) {
+		return newDecodeError(OpRevokeAPIKey, resp, nil, c.red, err, tok)
+	}
 	if err != nil {
 		return fmt.Errorf("flexapi: %s: %w", OpRevokeAPIKey, err)
 	}
-	if len(b) == 0 {
-		return nil
-	}
-	var env envelope
-	if err := json.Unmarshal(b, &env); err != nil {
+	var env envelope // an empty body says nothing against success
+	if len(b) > 0 && json.Unmarshal(b, &env) != nil {
 		return newDecodeError(OpRevokeAPIKey, resp, b, c.red, errors.New("not the revoke envelope"), tok)
 	}
 	if failed(env.Success, env.Errors) {
