@@ -125,15 +125,20 @@ func WriteHistory(w io.Writer, h []Night) {
 }
 
 // FirstAndChanged are, for discrepancy id, the night of h that first
-// observed it (confirmed or contradicted) and the night its verdict last
-// changed (the first of h when it never did); nil when none.
+// observed it (confirmed or contradicted) and the night its observed
+// verdict last changed (the first observation when it never did); nil
+// when none. A night that did not observe it (the target down, the check
+// not run) changes nothing.
 func FirstAndChanged(h []Night, id string) (first, changed *Night) {
 	for i := range h {
 		v := h[i].Ledger[id]
-		if first == nil && v != "" && v != LedgerNotObserved {
+		if v == "" || v == LedgerNotObserved {
+			continue
+		}
+		if first == nil {
 			first = &h[i]
 		}
-		if v != "" && (changed == nil || v != changed.Ledger[id]) {
+		if changed == nil || v != changed.Ledger[id] {
 			changed = &h[i]
 		}
 	}

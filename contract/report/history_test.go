@@ -46,6 +46,11 @@ func TestTheReportShowsTheLastFourteenNights(t *testing.T) {
 		}
 	}
 	h[0].Ledger["D3"] = LedgerNotObserved
+	// A night the target could not be checked observes no discrepancy:
+	// D1 does not change by it.
+	for i := 12; i <= 14; i++ {
+		h[i].Ledger["D1"] = LedgerNotObserved
+	}
 	var b strings.Builder
 	WriteHistory(&b, h)
 	got := b.String()
