@@ -382,6 +382,11 @@ func TestTheNightlyWorkflowNightAfterNight(t *testing.T) {
 				if !strings.HasPrefix(i.Title, "Contract nightly: last_used is absent in ") || !strings.Contains(i.Body, "https://github.test/o/r/actions/runs/7002") {
 					t.Errorf("issue #1: %q\n%s", i.Title, i.Body)
 				}
+				// The red night after a green one says what changed since:
+				// nightlyalert compared the sandbox's two nights.
+				if want := "ledger D3 [D3]: confirmed → contradicted"; !strings.Contains(i.Body, want) {
+					t.Errorf("issue #1 does not say %q:\n%s", want, i.Body)
+				}
 				everything = append(everything, i.Title, i.Body)
 				everything = append(everything, i.Comments...)
 			}
