@@ -16,13 +16,14 @@ func night(n int, verdict, target string, d3 string) Night {
 
 func TestTheHistoryKeepsTheLastNinetyNights(t *testing.T) {
 	prev := &Observations{}
-	for i := range MaxNights + 5 {
+	// 90, not MaxNights: the number, which the constant must hold.
+	for i := range 95 {
 		prev.History = append(prev.History, night(i, VerdictPassed, "", LedgerConfirmed))
 	}
-	this := night(MaxNights+5, VerdictFailed, "", LedgerContradicted)
+	this := night(95, VerdictFailed, "", LedgerContradicted)
 	h := Carry(prev, this)
-	if len(h) != MaxNights || h[len(h)-1].Time != this.Time || h[0].Time != prev.History[6].Time {
-		t.Errorf("%d nights from %s to %s; want the last %d, this one last", len(h), h[0].Time, h[len(h)-1].Time, MaxNights)
+	if len(h) != 90 || h[len(h)-1].Time != this.Time || h[0].Time != prev.History[6].Time {
+		t.Errorf("%d nights from %s to %s; want the last 90, this one last", len(h), h[0].Time, h[len(h)-1].Time)
 	}
 	if h := Carry(nil, this); len(h) != 1 {
 		t.Errorf("without previous observations: %d nights, want this one", len(h))
