@@ -161,6 +161,11 @@ func TestARunThatProvedNothingIsNotGreen(t *testing.T) {
 		if first := firstLine(r.report); !strings.HasPrefix(first, "# INCONCLUSIVE: ") {
 			t.Errorf("the report's first line is %q, not INCONCLUSIVE", first)
 		}
+		// Nothing failed: the report counts no failed check; junit.xml
+		// alone, for CI, carries the verdict as a failure.
+		if !strings.Contains(r.report, " 0 failed,") || strings.Contains(r.report, "| verdict |") || len(r.failed) != 1 {
+			t.Errorf("junit.xml fails %q; the report:\n%s", r.failed, r.report)
+		}
 		assertClean(t, r, secrets...)
 	})
 	t.Run("lifecycle on", func(t *testing.T) {
