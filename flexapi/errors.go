@@ -28,8 +28,8 @@ var (
 	// ErrInsecureTransport: credentials would travel over plain http to a
 	// host that is not loopback.
 	ErrInsecureTransport = errors.New("flexapi: credentials over plain http to a non-loopback host")
-	// ErrRedirectRefused: the server redirected to another scheme or host;
-	// the request, and its token, did not follow.
+	// ErrRedirectRefused: the server redirected to another scheme or host,
+	// or to another method; the request, and its token, did not follow.
 	ErrRedirectRefused = errors.New("flexapi: redirect to another origin refused")
 	// ErrMalformedResponse: a 2xx answer whose body is not the documented
 	// JSON (see *DecodeError).

@@ -191,7 +191,7 @@ func parseBaseURL(base string) (*url.URL, error) {
 
 // WithHTTPClient sets the *http.Client that sends the requests. New works on
 // a copy: it replaces the copy's CheckRedirect with one that never lets a
-// request follow a redirect to another scheme or host, and leaves the
+// request follow a redirect to another scheme, host or method, and leaves the
 // caller's client untouched. Its Transport and Timeout are used as they are.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {

@@ -74,6 +74,27 @@ func TestRedirectsNeverCarryTheTokenAway(t *testing.T) {
 	}
 }
 
+// TestARedirectThatChangesTheMethodIsRefused: net/http follows a 301, 302
+// or 303 of a DELETE or a POST with a GET, which would report a revoke, or
+// a create, that never happened; the client refuses it instead.
+func TestARedirectThatChangesTheMethodIsRefused(t *testing.T) {
+	var gets atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			gets.Add(1)
+			writeJSON(w, http.StatusOK, `{"success": true}`)
+			return
+		}
+		http.Redirect(w, r, r.URL.Path, http.StatusFound)
+	}))
+	defer srv.Close()
+	c := mustNew(t, flexapi.WithBaseURL(srv.URL+"/v1"), flexapi.WithToken(staticTok))
+	err := c.RevokeAPIKey(context.Background(), "key_1")
+	if !errors.Is(err, flexapi.ErrRedirectRefused) || gets.Load() != 0 {
+		t.Errorf("revoke redirected to a GET: %v, %d GETs: want ErrRedirectRefused and none", err, gets.Load())
+	}
+}
+
 func TestSameOriginRedirectIsFollowed(t *testing.T) {
 	f := newFakeFF(t)
 	f.list = func(w http.ResponseWriter, r *http.Request, n int) {

@@ -50,17 +50,18 @@ func defaultTransport(headerTimeout time.Duration) *http.Transport {
 	return t
 }
 
-// sameOriginRedirects follows a redirect only to the same scheme and host:
-// net/http keeps the Authorization header on a downgrade to http, and a
-// refused redirect is clearer than a request that silently lost its token.
+// sameOriginRedirects follows a redirect only to the same scheme, host and
+// method: net/http keeps the Authorization header on a downgrade to http,
+// and follows a 301, 302 or 303 of a DELETE or POST with a GET, whose
+// answer would pass for the revoke's. A refused redirect is clearer.
 func sameOriginRedirects(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return fmt.Errorf("flexapi: stopped after %d redirects", maxRedirects)
 	}
-	from := via[0].URL
-	if req.URL.Scheme != from.Scheme || !strings.EqualFold(req.URL.Host, from.Host) {
-		return fmt.Errorf("%w: %s://%s to %s://%s", ErrRedirectRefused,
-			from.Scheme, from.Host, req.URL.Scheme, req.URL.Host)
+	from := via[0]
+	if req.URL.Scheme != from.URL.Scheme || !strings.EqualFold(req.URL.Host, from.URL.Host) || req.Method != from.Method {
+		return fmt.Errorf("%w: %s %s://%s to %s %s://%s", ErrRedirectRefused,
+			from.Method, from.URL.Scheme, from.URL.Host, req.Method, req.URL.Scheme, req.URL.Host)
 	}
 	return nil
 }
