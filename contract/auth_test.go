@@ -66,7 +66,7 @@ var _ = Describe("Authentication", Ordered, ContinueOnFailure, Label("auth", "li
 		It("answers the token call with 200 and the documented token body", Label("D6"), func() {
 			ex := run.TokenExchange()
 			if ex == nil {
-				Fail("the run made no token call")
+				fail("the run made no token call")
 			}
 			expectStatus(ex, 200)
 			expectValid(ex)

@@ -21,7 +21,7 @@ var _ = Describe("Where the page contradicts itself", Label("discrepancy", "live
 			return
 		}
 		if len(outside) > 0 {
-			Fail(fmt.Sprintf("type values %s are not in the field table: under strict docs only its types (%s) pass",
+			fail(fmt.Sprintf("type values %s are not in the field table: under strict docs only its types (%s) pass",
 				strings.Join(outside, ", "), strings.Join(specFacts.table, ", ")))
 		}
 	})

@@ -42,11 +42,19 @@ var _ = AfterEach(func() {
 	}
 })
 
+// fail fails the running spec with msg through the run's redactor: a
+// message may name what the target sent (a type value, a member name),
+// and Ginkgo prints it on the console as it is given.
+func fail(msg string) {
+	GinkgoHelper()
+	Fail(redactor().Redact(msg))
+}
+
 // must fails the spec with err's message, never a dump of its fields.
 func must(err error, doing string) {
 	GinkgoHelper()
 	if err != nil {
-		Fail(redactor().Redact(doing + ": " + err.Error()))
+		fail(doing + ": " + err.Error())
 	}
 }
 
@@ -74,7 +82,7 @@ func expectStatus(ex *Exchange, want int) {
 	GinkgoHelper()
 	judge(ex)
 	if ex.Status != want {
-		Fail(fmt.Sprintf("%s; expected %d", ex.summary(), want))
+		fail(fmt.Sprintf("%s; expected %d", ex.summary(), want))
 	}
 }
 
@@ -138,7 +146,7 @@ func failuresText(failures []Failure) string {
 func expectNoFailures(failures []Failure, what string) {
 	GinkgoHelper()
 	if len(failures) > 0 {
-		Fail(what + ":" + failuresText(failures))
+		fail(what + ":" + failuresText(failures))
 	}
 }
 
@@ -148,7 +156,7 @@ func expectValid(exs ...*Exchange) {
 	GinkgoHelper()
 	judge(exs...)
 	if lines := failuresByCall(exs, run.Check); len(lines) > 0 {
-		Fail("the answers break openapi.yaml:\n  " + strings.Join(lines, "\n  "))
+		fail("the answers break openapi.yaml:\n  " + strings.Join(lines, "\n  "))
 	}
 }
 

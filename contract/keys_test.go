@@ -60,7 +60,7 @@ var _ = Describe("Each listed key", Label("live"), func() {
 	DescribeTable("keeps the page's promise about its fields",
 		func(ctx SpecContext, check keyCheck) {
 			if msg := keyProblems(listedKeys(ctx), check); msg != "" {
-				Fail(msg)
+				fail(msg)
 			}
 		},
 		Entry("created_at is an RFC 3339 date-time", Label("D7"), keyCheck(func(k map[string]any) string {
@@ -137,7 +137,7 @@ var _ = Describe("Each listed key", Label("live"), func() {
 			return
 		}
 		if dup > 0 {
-			Fail(fmt.Sprintf("%d (name, last_four) pairs are shared by several keys: under strict docs every pair must identify one key", dup))
+			fail(fmt.Sprintf("%d (name, last_four) pairs are shared by several keys: under strict docs every pair must identify one key", dup))
 		}
 	})
 })

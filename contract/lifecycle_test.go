@@ -27,8 +27,8 @@ func startLifecycle(ctx context.Context) {
 			left = run.Sweep(ctx, leftovers)
 		}
 		if kept := run.Lifecycle().NotRevoked(); len(kept) > 0 {
-			Fail(redactor().Redact(fmt.Sprintf("%d keys this run created are still on the target; remove them by hand:\n  %s",
-				len(kept), strings.Join(kept, "\n  "))))
+			fail(fmt.Sprintf("%d keys this run created are still on the target; remove them by hand:\n  %s",
+				len(kept), strings.Join(kept, "\n  ")))
 		}
 		if len(left) > 0 {
 			AddReportEntry("leftovers not swept", redactor().Redact(strings.Join(left, "; ")))
@@ -47,7 +47,7 @@ func lifecycleKey(typ string) *createdKey {
 			return k
 		}
 	}
-	Fail("the lifecycle made no " + typ + " key")
+	fail("the lifecycle made no " + typ + " key")
 	return nil
 }
 
@@ -95,7 +95,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 			Skip("the lifecycle is off: " + EnvLifecycle + "=1 makes a live run create a public and a secret key and revoke them")
 		}
 		if run.Lifecycle() == nil {
-			Fail("the lifecycle did not start")
+			fail("the lifecycle did not start")
 		}
 	})
 
@@ -114,7 +114,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 			}
 		}
 		if len(problems) > 0 {
-			Fail(strings.Join(problems, "\n"))
+			fail(strings.Join(problems, "\n"))
 		}
 	})
 
@@ -122,7 +122,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 		func(typ string) {
 			lc := run.Lifecycle()
 			if lc.Listing == nil || lc.Listing.Status != 200 {
-				Fail(lc.Problem)
+				fail(lc.Problem)
 			}
 			k := lifecycleKey(typ)
 			if !k.Created {
@@ -130,7 +130,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 			}
 			judge(lc.Listing)
 			if _, problem := lc.ListedOnce(k); problem != "" {
-				Fail(problem)
+				fail(problem)
 			}
 		}, lifecycleEntries)
 
@@ -141,7 +141,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 				Skip(report.NotRunPrefix + "the create call answered no value to compare with (see the check \"" + createdCheck + "\")")
 			}
 			if p := lastFourProblem(listed, k); p != "" {
-				Fail(p)
+				fail(p)
 			}
 		}, Label("D10"), lifecycleEntries)
 
@@ -149,7 +149,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 		func(typ string) {
 			k, listed := listedOnce(typ, "created_at")
 			if p := run.Lifecycle().CreatedAtProblem(listed, k); p != "" {
-				Fail(p)
+				fail(p)
 			}
 		}, lifecycleEntries)
 
@@ -157,14 +157,14 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 		func(typ string) {
 			k, listed := listedOnce(typ, "last_used")
 			if p := lastUsedProblem(listed, k); p != "" {
-				Fail(p)
+				fail(p)
 			}
 		}, Label("D3"), lifecycleEntries)
 
 	It("is listed as secret when created secret", func() {
 		_, listed := listedOnce("secret", "type")
 		if t, _ := listed["type"].(string); t != "secret" {
-			Fail(fmt.Sprintf("the key created as secret is listed as %q", t))
+			fail(fmt.Sprintf("the key created as secret is listed as %q", t))
 		}
 	})
 
@@ -174,9 +174,9 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 		entry("a key created public is listed as", t)
 		switch {
 		case t != "public" && t != "publishable":
-			Fail(fmt.Sprintf("the key created as public is listed as %q, neither public nor publishable", t))
+			fail(fmt.Sprintf("the key created as public is listed as %q, neither public nor publishable", t))
 		case cfg.Strict && t != "public":
-			Fail(fmt.Sprintf("the key created as public is listed as %q: under strict docs the field table's public is required", t))
+			fail(fmt.Sprintf("the key created as public is listed as %q: under strict docs the field table's public is required", t))
 		case !cfg.Strict:
 			recorded("a key created public is listed as " + t)
 		}
@@ -185,7 +185,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 	It("has its full value nowhere in the listing when secret (the page's Key Security note)", Label("security"), func() {
 		k, _ := listedOnce("secret", "")
 		if where := valueIn(run.Lifecycle().Listing, k); len(where) > 0 {
-			Fail(fmt.Sprintf("the listing holds the full value of %s at %s", k.Name, strings.Join(where, ", ")))
+			fail(fmt.Sprintf("the listing holds the full value of %s at %s", k.Name, strings.Join(where, ", ")))
 		}
 	})
 
@@ -224,7 +224,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 		}
 		judge(lc.AfterRevoke)
 		if lc.AfterRevoke == nil {
-			Fail(strings.Join(append(problems, "the listing after the revokes failed"), "\n"))
+			fail(strings.Join(append(problems, "the listing after the revokes failed"), "\n"))
 		}
 		// Its promise is the revokes': the listing's body is the listing
 		// check's.
@@ -232,7 +232,7 @@ var _ = Describe("A key this run creates", Ordered, ContinueOnFailure, Label("li
 			problems = append(problems, "the listing after the revokes answered "+lc.AfterRevoke.summary()+", so no revoke is confirmed")
 		}
 		if len(problems) > 0 {
-			Fail(strings.Join(problems, "\n"))
+			fail(strings.Join(problems, "\n"))
 		}
 	}, SpecTimeout(3*(cfg.RequestTimeout+requestSlack)))
 

@@ -17,7 +17,7 @@ var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 		ex := listing(ctx)
 		entry("listing", ex.summary())
 		if ex.Request.ContentLength != 0 {
-			Fail("the listing request carried a body; the page says the call needs none")
+			fail("the listing request carried a body; the page says the call needs none")
 		}
 		expectStatus(ex, 200)
 		// The listing after the lifecycle's creates too: a fault of both is
@@ -32,10 +32,10 @@ var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 	It("answers JSON to the page's accept: application/json", func(ctx SpecContext) {
 		ex := listing(ctx)
 		if ex.Request.Header.Get("Accept") != "application/json" {
-			Fail("the listing request did not send the page's accept: application/json")
+			fail("the listing request did not send the page's accept: application/json")
 		}
 		if ex.mediaType() != "application/json" {
-			Fail(ex.summary() + "; expected application/json")
+			fail(ex.summary() + "; expected application/json")
 		}
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))
 
@@ -60,7 +60,7 @@ var _ = Describe("Listing a merchant's keys", Label("live"), func() {
 		must(err, ex.summary())
 		run.Observer.RecordJudged(report.OpListAPIKeys+" of the merchant without keys: keys listed", fmt.Sprint(len(keys)))
 		if len(keys) > 0 {
-			Fail(fmt.Sprintf("%s: /keys holds %d keys for %s, which names a merchant without keys; expected an empty array",
+			fail(fmt.Sprintf("%s: /keys holds %d keys for %s, which names a merchant without keys; expected an empty array",
 				ex.summary(), len(keys), EnvEmptyMID))
 		}
 	}, SpecTimeout(cfg.RequestTimeout+requestSlack))

@@ -18,7 +18,7 @@ func probeResult(key string) *probeOutcome {
 			return res
 		}
 	}
-	Fail("the probe " + key + " is not among the run's probes")
+	fail("the probe " + key + " is not among the run's probes")
 	return nil
 }
 
@@ -37,7 +37,7 @@ var _ = Describe("A request openapi.yaml says the target must refuse", Label("ne
 				judge(k.RevokeExchange)
 			}
 			if res.NotSent != "" {
-				Fail("not sent: " + res.NotSent)
+				fail("not sent: " + res.NotSent)
 			}
 			problems := []string{}
 			if res.Problem != "" {
@@ -47,7 +47,7 @@ var _ = Describe("A request openapi.yaml says the target must refuse", Label("ne
 				problems = append(problems, strayText(k))
 			}
 			if len(problems) > 0 {
-				Fail(strings.Join(problems, "\n"))
+				fail(strings.Join(problems, "\n"))
 			}
 		},
 		Entry(ProbeCreateNoToken, ProbeCreateNoToken, Label("auth")),

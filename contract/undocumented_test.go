@@ -28,7 +28,7 @@ var _ = Describe("Undocumented fields", Label("discrepancy", "strict", "live", "
 			return
 		}
 		if len(fields) > 0 {
-			Fail("undocumented fields " + strings.Join(fields, ", ") + ": under strict docs a response may carry only the fields openapi.yaml declares")
+			fail("undocumented fields " + strings.Join(fields, ", ") + ": under strict docs a response may carry only the fields openapi.yaml declares")
 		}
 	})
 })

@@ -274,6 +274,12 @@ var _ = DescribeTable("A single fault of the target is one failure, blamed on it
 	Entry("the secret key listed public", fault{
 		breakIt: onRoutes(flexapitest.SetField("keys/3/type", "public"), flexapitest.RouteList),
 		check:   "is listed as secret when created secret", first: "listed as"}),
+	// A hostile target echoes a secret it knows into what a check names
+	// (here the AppSecret as a type value): no output may carry it, the
+	// console's failure messages included.
+	Entry("the secret key listed with the AppSecret for its type", fault{
+		breakIt: onRoutes(flexapitest.SetField("keys/3/type", canarySecret), flexapitest.RouteList),
+		check:   "is listed as secret when created secret", first: "listed as", ledger: []string{"D1"}}),
 	Entry("the public key listed tokenization", fault{
 		breakIt: onRoutes(flexapitest.SetField("keys/2/type", "tokenization"), flexapitest.RouteList),
 		check:   "is listed as public or publishable when created public",
