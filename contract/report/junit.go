@@ -29,6 +29,9 @@ func WriteJUnit(path string, r types.Report, red Redactor) error {
 		if len(containers) > 0 && s.LeafNodeText != "" {
 			s.LeafNodeText = trimSep(NameSeparator) + " " + s.LeafNodeText
 		}
+		if s.LeafNodeType == types.NodeTypeCleanupAfterSuite && s.LeafNodeText == "" {
+			s.LeafNodeText = CheckName(s) // as the report names it
+		}
 		s.ContainerHierarchyTexts = containers
 		r.SpecReports[i] = s
 	}

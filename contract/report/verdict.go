@@ -63,10 +63,15 @@ type CheckResult struct {
 }
 
 // CheckName is a spec's full name with NameSeparator between its parts.
+// The suite's one cleanup, which fails only naming the keys it could not
+// revoke, is named for what it does.
 func CheckName(s types.SpecReport) string {
 	parts := slices.Clone(s.ContainerHierarchyTexts)
 	if s.LeafNodeText != "" {
 		parts = append(parts, s.LeafNodeText)
+	}
+	if len(parts) == 0 && s.LeafNodeType == types.NodeTypeCleanupAfterSuite {
+		return "The run's cleanup" + NameSeparator + "revokes every key the run created"
 	}
 	if len(parts) == 0 {
 		return s.LeafNodeType.String()

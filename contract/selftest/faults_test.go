@@ -52,7 +52,7 @@ const (
 	listingCheck = "Listing a merchant's keys › answers 200 to a GET without a body, with a response that matches openapi.yaml"
 	// cleanup is the suite's cleanup, which fails naming each key it could
 	// not revoke.
-	cleanup = "DeferCleanup"
+	cleanup = "The run's cleanup"
 )
 
 // listingOf makes key the one key the double lists for its merchant.
