@@ -113,6 +113,10 @@ func responseCause(s step, ex *Exchange, base string) *targetError {
 		return &targetError{Cause: "not found: " + what, Hint: "check " + EnvBaseURL}
 	case ex.Status >= 500:
 		return &targetError{Cause: "the target is failing: " + what, Hint: "a server or gateway error; try again later", State: report.TargetDown}
+	case ex.Status == 429:
+		// Documented for every call: the target is not broken, only not
+		// serving this run, which a night counts as down.
+		return &targetError{Cause: "rate-limited: " + what, Hint: "the target limits requests; try again later", State: report.TargetDown}
 	case ex.Status != 200:
 		return &targetError{Cause: what + ", not 200"}
 	}

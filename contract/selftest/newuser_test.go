@@ -55,6 +55,10 @@ func TestANewUserReadsOneCause(t *testing.T) {
 			srv.Inject(flexapitest.RouteList, flexapitest.GatewayPage(502).Always())
 			return nil
 		}, "# BROKEN TARGET: the target is failing: the listing answered 502 text/html", nil},
+		{"a rate-limited listing", staticToken, func(_ *testing.T, srv *flexapitest.Server) []string {
+			srv.Inject(flexapitest.RouteList, flexapitest.JSONBody(429, map[string]any{"errors": []string{"slow down " + canaryBreak}}).Always())
+			return nil
+		}, "# BROKEN TARGET: rate-limited: the listing answered 429 application/json", []string{"try again later"}},
 		{"a base URL with userinfo and a query secret", staticToken, func(_ *testing.T, srv *flexapitest.Server) []string {
 			u := strings.Replace(srv.URL, "http://", "http://"+canaryUser+":"+canaryPass+"@", 1) + "?api_key=" + canaryQuery
 			return []string{"FLEXFACTOR_BASE_URL=" + u}
@@ -67,7 +71,7 @@ func TestANewUserReadsOneCause(t *testing.T) {
 	// the contract's failures; the rest are not outages.
 	outage := map[string]string{"a dead port": report.TargetUnreachable, "a slow target": report.TargetUnreachable,
 		"a wrong token": report.TargetTokenRefused, "a wrong AppSecret": report.TargetTokenRefused,
-		"an HTML 502 listing": report.TargetDown}
+		"an HTML 502 listing": report.TargetDown, "a rate-limited listing": report.TargetDown}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
