@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -114,10 +115,14 @@ func mustMatchSpec(t testing.TB, e exchange) {
 }
 
 // do sends a request to srv and reads the answer. With check, a non-fault
-// answer is validated against the spec.
+// answer is validated against the spec. A double that holds the answer
+// back (a delay or stall it should have refused) fails the test within a
+// generous bound, never hangs it until go test's timeout.
 func do(t testing.TB, srv *flexapitest.Server, method, path string, header http.Header, body string) exchange {
 	t.Helper()
-	e, err := send(context.Background(), srv, method, path, header, body)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e, err := send(ctx, srv, method, path, header, body)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
