@@ -111,7 +111,7 @@ func (a *exchangeAuth) exchange(ctx context.Context) (string, error) {
 	})
 	select {
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return "", &AuthError{Err: ctx.Err()}
 	case r := <-ch:
 		if r.Err != nil {
 			return "", r.Err

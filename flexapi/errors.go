@@ -159,8 +159,8 @@ func (e *DecodeError) Is(target error) bool { return target == ErrMalformedRespo
 
 // AuthError is a failed token exchange at POST /oauth2/token, or a token
 // source's failure. Err is an *APIError (e.g. 401 for bad credentials), a
-// *DecodeError, a transport error or the source's own. It never carries the
-// AppSecret.
+// *DecodeError, a transport error, the source's own, or the context's that
+// ended the wait for the exchange. It never carries the AppSecret.
 type AuthError struct {
 	Err error
 }
