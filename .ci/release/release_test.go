@@ -79,6 +79,11 @@ func TestTheLinuxArchiveServes(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(*dist, "metadata.json")); err != nil || json.Unmarshal(b, &meta) != nil {
 		t.Fatalf("dist/metadata.json: %v", err)
 	}
+	// A release's tag is its spec's version (CHANGELOG.md): the image tag
+	// and the binary's -version are what docs/other-teams.md pins.
+	if !strings.Contains(meta.Version, "SNAPSHOT") && meta.Version != specVersion(t) {
+		t.Errorf("the release is %s, its openapi.yaml %s: tag the spec's version", meta.Version, specVersion(t))
+	}
 	archive := filepath.Join(*dist, "flexfactor-mock_"+meta.Version+"_linux_amd64.tar.gz")
 	bin := filepath.Join(t.TempDir(), "flexfactor-mock")
 	f, err := os.Open(archive)
