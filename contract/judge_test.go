@@ -96,9 +96,9 @@ func listing(ctx context.Context) *Exchange {
 	return ex
 }
 
-// listedKeys returns the raw key objects of a valid 200 listing. When the
-// merchant has none, the keys this run created are checked instead, in the
-// listing made after their creation; without them the spec is
+// listedKeys returns the raw key objects of a valid 200 listing: the
+// listing made after the lifecycle's creates when it lists more keys, so
+// the run's own keys are checked too; without any key the spec is
 // inconclusive: a check of each key proves nothing on an empty list, and
 // says so.
 func listedKeys(ctx context.Context) []map[string]any {
@@ -114,15 +114,18 @@ func perKeyListing(ctx context.Context) (*Exchange, []map[string]any) {
 	expectStatus(ex, 200)
 	keys, err := decodeKeys(ex.Body)
 	must(err, "the listing")
+	// The listing made after the lifecycle's creates holds the run's own
+	// keys too: each promise is judged on them here, once, and the
+	// lifecycle's checks judge only what the run knows of its keys.
+	if lc := run.Lifecycle(); lc != nil && lc.Listing != nil && lc.Listing.Status == 200 {
+		if all, err := decodeKeys(lc.Listing.Body); err == nil && len(all) > len(keys) {
+			judge(lc.Listing)
+			entry("keys checked", fmt.Sprintf("mid %s listed %d keys before this run: checked on the %d keys listed after the lifecycle's creates", cfg.MID, len(keys), len(all)))
+			return lc.Listing, all
+		}
+	}
 	if len(keys) > 0 {
 		return ex, keys
-	}
-	if lc := run.Lifecycle(); lc != nil && lc.Listing != nil && lc.Listing.Status == 200 {
-		if created, err := decodeKeys(lc.Listing.Body); err == nil && len(created) > 0 {
-			judge(lc.Listing)
-			entry("keys checked", fmt.Sprintf("mid %s listed no keys before this run: checked on the %d keys listed after the lifecycle's creates", cfg.MID, len(created)))
-			return lc.Listing, created
-		}
 	}
 	why := "the lifecycle made none"
 	if !cfg.Lifecycle {

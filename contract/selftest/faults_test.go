@@ -201,6 +201,11 @@ var _ = DescribeTable("A single fault of the target is one failure, blamed on it
 		breakIt: onRoutes(flexapitest.SetField("keys/1/type", "restricted"), flexapitest.RouteList),
 		check:   "type is a value openapi.yaml declares",
 		first:   "type is not one of", ledger: []string{"D1"}}),
+	Entry("every key's type unknown, the run's own keys' too", fault{
+		breakIt: onRoutes(flexapitest.SetField("keys/*/type", "restricted"), flexapitest.RouteList),
+		check:   "type is a value openapi.yaml declares",
+		first:   "type is not one of", ledger: []string{"D1"},
+		notJudged: "is listed as secret when created secret"}),
 	Entry("a last_four of three characters", fault{
 		breakIt: onRoutes(flexapitest.SetField("keys/0/last_four", "7dc"), flexapitest.RouteList),
 		check:   "last_four is exactly four characters", second: listingCheck,
@@ -212,7 +217,7 @@ var _ = DescribeTable("A single fault of the target is one failure, blamed on it
 		notJudged: "decodes with the generated client"}),
 	Entry("a field wrong on the keys the run made", fault{
 		breakIt: onRoutes(flexapitest.SetField("keys/3/created_at", "yesterday "+canaryBreak), flexapitest.RouteList),
-		check:   listingCheck, first: "/keys/3/created_at"}),
+		check:   "created_at is an RFC 3339 date-time", second: listingCheck, first: "/keys/3", ledger: []string{"D7"}}),
 	Entry("a wrong content type", fault{
 		breakIt: onRoutes(flexapitest.ContentType("text/plain; charset=utf-8; note="+canaryBreak).OnStatus(200), flexapitest.RouteList),
 		check:   "answers JSON to the page's accept", second: listingCheck, first: "text/plain"}),
@@ -279,7 +284,8 @@ var _ = DescribeTable("A single fault of the target is one failure, blamed on it
 	// console's failure messages included.
 	Entry("the secret key listed with the AppSecret for its type", fault{
 		breakIt: onRoutes(flexapitest.SetField("keys/3/type", canarySecret), flexapitest.RouteList),
-		check:   "is listed as secret when created secret", first: "listed as", ledger: []string{"D1"}}),
+		check:   "type is a value openapi.yaml declares", first: "type is not one of", ledger: []string{"D1"},
+		notJudged: "is listed as secret when created secret"}),
 	Entry("the public key listed tokenization", fault{
 		breakIt: onRoutes(flexapitest.SetField("keys/2/type", "tokenization"), flexapitest.RouteList),
 		check:   "is listed as public or publishable when created public",
@@ -302,7 +308,7 @@ var _ = DescribeTable("A single fault of the target is one failure, blamed on it
 		first: "is listed 2 times", ledger: []string{"D1", "D3", "D10"}}),
 	Entry("a value listed", fault{
 		opts:  []flexapitest.Option{flexapitest.WithValuesListed()},
-		check: "has its full value nowhere in the listing", first: "holds the full value"}),
+		check: "has its full value nowhere in the listing", second: "carries no full key value", first: "holds the full value"}),
 	Entry("a create answer without value", fault{
 		breakIt: onRoutes(flexapitest.RemoveField("value").OnStatus(201), flexapitest.RouteCreate),
 		check:   "is created with an answer that matches openapi.yaml",
