@@ -176,15 +176,20 @@ func (e *AuthError) Unwrap() error { return e.Err }
 
 // redactedError is a failure to get an answer, told redacted: net/http
 // quotes a broken status or header line, which a server may fill with what
-// it was sent. Its cause stays for errors.Is and errors.As; the cause's
-// own "flexapi: " (a refused redirect's) is not said twice.
+// it was sent. Its cause unwraps unless the redactor hid something in it,
+// and its own "flexapi: " (a refused redirect's) is not said twice.
 type redactedError struct {
 	prefix, text string
 	err          error
 }
 
 func (e *redactedError) Error() string { return e.prefix + strings.ReplaceAll(e.text, errorPrefix, "") }
-func (e *redactedError) Unwrap() error { return e.err }
+func (e *redactedError) Unwrap() error {
+	if e.text != e.err.Error() {
+		return nil
+	}
+	return e.err
+}
 
 // newAPIError makes the *APIError of an answer whose body (at most
 // errorReadBytes of it) says the call failed. extra are secrets to redact.

@@ -220,4 +220,8 @@ func assertNoSecret(t *testing.T, v any, extra ...string) {
 			}
 		}
 	}
+	// What errors.As can reach, a caller can print.
+	if err, ok := v.(error); ok && errors.Unwrap(err) != nil {
+		assertNoSecret(t, errors.Unwrap(err), extra...)
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -170,8 +169,7 @@ func TestATransportErrorQuotingASecretIsRedacted(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := mustNew(t, flexapi.WithBaseURL(f.URL()), auth, flexapi.WithMaxAttempts(1))
 			_, err := c.ListAPIKeys(context.Background(), exampleMID)
-			var urlErr *url.Error
-			if !errors.As(err, &urlErr) || !strings.Contains(err.Error(), "malformed MIME header") {
+			if !strings.Contains(err.Error(), "malformed MIME header") {
 				t.Fatalf("error %v: want the transport's, about the header line", err)
 			}
 			assertNoSecret(t, err)
