@@ -29,10 +29,7 @@ type authenticator interface {
 // WithTokenSource. Neither can be renewed by the client.
 type sourceAuth struct{ src oauth2.TokenSource }
 
-func (a sourceAuth) token(ctx context.Context) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
+func (a sourceAuth) token(context.Context) (string, error) {
 	t, err := a.src.Token()
 	if err != nil {
 		// Wrapped, not printed, so that the caller's error keeps its type.

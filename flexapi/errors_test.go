@@ -144,3 +144,17 @@ func TestACutBodyNamesTheCall(t *testing.T) {
 		t.Errorf("error %v: want io.ErrUnexpectedEOF, said once for list", err)
 	}
 }
+
+// TestAnEndedContextNamesTheCall: a call whose context ended before it
+// began says which call, with a static token as with credentials, and
+// still matches the context's error.
+func TestAnEndedContextNamesTheCall(t *testing.T) {
+	f := newFakeFF(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c := mustNew(t, flexapi.WithBaseURL(f.URL()), flexapi.WithToken(staticTok))
+	_, err := c.ListAPIKeys(ctx, exampleMID)
+	if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "flexapi: list API keys: ") {
+		t.Errorf("error %v: want context.Canceled, named for list", err)
+	}
+}
