@@ -176,8 +176,8 @@ func (e *AuthError) Unwrap() error { return e.Err }
 
 // redactedError is a failure to get an answer, told redacted: net/http
 // quotes a broken status or header line, which a server may fill with what
-// it was sent. Its cause unwraps unless the redactor hid something in it,
-// and its own "flexapi: " (a refused redirect's) is not said twice.
+// it was sent. Its cause unwraps unless the redactor hid something in it
+// (what the cause wraps does if only its URL was); "flexapi: " is said once.
 type redactedError struct {
 	prefix, text string
 	err          error
@@ -185,6 +185,9 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.prefix + strings.ReplaceAll(e.text, errorPrefix, "") }
 func (e *redactedError) Unwrap() error {
+	if in := errors.Unwrap(e.err); in != nil && e.text != e.err.Error() && strings.HasSuffix(e.text, ": "+in.Error()) {
+		return in // a mid shaped like a key: a timeout still matches
+	}
 	if e.text != e.err.Error() {
 		return nil
 	}

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi"
 )
@@ -274,5 +276,20 @@ func TestEachRedactionMechanism(t *testing.T) {
 				assertNoSecret(t, *de, secret)
 			}
 		})
+	}
+}
+
+// TestATimeoutStaysMatchableWhenTheURLIsRedacted: a transport error quotes
+// the URL, where a mid shaped like a key is hidden; the timeout it tells of
+// still matches net.Error's Timeout.
+func TestATimeoutStaysMatchableWhenTheURLIsRedacted(t *testing.T) {
+	f := newFakeFF(t)
+	f.list = func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() }
+	mid := strings.Repeat("mM1", 14)
+	c := newClient(t, f, flexapi.WithResponseHeaderTimeout(50*time.Millisecond), flexapi.WithMaxAttempts(1))
+	_, err := c.ListAPIKeys(context.Background(), mid)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() || strings.Contains(err.Error(), mid) {
+		t.Errorf("error %v: want a net.Error that is a timeout, the mid hidden", err)
 	}
 }
