@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flexcontract/flexfactor-apikeys/flexapi"
+	"golang.org/x/oauth2"
 )
 
 // TestErrorsNameTheCallAndItsRequestID: support acts on an error by its
@@ -147,14 +148,21 @@ func TestACutBodyNamesTheCall(t *testing.T) {
 
 // TestAnEndedContextNamesTheCall: a call whose context ended before it
 // began says which call, with a static token as with credentials, and
-// still matches the context's error.
+// still matches the context's error. It asks no token source, which may
+// fetch a token over the network whatever the context says.
 func TestAnEndedContextNamesTheCall(t *testing.T) {
 	f := newFakeFF(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	c := mustNew(t, flexapi.WithBaseURL(f.URL()), flexapi.WithToken(staticTok))
+	asked := 0
+	src := tokenSourceFunc(func() (*oauth2.Token, error) { asked++; return &oauth2.Token{AccessToken: staticTok}, nil })
+	c := mustNew(t, flexapi.WithBaseURL(f.URL()), flexapi.WithTokenSource(src))
 	_, err := c.ListAPIKeys(ctx, exampleMID)
-	if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "flexapi: list API keys: ") {
-		t.Errorf("error %v: want context.Canceled, named for list", err)
+	if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "flexapi: list API keys: ") || asked != 0 {
+		t.Errorf("error %v, token source asked %d times: want context.Canceled, named for list, the source not asked", err, asked)
 	}
 }
+
+type tokenSourceFunc func() (*oauth2.Token, error)
+
+func (f tokenSourceFunc) Token() (*oauth2.Token, error) { return f() }

@@ -42,6 +42,9 @@ func (c *Client) authorized(ctx context.Context, op Operation, send sendFunc) (*
 // sendOnce sends one request of a call (with the retries of its policy) and
 // returns the answer and the token it was sent with.
 func (c *Client) sendOnce(ctx context.Context, op Operation, send sendFunc) (*http.Response, string, error) {
+	if err := ctx.Err(); err != nil { // before a token source, which may do I/O
+		return nil, "", &redactedError{errorPrefix + string(op) + ": ", err.Error(), err}
+	}
 	tok, err := c.auth.token(ctx)
 	if err != nil {
 		return nil, "", err
