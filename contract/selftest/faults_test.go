@@ -206,6 +206,15 @@ var _ = DescribeTable("A single fault of the target is one failure, blamed on it
 		check:   "type is a value openapi.yaml declares",
 		first:   "type is not one of", ledger: []string{"D1"},
 		notJudged: "is listed as secret when created secret"}),
+	// The first listing no shorter than the one after the creates: the
+	// run's own keys are judged all the same.
+	Entry("the run's keys' type unknown, the first listing as long", fault{
+		breakIt: func(srv *flexapitest.Server) {
+			srv.Inject(flexapitest.RouteList, flexapitest.ListedTwice().Once(), flexapitest.SetField("keys/3/type", "restricted"))
+		},
+		check: "type is a value openapi.yaml declares",
+		first: "type is not one of", ledger: []string{"D1"},
+		notJudged: "is listed as secret when created secret"}),
 	Entry("a last_four of three characters", fault{
 		breakIt: onRoutes(flexapitest.SetField("keys/0/last_four", "7dc"), flexapitest.RouteList),
 		check:   "last_four is exactly four characters", second: listingCheck,
