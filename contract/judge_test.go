@@ -120,7 +120,7 @@ func perKeyListing(ctx context.Context) (*Exchange, []map[string]any) {
 	if lc := run.Lifecycle(); lc != nil && lc.Listing != nil && lc.Listing.Status == 200 {
 		if all, err := decodeKeys(lc.Listing.Body); err == nil && len(all) > 0 {
 			judge(lc.Listing)
-			entry("keys checked", fmt.Sprintf("mid %s listed %d keys before this run: checked on the %d keys listed after the lifecycle's creates", cfg.MID, len(keys), len(all)))
+			entry("keys checked", fmt.Sprintf("mid %s listed %s before this run: checked on the %s listed after the lifecycle's creates", cfg.MID, report.Plural(len(keys), "key"), report.Plural(len(all), "key")))
 			return lc.Listing, all
 		}
 	}
