@@ -55,6 +55,9 @@ test: need-go need-node check-generated lint breaking interop consumers arazzo r
 	@# not fetch and the offline go mod tidy of a service importing flexapi
 	@# reads (TestAServiceGoModNamesNoTool).
 	$(GO) list -m all >/dev/null
+	@# The ginkgo CLI that the nightly workflow's steps run, which the workflow
+	@# test runs offline (GOPROXY=off): its modules, on a cold module cache.
+	$(GO) build -o /dev/null github.com/onsi/ginkgo/v2/ginkgo
 	$(GO) test -race -count=1 ./...
 	@# The otelhttp example is a module of its own (OpenTelemetry is no
 	@# dependency of flexapi), which ./... does not reach.
